@@ -1,0 +1,333 @@
+"""Configuration: one YAML file naming the sites, the units, paths and mail settings.
+
+Every problem is reported as one line ``FILE:LINE: FIELD: what is wrong`` (``ConfigError``), which the
+CLI prints before exiting with code 2. ``config.example.yaml`` documents every field.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SITE_KEYS = ("bureau", "province", "city", "district")
+PLATFORMS = ("jcms", "jpaas", "trs", "generic")
+UNIT_KINDS = ("office", "section", "center", "school", "town", "group")
+SECURITY = ("none", "ssl", "starttls")
+COLUMN_CLASSES = ("动态", "通知公告", "政策文件", "人事", "规划计划", "other")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class ConfigError(Exception):
+    def __init__(self, file: str | os.PathLike, line: int | None, fieldname: str, problem: str):
+        self.file, self.line, self.field, self.problem = str(file), line, fieldname, problem
+        where = f"{self.file}:{line}" if line else self.file
+        super().__init__(f"{where}: {fieldname}: {problem}")
+
+
+@dataclass
+class ColumnConfig:
+    id: str
+    name: str | None = None
+    url: str | None = None
+    cls: str = "other"
+
+
+@dataclass
+class SiteConfig:
+    key: str
+    name: str
+    base_url: str
+    platform: str = "jcms"
+    columns: list[ColumnConfig] = field(default_factory=list)
+    start_url: str | None = None
+
+
+@dataclass
+class UnitConfig:
+    name: str
+    kind: str = "section"
+    aliases: list[str] = field(default_factory=list)
+    email: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    contact: str | None = None
+
+
+@dataclass
+class MailConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"
+    sender: str = "zwgk@localhost"
+    username: str | None = None
+    password_env: str = "ZWGK_SMTP_PASSWORD"
+    timeout: float = 30.0
+
+    @property
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) or None
+
+
+@dataclass
+class CrawlConfig:
+    concurrency_per_host: int = 2
+    download_delay: float = 0.5
+    autothrottle: bool = True
+    obey_robots: bool = True
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    recheck_days: int = 7
+
+
+@dataclass
+class Config:
+    path: Path
+    contact: str
+    sites: dict[str, SiteConfig]
+    units: list[UnitConfig]
+    lead_unit: str = "办公室"
+    bureau_aliases: list[str] = field(default_factory=list)
+    data_dir: Path = Path("var")
+    reports_dir: Path = Path("var/reports")
+    outbox_dir: Path = Path("var/outbox")
+    db_path: Path | None = None
+    plan_path: Path | None = None
+    mail: MailConfig = field(default_factory=MailConfig)
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+
+    def unit(self, name: str) -> UnitConfig | None:
+        for u in self.units:
+            if u.name == name or name in u.aliases:
+                return u
+        return None
+
+
+# --- loading with line numbers -----------------------------------------------------------------
+
+class _Node:
+    """A YAML value with the line it came from (1-based)."""
+
+    def __init__(self, value: Any, line: int):
+        self.value, self.line = value, line
+
+
+def _wrap(node: yaml.Node) -> _Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for k, v in node.value:
+            out[str(yaml.safe_load(yaml.serialize(k)))] = _wrap(v)
+        return _Node(out, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Node([_wrap(v) for v in node.value], line)
+    value = yaml.safe_load(yaml.serialize(node))
+    return _Node(value, line)
+
+
+class _Reader:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def err(self, node: _Node | None, fieldname: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, node.line if node else None, fieldname, problem)
+
+    def mapping(self, node: _Node, fieldname: str, allowed: tuple[str, ...]) -> dict[str, _Node]:
+        if not isinstance(node.value, dict):
+            raise self.err(node, fieldname, "must be a mapping (key: value lines)")
+        for key, child in node.value.items():
+            if key not in allowed:
+                raise self.err(child, f"{fieldname}.{key}" if fieldname else key,
+                               "unknown field (known: " + ", ".join(allowed) + ")")
+        return node.value
+
+    def string(self, parent: dict[str, _Node], key: str, fieldname: str, *, required=False,
+               default=None, choices: tuple[str, ...] | None = None, pattern=None, where: _Node | None = None):
+        node = parent.get(key)
+        if node is None or node.value is None:
+            if required:
+                raise self.err(where, fieldname, "is required")
+            return default
+        if not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
+            raise self.err(node, fieldname, "must be a text value")
+        value = str(node.value).strip()
+        if required and not value:
+            raise self.err(node, fieldname, "must not be empty")
+        if choices and value not in choices:
+            raise self.err(node, fieldname, f"{value!r} is not one of: " + ", ".join(choices))
+        if pattern and not pattern.match(value):
+            raise self.err(node, fieldname, f"{value!r} is not valid")
+        return value
+
+    def number(self, parent, key, fieldname, *, default, kind=int, minimum=0):
+        node = parent.get(key)
+        if node is None or node.value is None:
+            return default
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise self.err(node, fieldname, "must be a number")
+        if node.value < minimum:
+            raise self.err(node, fieldname, f"must be at least {minimum}")
+        return kind(node.value)
+
+    def boolean(self, parent, key, fieldname, *, default):
+        node = parent.get(key)
+        if node is None or node.value is None:
+            return default
+        if not isinstance(node.value, bool):
+            raise self.err(node, fieldname, "must be true or false")
+        return node.value
+
+    def strings(self, parent, key, fieldname, *, pattern=None) -> list[str]:
+        node = parent.get(key)
+        if node is None or node.value is None:
+            return []
+        items = node.value if isinstance(node.value, list) else [node]
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item.value, str) or not item.value.strip():
+                raise self.err(item, f"{fieldname}[{i}]", "must be a non-empty text value")
+            if pattern and not pattern.match(item.value.strip()):
+                raise self.err(item, f"{fieldname}[{i}]", f"{item.value!r} is not valid")
+            out.append(item.value.strip())
+        return out
+
+
+_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, None, "(file)", "not found") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(path, None, "(file)", f"not UTF-8 text ({e.reason})") from None
+    try:
+        root_node = yaml.compose(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise ConfigError(path, mark.line + 1 if mark else None, "(syntax)",
+                          f"not valid YAML: {getattr(e, 'problem', e)}") from None
+    if root_node is None:
+        raise ConfigError(path, None, "(file)", "is empty")
+    r = _Reader(path)
+    root = r.mapping(_wrap(root_node), "", (
+        "contact", "bureau_aliases", "paths", "sites", "units", "lead_unit", "mail", "crawl"))
+    top = _Node(root, 1)
+    base = path.parent
+
+    contact = r.string(root, "contact", "contact", required=True, pattern=_EMAIL, where=top)
+
+    paths = r.mapping(root["paths"], "paths", ("data", "reports", "outbox", "db", "plan")) if "paths" in root else {}
+    data_dir = base / r.string(paths, "data", "paths.data", default="var")
+    reports_dir = base / r.string(paths, "reports", "paths.reports", default=str(data_dir.relative_to(base) / "reports"))
+    outbox_dir = base / r.string(paths, "outbox", "paths.outbox", default=str(data_dir.relative_to(base) / "outbox"))
+    db = r.string(paths, "db", "paths.db")
+    plan = r.string(paths, "plan", "paths.plan")
+    if plan and not (base / plan).exists():
+        raise r.err(paths["plan"], "paths.plan", f"file {plan!r} does not exist")
+
+    if "sites" not in root:
+        raise r.err(top, "sites", "is required")
+    sites_map = r.mapping(root["sites"], "sites", SITE_KEYS)
+    sites = {}
+    for key, node in sites_map.items():
+        f = f"sites.{key}"
+        s = r.mapping(node, f, ("name", "base_url", "platform", "columns", "start_url"))
+        site = SiteConfig(
+            key=key,
+            name=r.string(s, "name", f + ".name", required=True, where=node),
+            base_url=r.string(s, "base_url", f + ".base_url", required=True, pattern=_URL, where=node).rstrip("/"),
+            platform=r.string(s, "platform", f + ".platform", default="jcms", choices=PLATFORMS),
+            start_url=r.string(s, "start_url", f + ".start_url"),
+        )
+        cols = s.get("columns")
+        if cols is not None and cols.value is not None:
+            if not isinstance(cols.value, list):
+                raise r.err(cols, f + ".columns", "must be a list")
+            seen = set()
+            for i, cnode in enumerate(cols.value):
+                cf = f"{f}.columns[{i}]"
+                c = r.mapping(cnode, cf, ("id", "name", "url", "class"))
+                col = ColumnConfig(
+                    id=r.string(c, "id", cf + ".id", required=True, where=cnode),
+                    name=r.string(c, "name", cf + ".name"),
+                    url=r.string(c, "url", cf + ".url"),
+                    cls=r.string(c, "class", cf + ".class", default="other", choices=COLUMN_CLASSES))
+                if col.id in seen:
+                    raise r.err(c["id"], cf + ".id", f"duplicate column id {col.id!r}")
+                seen.add(col.id)
+                site.columns.append(col)
+        sites[key] = site
+    if "bureau" not in sites:
+        raise r.err(root["sites"], "sites.bureau", "is required (the bureau's own site)")
+
+    units: list[UnitConfig] = []
+    names: dict[str, _Node] = {}
+    unode = root.get("units")
+    if unode is None or not isinstance(unode.value, list) or not unode.value:
+        raise r.err(unode or top, "units", "must be a non-empty list of units")
+    for i, n in enumerate(unode.value):
+        f = f"units[{i}]"
+        u = r.mapping(n, f, ("name", "kind", "aliases", "email", "members", "contact"))
+        unit = UnitConfig(
+            name=r.string(u, "name", f + ".name", required=True, where=n),
+            kind=r.string(u, "kind", f + ".kind", default="section", choices=UNIT_KINDS),
+            aliases=r.strings(u, "aliases", f + ".aliases"),
+            email=r.strings(u, "email", f + ".email", pattern=_EMAIL),
+            members=r.strings(u, "members", f + ".members"),
+            contact=r.string(u, "contact", f + ".contact"))
+        for name in [unit.name, *unit.aliases]:
+            if name in names:
+                raise r.err(u.get("name") if name == unit.name else u["aliases"], f + ".name",
+                            f"{name!r} is already used by the unit on line {names[name].line}")
+            names[name] = n
+        units.append(unit)
+    known = set(names)
+    for i, (unit, n) in enumerate(zip(units, unode.value)):
+        for j, m in enumerate(unit.members):
+            if m not in known:
+                raise r.err(n.value["members"], f"units[{i}].members[{j}]", f"unknown unit {m!r}")
+        if unit.members and unit.kind != "group":
+            raise r.err(n.value["members"], f"units[{i}].members", "only a unit of kind 'group' has members")
+        if unit.contact and unit.contact not in known:
+            raise r.err(n.value["contact"], f"units[{i}].contact", f"unknown unit {unit.contact!r}")
+
+    lead = r.string(root, "lead_unit", "lead_unit", default="办公室")
+    if lead not in known:
+        raise r.err(root.get("lead_unit") or top, "lead_unit", f"unknown unit {lead!r}")
+
+    mail = MailConfig()
+    if "mail" in root:
+        m = r.mapping(root["mail"], "mail", ("host", "port", "security", "sender", "username", "password_env", "timeout"))
+        mail = MailConfig(
+            host=r.string(m, "host", "mail.host", default="127.0.0.1"),
+            port=r.number(m, "port", "mail.port", default=25, minimum=1),
+            security=r.string(m, "security", "mail.security", default="none", choices=SECURITY),
+            sender=r.string(m, "sender", "mail.sender", default="zwgk@localhost", pattern=_EMAIL),
+            username=r.string(m, "username", "mail.username"),
+            password_env=r.string(m, "password_env", "mail.password_env", default="ZWGK_SMTP_PASSWORD"),
+            timeout=r.number(m, "timeout", "mail.timeout", default=30.0, kind=float, minimum=1))
+        if "password" in m:
+            raise r.err(m["password"], "mail.password", "passwords never go in the config: set the variable named by mail.password_env")
+
+    crawl = CrawlConfig()
+    if "crawl" in root:
+        c = r.mapping(root["crawl"], "crawl", ("concurrency_per_host", "download_delay", "autothrottle",
+                                              "obey_robots", "max_attachment_bytes", "recheck_days"))
+        crawl = CrawlConfig(
+            concurrency_per_host=r.number(c, "concurrency_per_host", "crawl.concurrency_per_host", default=2, minimum=1),
+            download_delay=r.number(c, "download_delay", "crawl.download_delay", default=0.5, kind=float),
+            autothrottle=r.boolean(c, "autothrottle", "crawl.autothrottle", default=True),
+            obey_robots=r.boolean(c, "obey_robots", "crawl.obey_robots", default=True),
+            max_attachment_bytes=r.number(c, "max_attachment_bytes", "crawl.max_attachment_bytes", default=20 * 1024 * 1024),
+            recheck_days=r.number(c, "recheck_days", "crawl.recheck_days", default=7))
+
+    return Config(
+        path=path, contact=contact, sites=sites, units=units, lead_unit=lead,
+        bureau_aliases=r.strings(root, "bureau_aliases", "bureau_aliases"),
+        data_dir=data_dir, reports_dir=reports_dir, outbox_dir=outbox_dir,
+        db_path=(base / db) if db else None, plan_path=(base / plan) if plan else None,
+        mail=mail, crawl=crawl)

@@ -1,0 +1,320 @@
+"""The store: one SQLite file (WAL mode) written through sqlite-utils.
+
+Schema changes are migrations, applied in order and recorded in ``PRAGMA user_version``; never edit a
+migration that has shipped, add a new one. Table shapes are documented in docs/contracts.md §2.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import sqlite_utils
+
+from . import textseg
+
+DEFAULT_DB = Path("var") / "zwgk.db"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("ZWGK_DB") or DEFAULT_DB)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None).isoformat()
+
+
+def content_hash(doc: dict) -> str:
+    """Hash of what a reader sees: a change here makes a new version."""
+    parts = [doc.get("title") or "", doc.get("published") or "", doc.get("body") or "",
+             doc.get("attachment_text") or "",
+             json.dumps(sorted(a.get("url", "") for a in _as_list(doc.get("attachments"))))]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _as_list(value) -> list:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return json.loads(value)
+    return list(value)
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db["documents"].create({
+        "url": str, "site": str, "column_id": str, "column_name": str, "title": str,
+        "published": str, "publisher": str, "source": str, "index_no": str, "doc_no": str,
+        "category": str, "body": str, "attachments": str, "attachment_text": str,
+        "content_hash": str, "first_seen": str, "last_seen": str, "state": str,
+        "withdrawn_on": str, "etag": str, "last_modified": str, "version": int,
+    }, pk="url", defaults={"state": "live", "version": 1})
+    db["documents"].create_index(["site", "column_id"])
+    db["documents"].create_index(["published"])
+    db["versions"].create({
+        "url": str, "version": int, "seen": str, "title": str, "published": str, "body": str,
+        "content_hash": str, "diff": str,
+    }, pk=("url", "version"))
+    db["columns"].create({
+        "site": str, "column_id": str, "name": str, "url": str, "platform": str, "class": str,
+        "item_count": int, "last_item_date": str, "state": str, "reason": str, "checked_at": str,
+    }, pk=("site", "column_id"))
+    db["links"].create({
+        "from_url": str, "to_url": str, "status": int, "error": str, "checked_at": str,
+    }, pk=("from_url", "to_url"))
+    db["runs"].create({
+        "id": int, "kind": str, "started": str, "finished": str, "status": str, "as_of": str,
+        "stats": str,
+    }, pk="id")
+    db["findings"].create({
+        "id": int, "run_id": int, "requirement": str, "check_name": str, "units": str,
+        "status": str, "due": str, "evidence": str, "message": str, "unassigned": int,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["findings"].create_index(["run_id"])
+    db["deliveries"].create({
+        "id": int, "run_id": int, "unit": str, "recipients": str, "subject": str,
+        "eml_path": str, "status": str, "error": str, "attempts": int, "updated": str,
+    }, pk="id")
+    db["attestations"].create({
+        "id": int, "requirement": str, "unit": str, "evidence": str, "note": str,
+        "attested_at": str, "plan_year": int,
+    }, pk="id")
+    db.execute(
+        "CREATE VIRTUAL TABLE documents_fts USING fts5("
+        "url UNINDEXED, title, body, attachments, tokenize='unicode61 remove_diacritics 2')"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring *db* to the newest schema; returns the number of migrations applied."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {current} is newer than this zwgk ({SCHEMA_VERSION}); upgrade zwgk")
+    applied = 0
+    for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+        with db.conn:
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+        applied += 1
+    return applied
+
+
+# --- the store --------------------------------------------------------------------------------
+
+class Store:
+    """All reads and writes of crawled data, findings and deliveries go through here."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db.enable_wal()
+        migrate(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # documents -----------------------------------------------------------------------------
+    def get_document(self, url: str) -> dict | None:
+        rows = list(self.db.query("select * from documents where url = ?", [url]))
+        return rows[0] if rows else None
+
+    def known_urls(self, site: str | None = None) -> set[str]:
+        sql, args = "select url from documents", []
+        if site:
+            sql, args = sql + " where site = ?", [site]
+        return {r["url"] for r in self.db.query(sql, args)}
+
+    def upsert_document(self, doc: dict, *, seen: str | None = None) -> str:
+        """Store one crawled (or imported) document. Returns ``new``, ``changed`` or ``unchanged``.
+
+        A change keeps the old text in ``versions`` with a unified diff; first_seen never moves.
+        """
+        seen = seen or now_iso()
+        record = {k: doc.get(k) for k in (
+            "url", "site", "column_id", "column_name", "title", "published", "publisher", "source",
+            "index_no", "doc_no", "category", "body", "attachment_text", "etag", "last_modified")}
+        attachments = _as_list(doc.get("attachments"))
+        record["attachments"] = json.dumps(attachments, ensure_ascii=False)
+        if not record.get("attachment_text"):
+            record["attachment_text"] = "\n".join(a.get("text") or "" for a in attachments).strip() or None
+        record["content_hash"] = content_hash(record)
+        old = self.get_document(record["url"])
+        with self.db.conn:
+            if old is None:
+                record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1)
+                self.db["documents"].insert(record)
+                self._version(record, 1, seen, diff=None)
+                outcome = "new"
+            elif old["content_hash"] == record["content_hash"]:
+                updates = {"last_seen": seen, "state": "live", "withdrawn_on": None}
+                for k in ("etag", "last_modified"):
+                    if record.get(k):
+                        updates[k] = record[k]
+                self.db["documents"].update(record["url"], updates)
+                return "unchanged"
+            else:
+                version = (old["version"] or 1) + 1
+                record.update(first_seen=old["first_seen"], last_seen=seen, state="live",
+                              withdrawn_on=None, version=version)
+                self.db["documents"].update(record["url"], record)
+                diff = "\n".join(difflib.unified_diff(
+                    (old["body"] or "").splitlines(), (record["body"] or "").splitlines(),
+                    "v%d" % (version - 1), "v%d" % version, lineterm=""))
+                self._version(record, version, seen, diff=diff)
+                outcome = "changed"
+            self._index(record)
+        return outcome
+
+    def _version(self, record: dict, version: int, seen: str, diff: str | None) -> None:
+        self.db["versions"].insert({
+            "url": record["url"], "version": version, "seen": seen, "title": record.get("title"),
+            "published": record.get("published"), "body": record.get("body"),
+            "content_hash": record["content_hash"], "diff": diff}, replace=True)
+
+    def _index(self, record: dict) -> None:
+        self.db.execute("delete from documents_fts where url = ?", [record["url"]])
+        self.db.execute(
+            "insert into documents_fts (url, title, body, attachments) values (?, ?, ?, ?)",
+            [record["url"], textseg.segment(record.get("title")), textseg.segment(record.get("body")),
+             textseg.segment(record.get("attachment_text"))])
+
+    def touch_document(self, url: str, seen: str | None = None) -> None:
+        """Seen again without refetching (listed, or answered 304)."""
+        self.db.execute("update documents set last_seen = ?, state = 'live', withdrawn_on = null "
+                        "where url = ?", [seen or now_iso(), url])
+
+    def mark_withdrawn(self, url: str, date: str) -> bool:
+        """Mark a document withdrawn on *date* (first night it was missed). True if it changed state."""
+        cur = self.db.execute("update documents set state = 'withdrawn', withdrawn_on = ? "
+                              "where url = ? and state != 'withdrawn'", [date, url])
+        self.db.conn.commit()
+        return cur.rowcount > 0
+
+    def documents(self, where: str | None = None, args: Iterable[Any] = (), *,
+                  order_by: str = "published desc") -> list[dict]:
+        sql = "select * from documents"
+        if where:
+            sql += " where " + where
+        sql += " order by " + order_by
+        return list(self.db.query(sql, list(args)))
+
+    def count_documents(self, site: str | None = None, state: str | None = "live") -> int:
+        clauses, args = [], []
+        if site:
+            clauses.append("site = ?"); args.append(site)
+        if state:
+            clauses.append("state = ?"); args.append(state)
+        sql = "select count(*) from documents" + (" where " + " and ".join(clauses) if clauses else "")
+        return self.db.execute(sql, args).fetchone()[0]
+
+    def search(self, query: str, limit: int = 20, *, site: str | None = None) -> list[dict]:
+        """Ranked (bm25) documents matching every word of *query*, segmented like the index."""
+        match = textseg.fts_query(query)
+        sql = ("select d.url, d.site, d.column_name, d.title, d.published, d.publisher, "
+               "bm25(documents_fts, 0, 10.0, 1.0, 1.0) as rank "
+               "from documents_fts join documents d on d.url = documents_fts.url "
+               "where documents_fts match ? and d.state = 'live'")
+        args: list[Any] = [match]
+        if site:
+            sql += " and d.site = ?"; args.append(site)
+        sql += " order by rank, d.published desc limit ?"
+        args.append(limit)
+        return list(self.db.query(sql, args))
+
+    # columns and links ------------------------------------------------------------------------
+    def upsert_column(self, column: dict) -> None:
+        column = dict(column)
+        column.setdefault("checked_at", now_iso())
+        self.db["columns"].upsert(column, pk=("site", "column_id"), alter=True)
+
+    def columns(self, site: str | None = None) -> list[dict]:
+        if site:
+            return list(self.db.query("select * from columns where site = ? order by column_id", [site]))
+        return list(self.db.query("select * from columns order by site, column_id"))
+
+    def record_link(self, from_url: str, to_url: str, status: int | None, error: str | None = None,
+                    checked_at: str | None = None) -> None:
+        self.db["links"].upsert({"from_url": from_url, "to_url": to_url, "status": status,
+                                 "error": error, "checked_at": checked_at or now_iso()},
+                                pk=("from_url", "to_url"))
+
+    def broken_links(self) -> list[dict]:
+        return list(self.db.query(
+            "select * from links where status is null or status >= 400 order by to_url, from_url"))
+
+    # runs and findings --------------------------------------------------------------------------
+    def start_run(self, kind: str, *, as_of: str | None = None, stats: dict | None = None) -> int:
+        return self.db["runs"].insert({
+            "kind": kind, "started": now_iso(), "finished": None, "status": "running",
+            "as_of": as_of, "stats": json.dumps(stats or {}, ensure_ascii=False)}).last_pk
+
+    def finish_run(self, run_id: int, status: str = "ok", stats: dict | None = None) -> None:
+        updates = {"finished": now_iso(), "status": status}
+        if stats is not None:
+            updates["stats"] = json.dumps(stats, ensure_ascii=False)
+        self.db["runs"].update(run_id, updates)
+
+    def run(self, run_id: int) -> dict | None:
+        rows = list(self.db.query("select * from runs where id = ?", [run_id]))
+        return _decode_run(rows[0]) if rows else None
+
+    def latest_run(self, kind: str, *, status: str | None = "ok", before: int | None = None) -> dict | None:
+        sql, args = "select * from runs where kind = ?", [kind]
+        if status:
+            sql += " and status = ?"; args.append(status)
+        if before is not None:
+            sql += " and id < ?"; args.append(before)
+        rows = list(self.db.query(sql + " order by id desc limit 1", args))
+        return _decode_run(rows[0]) if rows else None
+
+    def runs(self, kind: str | None = None, limit: int = 20) -> list[dict]:
+        sql, args = "select * from runs", []
+        if kind:
+            sql += " where kind = ?"; args.append(kind)
+        return [_decode_run(r) for r in self.db.query(sql + " order by id desc limit ?", args + [limit])]
+
+    def add_findings(self, run_id: int, findings: Iterable[dict]) -> int:
+        rows = []
+        for f in findings:
+            rows.append({
+                "run_id": run_id, "requirement": f["requirement"], "check_name": f.get("check") or f.get("check_name"),
+                "units": json.dumps(f.get("units") or [], ensure_ascii=False), "status": f["status"],
+                "due": f.get("due"), "evidence": json.dumps(f.get("evidence") or [], ensure_ascii=False),
+                "message": f.get("message"), "unassigned": int(bool(f.get("unassigned")))})
+        if rows:
+            self.db["findings"].insert_all(rows)
+        return len(rows)
+
+    def findings(self, run_id: int) -> list[dict]:
+        out = []
+        for r in self.db.query("select * from findings where run_id = ? order by id", [run_id]):
+            r = dict(r)
+            r["units"] = json.loads(r["units"] or "[]")
+            r["evidence"] = json.loads(r["evidence"] or "[]")
+            r["check"] = r.pop("check_name")
+            out.append(r)
+        return out
+
+
+def _decode_run(row: dict) -> dict:
+    row = dict(row)
+    row["stats"] = json.loads(row.get("stats") or "{}")
+    return row
