@@ -118,7 +118,9 @@ def _wrap(node: yaml.Node) -> _Node:
     if isinstance(node, yaml.MappingNode):
         out = {}
         for k, v in node.value:
-            out[str(yaml.safe_load(yaml.serialize(k)))] = _wrap(v)
+            child = _wrap(v)
+            child.line = k.start_mark.line + 1  # a field's line is where its key is written
+            out[str(yaml.safe_load(yaml.serialize(k)))] = child
         return _Node(out, line)
     if isinstance(node, yaml.SequenceNode):
         return _Node([_wrap(v) for v in node.value], line)
@@ -301,6 +303,9 @@ def load_config(path: str | os.PathLike) -> Config:
 
     mail = MailConfig()
     if "mail" in root:
+        if isinstance(root["mail"].value, dict) and "password" in root["mail"].value:
+            raise r.err(root["mail"].value["password"], "mail.password",
+                        "passwords never go in the config: set the variable named by mail.password_env")
         m = r.mapping(root["mail"], "mail", ("host", "port", "security", "sender", "username", "password_env", "timeout"))
         mail = MailConfig(
             host=r.string(m, "host", "mail.host", default="127.0.0.1"),
@@ -310,8 +315,6 @@ def load_config(path: str | os.PathLike) -> Config:
             username=r.string(m, "username", "mail.username"),
             password_env=r.string(m, "password_env", "mail.password_env", default="ZWGK_SMTP_PASSWORD"),
             timeout=r.number(m, "timeout", "mail.timeout", default=30.0, kind=float, minimum=1))
-        if "password" in m:
-            raise r.err(m["password"], "mail.password", "passwords never go in the config: set the variable named by mail.password_env")
 
     crawl = CrawlConfig()
     if "crawl" in root:

@@ -46,9 +46,38 @@ def segment(text: str | None) -> str:
     return " ".join(words(text, for_search=True))
 
 
+def _parts(term: str) -> list[str] | None:
+    """Shorter dictionary words that cover *term* end to end (三公经费 → 三公, 经费), or None."""
+    tokens = [(w, a, b) for w, a, b in _jieba().tokenize(term, mode="search") if w != term]
+    parts, pos = [], 0
+    while pos < len(term):
+        here = [t for t in tokens if t[1] == pos]
+        if not here:
+            return None
+        word, _, end = max(here, key=lambda t: t[2])
+        parts.append(word)
+        pos = end
+    return parts if len(parts) > 1 else None
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
 def fts_query(query: str) -> str:
-    """An FTS5 MATCH expression for a user's query: every word must occur (AND), each quoted."""
+    """An FTS5 MATCH expression for a user's query: every word must occur (AND).
+
+    A query word may have been split in a document (“三公”经费 is indexed as 三公 经费), so each word
+    matches either itself or the phrase of its parts.
+    """
     terms = words(query)
     if not terms:
         return '""'
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    out = []
+    for t in terms:
+        parts = _parts(t)
+        if parts:
+            out.append(f"({_quote(t)} OR {_quote(' '.join(parts))})")
+        else:
+            out.append(_quote(t))
+    return " AND ".join(out)
