@@ -19,7 +19,7 @@ from .store import Store, default_db_path
 COMMAND_MODULES = {
     "spiders.commands": ("crawl", "extract", "sites"),
     "rules.commands": ("plan", "check", "attest", "db"),
-    "reports.commands": ("report", "mail"),
+    "reports.commands": ("report", "mail", "browse"),
     "crawler.demo": ("demo",),
     "crawler.replica.commands": ("replica",),
 }

@@ -142,6 +142,16 @@ class Store:
             sql, args = sql + " where site = ?", [site]
         return {r["url"] for r in self.db.query(sql, args)}
 
+    def known_documents(self, site: str | None = None) -> dict[str, dict]:
+        """url -> {column_id, state, title, published, etag, last_modified, last_seen} (no bodies):
+        what the crawler needs to decide what to refetch and what was withdrawn."""
+        sql = ("select url, column_id, state, title, published, etag, last_modified, last_seen "
+               "from documents")
+        args: list[Any] = []
+        if site:
+            sql, args = sql + " where site = ?", [site]
+        return {r["url"]: r for r in self.db.query(sql, args)}
+
     def upsert_document(self, doc: dict, *, seen: str | None = None) -> str:
         """Store one crawled (or imported) document. Returns ``new``, ``changed`` or ``unchanged``.
 
@@ -312,6 +322,42 @@ class Store:
             r["check"] = r.pop("check_name")
             out.append(r)
         return out
+
+    # deliveries (reports/mail: one row per (run_id, unit)) ------------------------------------------
+    def delivery(self, run_id: int, unit: str) -> dict | None:
+        rows = list(self.db.query("select * from deliveries where run_id = ? and unit = ? order by id desc limit 1",
+                                  [run_id, unit]))
+        if not rows:
+            return None
+        row = dict(rows[0])
+        row["recipients"] = json.loads(row["recipients"] or "[]")
+        return row
+
+    def deliveries(self, run_id: int | None = None) -> list[dict]:
+        sql, args = "select * from deliveries", []
+        if run_id is not None:
+            sql, args = sql + " where run_id = ?", [run_id]
+        out = []
+        for r in self.db.query(sql + " order by id", args):
+            r = dict(r)
+            r["recipients"] = json.loads(r["recipients"] or "[]")
+            out.append(r)
+        return out
+
+    def record_delivery(self, run_id: int, unit: str, *, status: str, recipients: list[str] | None = None,
+                        subject: str | None = None, eml_path: str | None = None, error: str | None = None,
+                        attempted: bool = True) -> dict:
+        """Insert or update the delivery of (run_id, unit); ``attempted`` adds one to ``attempts``."""
+        old = self.delivery(run_id, unit)
+        record = {"run_id": run_id, "unit": unit, "recipients": json.dumps(recipients or [], ensure_ascii=False),
+                  "subject": subject, "eml_path": eml_path, "status": status, "error": error,
+                  "attempts": ((old or {}).get("attempts") or 0) + (1 if attempted else 0), "updated": now_iso()}
+        with self.db.conn:
+            if old is None:
+                self.db["deliveries"].insert(record)
+            else:
+                self.db["deliveries"].update(old["id"], record)
+        return self.delivery(run_id, unit)
 
 
 def _decode_run(row: dict) -> dict:
