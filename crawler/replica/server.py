@@ -1,0 +1,263 @@
+"""twisted.web server for the replica: one listening port per site, all in one reactor.
+
+Rendered responses are cached per world (night), so serving never rebuilds the world; switching the night
+builds (or reuses) the other world once.
+"""
+from __future__ import annotations
+
+import calendar
+import email.utils
+import hashlib
+import json
+import os
+import re
+import sys
+import traceback
+from urllib.parse import unquote, quote
+
+from twisted.web import http
+from twisted.web.resource import Resource
+
+from . import attachments as ATT
+from . import pages as P
+from .world import World, build_world
+
+SITE_KEYS = ("bureau", "province", "city", "district")
+ART_RE = re.compile(r"^/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$")
+COL_RE = re.compile(r"^/col/col(\d+)/(?:index\.html)?$")
+FILE_RE = re.compile(r"^([0-9a-f]{32})\.(pdf|xlsx|docx)$")
+
+
+class Response:
+    __slots__ = ("status", "ctype", "body", "etag", "last_modified", "extra")
+
+    def __init__(self, status, ctype, body, etag=None, last_modified=None, extra=None):
+        self.status, self.ctype, self.body = status, ctype, body
+        self.etag, self.last_modified, self.extra = etag, last_modified, extra or {}
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.md5(data).hexdigest()[:20] + '"'
+
+
+def _http_date(d) -> str:
+    return email.utils.formatdate(calendar.timegm(d.utctimetuple()), usegmt=True)
+
+
+class ReplicaState:
+    """The served world(s). Worlds of nights already visited are kept, with their response caches."""
+
+    def __init__(self, seed: int, scale: float, night: int):
+        self.seed, self.scale = seed, scale
+        self.worlds: dict[int, World] = {}
+        self.caches: dict[int, dict] = {}
+        self.set_night(night)
+
+    def set_night(self, n: int) -> World:
+        if n not in self.worlds:
+            self.worlds[n] = build_world(self.seed, self.scale, n)
+            self.caches[n] = {}
+        self.night = n
+        self.world = self.worlds[n]
+        self.cache = self.caches[n]
+        return self.world
+
+    def manifest_bytes(self) -> bytes:
+        got = self.cache.get("__manifest__")
+        if got is None:
+            got = json.dumps(self.world.manifest(), ensure_ascii=False, sort_keys=False).encode("utf-8")
+            self.cache["__manifest__"] = got
+        return got
+
+
+class SiteResource(Resource):
+    isLeaf = True
+
+    def __init__(self, state: ReplicaState, key: str):
+        super().__init__()
+        self.state, self.key = state, key
+
+    # ------------------------------------------------------------------ dispatch
+    def render(self, request):
+        try:
+            return self._render(request)
+        except Exception:  # pragma: no cover - surfaced to the test log
+            traceback.print_exc(file=sys.stderr)
+            request.setResponseCode(500)
+            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            return b"internal error"
+
+    def _render(self, request):
+        request.setHeader(b"server", b"nginx")
+        path = unquote(request.path.decode("latin-1"))
+        method = request.method.decode()
+        st = self.state
+        site = st.world.sites[self.key]
+        args = {k.decode("latin-1"): v[-1].decode("utf-8", "replace") for k, v in request.args.items() if v}
+
+        if path == "/__replica__/night":
+            if method != "POST":
+                return self._send(request, Response(405, "text/plain; charset=utf-8", b"POST only\n",
+                                                    extra={"allow": "POST"}))
+            try:
+                n = int(args.get("n", ""))
+                if n < 0:
+                    raise ValueError
+            except ValueError:
+                return self._send(request, Response(400, "text/plain; charset=utf-8", b"n must be an integer >= 0\n"))
+            w = st.set_night(n)
+            body = json.dumps({"night": w.night, "date": w.date.isoformat()}).encode()
+            return self._send(request, Response(200, "application/json; charset=utf-8", body))
+        if path == "/__replica__/manifest.json":
+            return self._send(request, Response(200, "application/json; charset=utf-8", st.manifest_bytes()))
+        if path == site.dataproxy:
+            if method not in ("GET", "POST", "HEAD"):
+                return self._send(request, self._not_found())
+            return self._send(request, self._dataproxy(site, args))
+        if path == "/module/download/downfile.jsp":
+            resp = self._download(site, args)
+        else:
+            ck = (self.key, path)
+            resp = st.cache.get(ck)
+            if resp is None:
+                resp = self._page(site, path)
+                st.cache[ck] = resp
+        if method not in ("GET", "HEAD") and resp.status != 404:
+            resp = Response(405, "text/plain; charset=utf-8", b"method not allowed\n", extra={"allow": "GET, HEAD"})
+        return self._send(request, resp)
+
+    # ------------------------------------------------------------------ handlers
+    def _not_found(self) -> Response:
+        return Response(404, "text/html; charset=UTF-8", P.not_found().encode("utf-8"))
+
+    def _page(self, site, path: str) -> Response:
+        w = self.state.world
+        if path in ("/", "/index.html"):
+            body = P.home(w, site).encode("utf-8")
+            return Response(200, "text/html; charset=UTF-8", body, etag=_etag(body))
+        if path == "/robots.txt":
+            return Response(200, "text/plain; charset=utf-8", P.ROBOTS.encode())
+        m = COL_RE.match(path)
+        if m:
+            col = site.by_id.get(m.group(1))
+            if col is None:
+                return self._not_found()
+            body = P.column_page(w, site, col).encode("utf-8")
+            lm = col.articles[0].last_modified if col.articles else None
+            return Response(200, "text/html; charset=UTF-8", body, etag=_etag(body), last_modified=lm)
+        if ART_RE.match(path):
+            a = w.by_url.get((site.key, path))
+            if a is None:
+                return self._not_found()
+            html = P.article_page(w, site, a)
+            if a.encoding == "gbk":
+                body, ctype = html.encode("gbk", errors="xmlcharrefreplace"), "text/html; charset=GBK"
+            else:
+                body, ctype = html.encode("utf-8"), "text/html; charset=UTF-8"
+            return Response(200, ctype, body, etag=_etag(body), last_modified=a.last_modified)
+        return self._not_found()
+
+    def _dataproxy(self, site, args) -> Response:
+        col = site.by_id.get(args.get("columnid", ""))
+        if col is None:
+            return self._not_found()
+        total = len(col.articles)
+        try:
+            if "startrecord" in args:
+                s = max(1, int(args["startrecord"]))
+                e = int(args.get("endrecord", s + 3 * P.PERPAGE - 1))
+            else:
+                page = max(1, int(args.get("page", "1")))
+                s, e = (page - 1) * P.PERPAGE + 1, page * P.PERPAGE
+        except ValueError:
+            return Response(400, "text/plain; charset=utf-8", b"bad range\n")
+        e = min(e, total)
+        recs = col.articles[s - 1:e] if s <= e else []
+        body = P.datastore_xml(site, col, recs, total, nextgroup=False).encode("utf-8")
+        return Response(200, "text/xml; charset=UTF-8", body)
+
+    def _download(self, site, args) -> Response:
+        m = FILE_RE.match(args.get("filename", ""))
+        if not m:
+            return self._not_found()
+        got = self.state.world.attachments.get((site.key, m.group(1)))
+        if got is None:
+            return self._not_found()
+        art, att = got
+        if att.missing or att.type != m.group(2):
+            return self._not_found()
+        data = ATT.render(att.fid, att.type, att.spec)
+        disp = f'attachment; filename="{att.fid}.{att.type}"; filename*=UTF-8\'\'{quote(att.name)}'
+        return Response(200, ATT.MIME[att.type], data, etag=_etag(data), last_modified=art.last_modified,
+                        extra={"content-disposition": disp})
+
+    # ------------------------------------------------------------------ output
+    def _send(self, request, r: Response) -> bytes:
+        request.setResponseCode(r.status)
+        request.setHeader(b"content-type", r.ctype.encode())
+        for k, v in r.extra.items():
+            request.setHeader(k.encode(), v.encode("latin-1"))
+        if r.etag:
+            request.setHeader(b"etag", r.etag.encode())
+        if r.last_modified is not None:
+            request.setHeader(b"last-modified", _http_date(r.last_modified).encode())
+        if r.status == 200 and (r.etag or r.last_modified is not None) and self._not_modified(request, r):
+            request.setResponseCode(http.NOT_MODIFIED)
+            request.responseHeaders.removeHeader(b"content-type")
+            return b""
+        return r.body
+
+    @staticmethod
+    def _not_modified(request, r: Response) -> bool:
+        inm = request.getHeader(b"if-none-match")
+        if inm is not None:
+            inm = inm.decode("latin-1")
+            if not r.etag:
+                return False
+            tags = [t.strip() for t in inm.split(",")]
+            return "*" in tags or r.etag in tags or ("W/" + r.etag) in tags
+        ims = request.getHeader(b"if-modified-since")
+        if ims is not None and r.last_modified is not None:
+            ims = ims.decode("latin-1")
+            try:
+                since = email.utils.parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                return False
+            if since is None:
+                return False
+            return calendar.timegm(r.last_modified.utctimetuple()) <= since.timestamp()
+        return False
+
+
+def serve(seed: int, scale: float, night: int, ports_file: str | None = None, manifest_out: str | None = None,
+          base_port: int = 0, parent_pid: int | None = None, host: str = "127.0.0.1") -> None:
+    from twisted.internet import reactor, task
+    from twisted.web.server import Site
+
+    state = ReplicaState(seed, scale, night)
+    urls = {}
+    for i, key in enumerate(SITE_KEYS):
+        factory = Site(SiteResource(state, key))
+        factory.noisy = False
+        port = reactor.listenTCP(base_port + i if base_port else 0, factory, interface=host)
+        urls[key] = f"http://{host}:{port.getHost().port}"
+    if manifest_out:
+        _atomic_write(manifest_out, state.manifest_bytes())
+    if ports_file:
+        _atomic_write(ports_file, json.dumps(urls).encode())
+        reactor.addSystemEventTrigger("after", "shutdown", lambda: os.path.exists(ports_file) and os.remove(ports_file))
+    print(json.dumps(urls), flush=True)
+
+    if parent_pid:
+        def _watch():
+            if os.getppid() != parent_pid:
+                reactor.stop()
+        task.LoopingCall(_watch).start(1.0, now=False)
+    reactor.run()
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
