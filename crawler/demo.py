@@ -52,6 +52,15 @@ class _Inbox:
         return "250 Message accepted for delivery"
 
 
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """Pad to a terminal width, counting a Hanzi as two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    fill = " " * max(width - used, 1)
+    return fill + text if right else text + fill
+
+
 def free_port() -> int:
     import socket
 
@@ -139,9 +148,9 @@ def demo(workdir: Path, seed: int, scale: float):
     rows = unit_table(store, config)
     log("")
     log(f"各责任单位情况（截至{AS_OF}）")
-    log(f"{'单位':<14}{'缺失':>6}{'逾期':>6}{'已落实':>7}{'其他':>6}")
+    log(_pad("单位", 22) + "".join(_pad(h, 8, right=True) for h in ("缺失gap", "逾期late", "已落实met", "其他")))
     for unit, gap, late, met, other in rows:
-        log(f"{unit:<14}{gap:>6}{late:>6}{met:>7}{other:>6}")
+        log(_pad(unit, 22) + "".join(_pad(str(n), 8, right=True) for n in (gap, late, met, other)))
     docs = {site: store.count_documents(site) for site in ("bureau", "province", "city", "district")}
     emls = sorted(config.outbox_dir.rglob("*.eml"))
     subjects = [str(message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"]) for p in
