@@ -1,0 +1,105 @@
+"""`zwgk db import FILE.jsonl`: documents from outside the crawl (staff evidence, archives of old sites).
+
+One JSON object per line: ``url``, ``title``, ``published`` (a date), ``site`` (bureau/province/city/
+district), optional ``column`` (id or name), ``column_name``, ``publisher``, ``source``, ``body``,
+``attachments`` (list of {url, name, type, text, status} or of URLs), ``attachment_text``, ``index_no``,
+``doc_no``. Bad lines are reported by number; good ones are kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+from .params import SITES
+
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
+KNOWN = ("url", "title", "published", "site", "column", "column_id", "column_name", "publisher", "source", "body",
+         "attachments", "attachment_text", "index_no", "doc_no", "category")
+
+
+@dataclass
+class ImportResult:
+    counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
+    bad: list[tuple[int, str]] = field(default_factory=list)
+
+
+def parse_date(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    m = _DATE.match(value)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+def document_from(obj) -> dict:
+    """A store document from one JSON object; raises ValueError with the problem in words."""
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    unknown = [k for k in obj if k not in KNOWN]
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r} (known: {', '.join(KNOWN)})")
+    for key in ("url", "title", "published", "site"):
+        if not isinstance(obj.get(key), str) or not obj[key].strip():
+            raise ValueError(f"{key}: is required (text)")
+    url = obj["url"].strip()
+    if not re.match(r"^https?://\S+$", url):
+        raise ValueError(f"url: {url!r} is not an http(s) URL")
+    published = parse_date(obj["published"])
+    if not published:
+        raise ValueError(f"published: {obj['published']!r} is not a date like 2020-06-01")
+    site = obj["site"].strip()
+    if site not in SITES:
+        raise ValueError(f"site: {site!r} is not one of {', '.join(SITES)}")
+    for key in ("column", "column_id", "column_name", "publisher", "source", "body", "attachment_text",
+                "index_no", "doc_no", "category"):
+        if obj.get(key) is not None and not isinstance(obj[key], (str, int)):
+            raise ValueError(f"{key}: must be text")
+    atts = obj.get("attachments") or []
+    if not isinstance(atts, list):
+        raise ValueError("attachments: must be a list")
+    attachments = []
+    for i, a in enumerate(atts):
+        if isinstance(a, str):
+            a = {"url": a}
+        if not isinstance(a, dict) or not isinstance(a.get("url"), str):
+            raise ValueError(f"attachments[{i}]: must be a URL or an object with a url")
+        attachments.append({k: a.get(k) for k in ("url", "name", "type", "size", "text", "status")})
+    column = obj.get("column_id", obj.get("column"))
+    column = str(column).strip() if column is not None else None
+    column_name = obj.get("column_name")
+    if column_name is None and column and not column.isdigit():
+        column_name = column
+    return {"url": url, "title": obj["title"].strip(), "published": published, "site": site,
+            "column_id": column, "column_name": column_name, "publisher": obj.get("publisher"),
+            "source": obj.get("source"), "body": obj.get("body"), "attachments": attachments,
+            "attachment_text": obj.get("attachment_text"), "index_no": obj.get("index_no"),
+            "doc_no": obj.get("doc_no"), "category": obj.get("category")}
+
+
+def import_jsonl(store, lines, *, column_names: dict | None = None) -> ImportResult:
+    result = ImportResult()
+    names = column_names if column_names is not None else {
+        (c["site"], str(c["column_id"])): c.get("name") for c in store.columns()}
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            result.bad.append((n, f"not valid JSON ({e.msg} at column {e.colno})"))
+            continue
+        try:
+            doc = document_from(obj)
+        except ValueError as e:
+            result.bad.append((n, str(e)))
+            continue
+        if not doc["column_name"] and doc["column_id"]:
+            doc["column_name"] = names.get((doc["site"], doc["column_id"]))
+        result.counts[store.upsert_document(doc)] += 1
+    return result

@@ -1,0 +1,315 @@
+"""Evaluate a plan's checks against the store as of a date; findings out.
+
+Statuses: ``met``; ``gap`` (missing and due); ``late`` (published after its deadline); ``at_risk`` (not
+yet published, due within the horizon); ``pending`` (not yet due); ``unverifiable`` (the source could not
+be read, so nothing can be concluded); ``manual`` (waits for a person's attestation).
+
+Time: only documents published on or before the as-of date exist for a check, so a store crawled in
+December answers "what did we know on 1 March" too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from crawler import textseg
+
+from . import kinds as kinds_pkg
+from .match import bureau_alias_in
+from .plan import Check, Plan, Requirement
+
+STATUSES = ("met", "gap", "late", "at_risk", "pending", "unverifiable", "manual")
+# worst first: what a requirement shows when its checks disagree
+SEVERITY = ("gap", "late", "at_risk", "unverifiable", "pending", "manual", "met")
+DEFAULT_BUREAU_ALIASES = ("兖州区教育和体育局", "济宁市兖州区教育和体育局", "兖州区教体局", "区教体局", "兖州区教育局")
+BUREAU_UNIT_KINDS = ("office", "section", "center")
+CLASS_WORDS = (("动态", "动态"), ("要闻", "动态"), ("通知公告", "通知公告"), ("政策文件", "政策文件"),
+               ("人事", "人事"), ("规划计划", "规划计划"))
+SITE_LABELS = {"bureau": "局网站", "province": "政务公开看山东", "city": "政务公开经验做法", "district": "政务公开看兖州"}
+
+
+def worst(statuses: Iterable[str]) -> str:
+    statuses = list(statuses)
+    for s in SEVERITY:
+        if s in statuses:
+            return s
+    return "met"
+
+
+def due_status(as_of: dt.date, due: dt.date | None, horizon: int) -> str:
+    """Status of something not (yet) published, due on *due*."""
+    if due is None or as_of >= due:
+        return "gap"
+    if (due - as_of).days <= horizon:
+        return "at_risk"
+    return "pending"
+
+
+def published_status(published: str, due: dt.date | None) -> str:
+    if due is None or dt.date.fromisoformat(published[:10]) <= due:
+        return "met"
+    return "late"
+
+
+@dataclass
+class Finding:
+    requirement: str
+    check: str
+    units: list[str]
+    status: str
+    due: str | None = None
+    evidence: list[dict] = field(default_factory=list)
+    message: str = ""
+    unassigned: bool = False
+
+    def to_dict(self) -> dict:
+        return {"requirement": self.requirement, "check": self.check, "units": list(self.units),
+                "status": self.status, "due": self.due, "evidence": self.evidence,
+                "message": self.message, "unassigned": self.unassigned}
+
+    def to_json(self) -> dict:
+        return {"requirement": self.requirement, "check": self.check, "units": list(self.units),
+                "status": self.status, "due": self.due,
+                "evidence": [{"url": e.get("url"), "title": e.get("title"), "published": e.get("published"),
+                              "terms": e.get("terms", [])} for e in self.evidence],
+                "message": self.message}
+
+
+def evidence_of(doc: dict, terms: list[str] | None = None) -> dict:
+    return {"url": doc.get("url"), "title": doc.get("title"), "published": (doc.get("published") or "")[:10] or None,
+            "terms": list(terms or [])}
+
+
+class Context:
+    """What a check sees: the store's documents as of a date, the plan year, units, the bureau's names."""
+
+    def __init__(self, store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
+                 horizon_days: int | None = None):
+        self.store, self.plan, self.as_of, self.config, self.registry = store, plan, as_of, config, registry
+        self.plan_year = plan.year or as_of.year
+        self.horizon = plan.horizon_days if horizon_days is None else horizon_days
+        aliases = list(getattr(config, "bureau_aliases", None) or DEFAULT_BUREAU_ALIASES)
+        if config is not None and "bureau" in config.sites:
+            aliases.append(config.sites["bureau"].name)
+        self.bureau_aliases = [a for a in dict.fromkeys(aliases) if a]
+        self.requirement: Requirement | None = None
+        self.check: Check | None = None
+        limit = as_of.isoformat()
+        self.all_docs = []
+        for d in store.documents("state = 'live' and published is not null and published != ''",
+                                 order_by="published, url"):
+            d = dict(d)
+            d["published"] = d["published"][:10]
+            if d["published"] <= limit:
+                self.all_docs.append(d)
+        self.docs = self.all_docs
+        self._fts: dict[str, dict] | None = None
+        self._tokens: dict[tuple[str, str], set[str]] = {}
+        self.columns = [dict(c) for c in store.columns()]
+        self._col_by_key = {(c["site"], str(c["column_id"])): c for c in self.columns}
+
+    # -- for one check ------------------------------------------------------------------------
+    def for_check(self, requirement: Requirement, check: Check) -> "Context":
+        self.requirement, self.check = requirement, check
+        return self
+
+    def finding(self, status: str, *, due: dt.date | str | None = None, evidence: list[dict] | None = None,
+                message: str = "") -> Finding:
+        assert status in STATUSES, status
+        r, c = self.requirement, self.check
+        if isinstance(due, dt.date):
+            due = due.isoformat()
+        return Finding(requirement=r.id, check=c.name, units=list(c.units), status=status, due=due,
+                       evidence=evidence or [], message=message, unassigned=r.unassigned and c.units == r.units)
+
+    # -- text ---------------------------------------------------------------------------------
+    def _fts_rows(self) -> dict[str, dict]:
+        if self._fts is None:
+            self._fts = {}
+            try:
+                for r in self.store.db.query("select url, title, body, attachments from documents_fts"):
+                    self._fts[r["url"]] = r
+            except Exception:  # an index that is missing or broken: segment on the fly
+                self._fts = {}
+        return self._fts
+
+    def tokens(self, doc: dict, fields: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for f in fields:
+            key = (doc["url"], f)
+            if key not in self._tokens:
+                self._tokens[key] = self._field_tokens(doc, f)
+            out |= self._tokens[key]
+        return out
+
+    def _field_tokens(self, doc: dict, f: str) -> set[str]:
+        if f == "publisher":
+            return set(textseg.words(" ".join(filter(None, [doc.get("publisher"), doc.get("source")])),
+                                     for_search=True))
+        src = {"title": "title", "body": "body", "attachments": "attachment_text"}[f]
+        fts = self._fts_rows().get(doc["url"])
+        col = "attachments" if f == "attachments" else f
+        if fts is not None and (fts.get(col) or not doc.get(src)):
+            return set((fts.get(col) or "").split())
+        return set(textseg.words(doc.get(src), for_search=True))
+
+    # -- the bureau ---------------------------------------------------------------------------
+    def is_bureau_name(self, name: str) -> bool:
+        if not name:
+            return True
+        if bureau_alias_in(name, self.bureau_aliases) or name.strip() in ("本局", "我局", "局机关"):
+            return True
+        if self.registry is not None:
+            unit = self.registry.get(name)
+            if unit is not None:
+                return unit.kind in BUREAU_UNIT_KINDS
+        return False
+
+    # -- columns and sources -------------------------------------------------------------------
+    def column_class(self, site: str, column_id: str | None, name: str | None) -> str:
+        row = self._col_by_key.get((site, str(column_id)))
+        if row and row.get("class") and row["class"] != "other":
+            return row["class"]
+        if self.config is not None and site in self.config.sites:
+            for c in self.config.sites[site].columns:
+                if c.id == str(column_id) and c.cls != "other":
+                    return c.cls
+        name = name or (row or {}).get("name") or ""
+        for word, cls in CLASS_WORDS:
+            if word in name:
+                return cls
+        return (row or {}).get("class") or "other"
+
+    def column_name(self, doc: dict) -> str:
+        name = doc.get("column_name") or ""
+        if not name:
+            name = (self._col_by_key.get((doc.get("site"), str(doc.get("column_id") or ""))) or {}).get("name") or ""
+        return name
+
+    def in_columns(self, doc: dict, wanted: list[str]) -> bool:
+        """The document's column has one of these ids, or a name containing one of these words."""
+        cid, name = str(doc.get("column_id") or ""), self.column_name(doc)
+        return any(w == cid or (name and w in name) for w in wanted)
+
+    def in_classes(self, doc: dict, wanted: list[str]) -> bool:
+        return self.column_class(doc.get("site"), doc.get("column_id"), self.column_name(doc)) in wanted
+
+    def source_problem(self, sites: Iterable[str], columns: list[str] | None = None) -> str | None:
+        """Why these sources cannot be read (so a missing item there proves nothing), or None.
+
+        A site is unreadable when nothing was ever stored from it, or every column of it is marked
+        ``unverifiable``; with *columns* given, also when every one of those columns is.
+        """
+        problems = []
+        for site in sites:
+            label = SITE_LABELS.get(site, site)
+            cols = [c for c in self.columns if c["site"] == site]
+            if columns:
+                wanted = [c for c in cols if str(c["column_id"]) in columns
+                          or any(w in (c.get("name") or "") for w in columns)]
+                if wanted and all(c.get("state") == "unverifiable" for c in wanted):
+                    problems.append(f"{label}的相关栏目无法读取（{wanted[0].get('reason') or '未解析到条目'}）")
+                    continue
+            if self.store.count_documents(site=site, state=None) == 0:
+                problems.append(f"未抓取到{label}的任何文件")
+            elif cols and all(c.get("state") == "unverifiable" for c in cols):
+                problems.append(f"{label}的栏目均无法读取")
+        return "；".join(problems) or None
+
+    # -- attestations -------------------------------------------------------------------------
+    def attestations(self, requirement: str) -> list[dict]:
+        return list(self.store.db.query(
+            "select * from attestations where requirement = ? and plan_year = ? order by attested_at",
+            [requirement, self.plan_year]))
+
+
+def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> list[Finding]:
+    registry = kinds_pkg.load_all()
+    wanted = set(only) if only else None
+    out: list[Finding] = []
+    for req in plan.requirements():
+        if wanted and req.id not in wanted and str(req.task) not in wanted:
+            continue
+        for check in req.checks:
+            kind = registry[check.kind]()
+            ctx.for_check(req, check)
+            try:
+                found = kind.evaluate(ctx, req, check.params, ctx.as_of)
+            except Exception as e:  # one broken check must not hide the others' findings
+                print(f"zwgk check: {req.id} {check.name}: {e.__class__.__name__}: {e}", file=sys.stderr)
+                found = [ctx.finding("unverifiable", message=f"检查出错，无法得出结论：{e.__class__.__name__}: {e}")]
+            out.extend(found)
+    return out
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
+    c = {s: 0 for s in STATUSES}
+    for f in findings:
+        c[f.status] = c.get(f.status, 0) + 1
+    return c
+
+
+def run_check(store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
+              horizon_days: int | None = None, plan_path: str | None = None) -> tuple[int, list[Finding]]:
+    """Evaluate and store the findings as a ``check`` run; returns (run id, findings)."""
+    run_id = store.start_run("check", as_of=as_of.isoformat(),
+                             stats={"plan": plan_path, "plan_year": plan.year})
+    try:
+        ctx = Context(store, plan, as_of, config=config, registry=registry, horizon_days=horizon_days)
+        findings = evaluate(plan, ctx)
+        store.add_findings(run_id, [f.to_dict() for f in findings])
+    except BaseException:
+        store.finish_run(run_id, "failed")
+        raise
+    stats = {"plan": plan_path, "plan_year": plan.year, "findings": len(findings),
+             "by_status": counts(findings), "requirements": len(plan.requirements())}
+    store.finish_run(run_id, "ok", stats)
+    return run_id, findings
+
+
+def dumps(findings: list[Finding]) -> str:
+    return json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2)
+
+
+def combine(statuses: Iterable[str]) -> str:
+    """One status for several parts: the worst of those already due; ``pending`` only if all are."""
+    statuses = list(statuses)
+    due = [s for s in statuses if s != "pending"]
+    return worst(due) if due else "pending"
+
+
+def attachment_broken(att: dict) -> bool:
+    """An attachment that did not download (spider: status ``failed``; manifest: ``missing``)."""
+    status = att.get("status")
+    if att.get("missing") is True:
+        return True
+    http = att.get("http_status")
+    if isinstance(http, int) and http >= 400:
+        return True
+    if isinstance(status, int) or (isinstance(status, str) and status.isdigit()):
+        return int(status) >= 400
+    return status in ("failed", "missing", "error", "broken")
+
+
+def attachments_of(doc: dict) -> list[dict]:
+    raw = doc.get("attachments")
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except ValueError:
+        return []
+    return [a for a in items if isinstance(a, dict)]
+
+
+def unusable(doc: dict) -> bool:
+    """A document whose every attachment fails to open (its content cannot be read)."""
+    atts = attachments_of(doc)
+    return bool(atts) and all(attachment_broken(a) for a in atts)
+
+
+def label(doc: dict) -> str:
+    return f"《{doc.get('title')}》（{(doc.get('published') or '')[:10]}）"

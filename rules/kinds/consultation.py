@@ -1,0 +1,144 @@
+"""consultation: every 征求意见 draft states its window, long enough, and its 采纳情况 follows.
+
+The window is read from the text (``征求意见时间：2020年6月1日至2020年6月30日``, ``自2020年6月1日起至6月30日止``,
+``2020-06-01至2020-06-30`` …) and counted in calendar days, both ends included: at least ``min_days``
+(30, 重大行政决策程序暂行条例), or ``normative_workdays`` working days (7) for a 规范性文件. A shorter window
+with a stated reason (``reason_terms``) is accepted. The feedback (采纳情况) on the same draft — matched by
+the 《name》 — is due ``feedback_days`` after the window closes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..engine import combine, due_status, evidence_of, label, published_status
+from ..match import select, spec
+from ..params import Param
+from ..workdays import workdays_between
+from . import Kind
+
+_FULL = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
+_MD = r"(?:(\d{4})\s*[年\-/.]\s*)?(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
+_RANGE = re.compile(_FULL + r"\s*(?:起|开始)?\s*(?:[（(][^）)]{0,8}[）)])?\s*(?:至|到|—+|－|–|-|~|～)\s*" + _MD)
+_KEY = re.compile(r"征求意见|意见反馈|反馈意见|意见建议|提出意见|截止")
+_NAME = re.compile(r"《(.+?)》")
+_DRAFT = re.compile(r"[（(]?\s*(征求意见稿|送审稿|草案|试行稿)\s*[）)]?")
+
+
+def parse_window(text: str | None) -> tuple[dt.date, dt.date] | None:
+    """The consultation window stated in *text*, or None."""
+    if not text:
+        return None
+    text = text.replace("\u3000", " ")
+    best = None
+    for m in _RANGE.finditer(text):
+        try:
+            start = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            end = dt.date(int(m.group(4) or m.group(1)), int(m.group(5)), int(m.group(6)))
+        except ValueError:
+            continue
+        if end < start:
+            continue
+        near = _KEY.search(text[max(0, m.start() - 40):m.start()])
+        if near:
+            return start, end
+        best = best or (start, end)
+    return best
+
+
+def doc_name(title: str) -> str:
+    """The document a consultation, feedback, policy or interpretation is about."""
+    m = _NAME.search(title or "")
+    name = m.group(1) if m else (title or "")
+    if not m:
+        name = re.sub(r"^(关于|图解[:：]?|一图读懂[:：]?|政策解读[:：]?|解读[:：]?)", "", name)
+        name = re.sub(r"(的)?(公开征求意见的?(公告|通知)|征求意见采纳情况的?说明|征求意见.*|政策解读|解读|图解)$", "", name)
+        name = re.sub(r"^印发", "", name)
+        name = re.sub(r"的通知$", "", name)
+    name = _DRAFT.sub("", name)
+    return re.sub(r"[\s\u3000“”\"《》、，,。：:（）()]", "", name)
+
+
+def same_document(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
+        return True
+    grams = lambda s: {s[i:i + 2] for i in range(len(s) - 1)}
+    ga, gb = grams(a), grams(b)
+    return bool(ga and gb) and len(ga & gb) / len(ga | gb) >= 0.6
+
+
+class Consultation(Kind):
+    __kind__ = "consultation"
+    description = "征求意见 drafts: window stated and ≥ 30 days (≥ 7 working days for 规范性文件), 采纳情况 published after"
+    params = {
+        "match": Param("match", spec(any=["征求意见稿", "征求意见"], none=["采纳", "反馈", "结果"], published="plan"),
+                       doc="the consultation notices"),
+        "feedback": Param("match", spec(all=[["采纳情况", "采纳", "反馈情况"]], published="plan"),
+                          doc="the feedback (采纳情况) documents"),
+        "min_days": Param("int", 30, minimum=1, doc="calendar days, both ends included"),
+        "normative_workdays": Param("int", 7, minimum=1, doc="working days for a 规范性文件"),
+        "normative_terms": Param("strings", ["规范性文件"], doc="terms in title or body marking a 规范性文件"),
+        "reason_terms": Param("strings", ["缩短征求意见", "缩短意见征集", "缩短公开征求意见"],
+                              doc="terms stating why a window was shortened"),
+        "feedback_days": Param("int", 30, minimum=0, doc="days after the window closes (unconfirmed: 30)"),
+        "min_count": Param("int", 0, minimum=0, doc="consultations expected in the plan year (0: none required)"),
+    }
+
+    def evaluate(self, ctx, requirement, params, as_of):
+        drafts = select(ctx, params["match"])
+        feedbacks = select(ctx, params["feedback"])
+        statuses, notes, evidence, dues = [], [], [], []
+        for doc, terms in drafts:
+            evidence.append(evidence_of(doc, terms))
+            name = doc_name(doc["title"])
+            text = "\n".join(filter(None, [doc.get("body"), doc.get("attachment_text")]))
+            window = parse_window(text)
+            if window is None:
+                statuses.append("gap")
+                notes.append(f"{label(doc)}未载明征求意见的起止时间")
+                continue
+            start, end = window
+            days = (end - start).days + 1
+            normative = any(t in (doc["title"] + text) for t in params["normative_terms"])
+            if normative:
+                wd = workdays_between(start, end)
+                ok, need = wd >= params["normative_workdays"], f"{params['normative_workdays']}个工作日"
+                have = f"{wd}个工作日"
+            else:
+                ok, need, have = days >= params["min_days"], f"{params['min_days']}日", f"{days}日"
+            if not ok and any(t in text for t in params["reason_terms"]):
+                notes.append(f"{label(doc)}征求意见期限{have}，少于{need}，已说明缩短理由")
+            elif not ok:
+                statuses.append("gap")
+                notes.append(f"{label(doc)}征求意见期限仅{have}（{start}至{end}），少于{need}")
+            fb_due = end + dt.timedelta(days=params["feedback_days"])
+            match = [(f, t) for f, t in feedbacks if same_document(name, doc_name(f["title"]))
+                     and f["published"] >= doc["published"]]
+            if match:
+                fdoc, fterms = match[0]
+                evidence.append(evidence_of(fdoc, fterms))
+                st = published_status(fdoc["published"], fb_due)
+                if st == "late":
+                    notes.append(f"{label(doc)}的采纳情况逾期发布：{label(fdoc)}，应于{fb_due}前")
+            else:
+                st = due_status(as_of, fb_due, ctx.horizon)
+                if st == "gap":
+                    notes.append(f"{label(doc)}征求意见已于{end}结束，未发现意见采纳情况（应于{fb_due}前公开）")
+                elif st == "at_risk":
+                    notes.append(f"{label(doc)}的意见采纳情况尚未公开（{fb_due}到期）")
+                dues.append(fb_due)
+            statuses.append(st)
+        if len(drafts) < params["min_count"]:
+            statuses.append("gap")
+            notes.append(f"本年度仅发现{len(drafts)}件征求意见稿，要求至少{params['min_count']}件")
+        if not drafts and not params["min_count"]:
+            problem = ctx.source_problem(params["match"]["site"], params["match"]["column"])
+            if problem:
+                return [ctx.finding("unverifiable", message=f"未发现征求意见稿，但{problem}，无法判断")]
+            return [ctx.finding("met", message=f"{ctx.plan_year}年未发现公开征求意见的决策草案，无需检查期限和采纳情况")]
+        status = combine(statuses) if statuses else "met"
+        head = f"{ctx.check.name}：检查{len(drafts)}件征求意见稿"
+        due = min(dues).isoformat() if dues else None
+        return [ctx.finding(status, due=due, evidence=evidence, message=head + ("；" + "；".join(notes) if notes else "，期限和采纳情况均符合要求"))]

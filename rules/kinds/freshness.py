@@ -1,0 +1,91 @@
+"""freshness: the bureau's columns are kept up to date, and none is blank.
+
+A column's class (from the store's ``columns`` table, the configuration, or its name) sets how old its
+newest item may be: 动态/要闻 14 days, 通知公告/政策文件 183 days (≈ 6 months), 人事/规划计划 365 days
+(unconfirmed), as in 国办秘函〔2019〕19号. A blank column never had any item. A column the crawler could not
+read (``unverifiable``: a shell page, an empty dataproxy answer) is never reported blank or stale.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..engine import SITE_LABELS
+from ..params import Param, SITES
+from . import Kind
+
+DEFAULT_LIMITS = {"动态": 14, "通知公告": 183, "政策文件": 183, "人事": 365, "规划计划": 365}
+
+
+class Freshness(Kind):
+    __kind__ = "freshness"
+    description = "columns updated within their class's limit (动态 14 d, 通知公告/政策文件 183 d, 人事/规划计划 365 d), none blank"
+    params = {
+        "site": Param("strings", ["bureau"], choices=SITES),
+        "limits": Param("dict", DEFAULT_LIMITS, doc="days per column class"),
+        "max_stale": Param("int", 0, minimum=0, doc="stale columns tolerated (the inspection fails at 5; we report every one)"),
+        "max_blank": Param("int", 0, minimum=0, doc="blank columns tolerated"),
+        "exclude": Param("strings", [], doc="column ids or names not checked"),
+    }
+
+    @classmethod
+    def validate(cls, params, node):
+        from ..params import Invalid
+        for k, v in params["limits"].items():
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise Invalid(None, f"limit for {k!r} must be a whole number of days ≥ 1", f".limits.{k}")
+
+    def evaluate(self, ctx, requirement, params, as_of):
+        limits = params["limits"]
+        stale, blank, unreadable, checked, evidence = [], [], [], 0, []
+        for site in params["site"]:
+            rows = {str(c["column_id"]): c for c in ctx.columns if c["site"] == site}
+            last: dict[str, str] = {}
+            names: dict[str, str] = {}
+            for d in ctx.docs:
+                if d.get("site") != site:
+                    continue
+                cid = str(d.get("column_id") or d.get("column_name") or "")
+                if d["published"] > last.get(cid, ""):
+                    last[cid] = d["published"]
+                names.setdefault(cid, d.get("column_name") or "")
+            for cid in sorted(set(rows) | set(last)):
+                row = rows.get(cid, {})
+                name = row.get("name") or names.get(cid) or cid
+                if cid in params["exclude"] or name in params["exclude"]:
+                    continue
+                checked += 1
+                url = row.get("url") or ""
+                newest = last.get(cid)
+                lid = row.get("last_item_date")
+                if lid and lid[:10] <= as_of.isoformat() and (newest is None or lid[:10] > newest):
+                    newest = lid[:10]
+                if row.get("state") == "unverifiable" and newest is None:
+                    unreadable.append(f"{name}（{row.get('reason') or '无法读取'}）")
+                    continue
+                if newest is None:
+                    blank.append(name)
+                    evidence.append({"url": url, "title": f"空白栏目：{name}", "published": None, "terms": []})
+                    continue
+                cls = ctx.column_class(site, cid, name)
+                limit = limits.get(cls)
+                if limit is None:
+                    continue
+                age = (as_of - dt.date.fromisoformat(newest)).days
+                if age > limit:
+                    stale.append(f"{name}（{cls}类，最近更新{newest}，已{age}天，限{limit}天）")
+                    evidence.append({"url": url, "title": f"长期未更新：{name}", "published": newest, "terms": []})
+        where = "、".join(SITE_LABELS.get(s, s) for s in params["site"])
+        if checked == 0 or (unreadable and len(unreadable) == checked):
+            return [ctx.finding("unverifiable", message=f"{where}没有可检查的栏目" + (
+                "：" + "、".join(unreadable) if unreadable else "（未抓取）"))]
+        parts = []
+        if stale:
+            parts.append(f"{len(stale)}个栏目未按时更新：" + "；".join(stale))
+        if blank:
+            parts.append(f"{len(blank)}个空白栏目：" + "、".join(blank))
+        bad = len(stale) > params["max_stale"] or len(blank) > params["max_blank"]
+        note = ("；无法读取、未作判断的栏目：" + "、".join(unreadable)) if unreadable else ""
+        if bad:
+            return [ctx.finding("gap", evidence=evidence, message=f"{where}：" + "；".join(parts) + note)]
+        msg = f"{where}：检查{checked}个栏目，更新及时" + ("（" + "；".join(parts) + "，在容许范围内）" if parts else "")
+        return [ctx.finding("met", evidence=evidence, message=msg + note)]

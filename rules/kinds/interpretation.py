@@ -1,0 +1,58 @@
+"""interpretation: every policy document has its 解读 (text or 图解) within N working days (三同步;
+3 working days is a local rule, unconfirmed for Shandong: a parameter). Working days come from the
+Chinese holiday calendar (rules/workdays.py). Policy and interpretation are paired by the document name."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..engine import combine, due_status, evidence_of, label, published_status
+from ..match import select, spec
+from ..params import Param
+from ..workdays import add_workdays
+from . import Kind
+from .consultation import doc_name, same_document
+
+
+class Interpretation(Kind):
+    __kind__ = "interpretation"
+    description = "every policy document has its 解读/图解 within N working days"
+    params = {
+        "policy": Param("match", spec(column=["政策文件"], none=["解读", "图解", "征求意见", "采纳"], published="plan"),
+                        doc="the policy documents that need an interpretation"),
+        "interpretation": Param("match", spec(any=["解读", "图解", "一图读懂"]), doc="the interpretations"),
+        "working_days": Param("int", 3, minimum=0, doc="working days after the policy (unconfirmed: 3)"),
+    }
+
+    def evaluate(self, ctx, requirement, params, as_of):
+        policies = select(ctx, params["policy"])
+        interps = select(ctx, params["interpretation"])
+        statuses, notes, evidence, dues = [], [], [], []
+        for doc, terms in policies:
+            evidence.append(evidence_of(doc, terms))
+            name = doc_name(doc["title"])
+            due = add_workdays(dt.date.fromisoformat(doc["published"]), params["working_days"])
+            match = [(d, t) for d, t in interps if d["url"] != doc["url"] and same_document(name, doc_name(d["title"]))]
+            if match:
+                idoc, iterms = match[0]
+                evidence.append(evidence_of(idoc, iterms))
+                st = published_status(idoc["published"], due)
+                if st == "late":
+                    notes.append(f"{label(doc)}的解读逾期：{label(idoc)}，应于{due}前（{params['working_days']}个工作日内）")
+            else:
+                st = due_status(as_of, due, ctx.horizon)
+                if st == "gap":
+                    notes.append(f"{label(doc)}未发现政策解读（应于{due}前发布）")
+                elif st == "at_risk":
+                    notes.append(f"{label(doc)}的政策解读尚未发布（{due}到期）")
+                dues.append(due)
+            statuses.append(st)
+        if not policies:
+            problem = ctx.source_problem(params["policy"]["site"], params["policy"]["column"])
+            if problem:
+                return [ctx.finding("unverifiable", message=f"未发现需要解读的政策文件，但{problem}，无法判断")]
+            return [ctx.finding("met", message=f"{ctx.plan_year}年截至{as_of}未发现需要解读的政策文件")]
+        status = combine(statuses)
+        done = sum(1 for s in statuses if s in ("met", "late"))
+        head = f"{ctx.check.name}：{len(policies)}件政策文件，{done}件已有解读"
+        due = min(dues).isoformat() if dues else None
+        return [ctx.finding(status, due=due, evidence=evidence, message=head + ("；" + "；".join(notes) if notes else ""))]
