@@ -1,0 +1,64 @@
+"""What the column spider yields; crawler.pipelines.StorePipeline stores each kind.
+
+Spiders only parse: every fact they learn leaves them as one of these items.
+"""
+from __future__ import annotations
+
+import scrapy
+
+
+class DocumentItem(scrapy.Item):
+    """One article page (or attachment-only page), fetched and extracted."""
+    url = scrapy.Field()
+    site = scrapy.Field()
+    column_id = scrapy.Field()
+    column_name = scrapy.Field()
+    title = scrapy.Field()
+    published = scrapy.Field()      # YYYY-MM-DD or None
+    publisher = scrapy.Field()
+    source = scrapy.Field()
+    index_no = scrapy.Field()
+    doc_no = scrapy.Field()
+    category = scrapy.Field()
+    body = scrapy.Field()
+    attachments = scrapy.Field()    # [{url, name, type, size, text, status, error?}]
+    etag = scrapy.Field()
+    last_modified = scrapy.Field()
+
+
+class ColumnItem(scrapy.Item):
+    """A column's state after its list was walked."""
+    site = scrapy.Field()
+    column_id = scrapy.Field()
+    name = scrapy.Field()
+    url = scrapy.Field()
+    platform = scrapy.Field()       # the list adapter that read it: jcms | generic …
+    column_class = scrapy.Field()   # freshness class from the config (stored as `class`)
+    item_count = scrapy.Field()
+    last_item_date = scrapy.Field()
+    state = scrapy.Field()          # normal | blank | unverifiable
+    reason = scrapy.Field()
+
+
+class LinkItem(scrapy.Item):
+    """An internal link found in an article body, with the status it answered."""
+    site = scrapy.Field()
+    from_url = scrapy.Field()
+    to_url = scrapy.Field()
+    status = scrapy.Field()         # HTTP status, None when the request failed
+    error = scrapy.Field()
+
+
+class SeenItem(scrapy.Item):
+    """A known article listed again and not refetched (unchanged as far as the list shows)."""
+    site = scrapy.Field()
+    url = scrapy.Field()
+    column_id = scrapy.Field()
+
+
+class WithdrawnItem(scrapy.Item):
+    """A known article gone: dropped from its complete list, or answering 404/410."""
+    site = scrapy.Field()
+    url = scrapy.Field()
+    column_id = scrapy.Field()
+    reason = scrapy.Field()

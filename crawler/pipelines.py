@@ -1,0 +1,127 @@
+"""Item pipeline: everything the column spider learns goes into the store here, and nowhere else.
+
+StorePipeline opens crawler.store.Store on the crawl's database (setting ZWGK_DB_PATH), writes each
+item, counts per-site outcomes, and at the end puts them in the crawler's stats (``zwgk/…``). When
+the crawl belongs to a ``zwgk crawl`` run (setting ZWGK_RUN_ID) that command records the run;
+a stand-alone ``scrapy crawl`` records its own ``runs`` row (kind ``crawl``, stats per site).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from scrapy import signals
+
+from .items import ColumnItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
+from .store import Store, default_db_path
+
+logger = logging.getLogger(__name__)
+
+COUNTERS = ("new", "changed", "unchanged", "withdrawn", "columns", "columns_normal", "columns_blank",
+            "columns_unverifiable", "links", "broken_links", "attachments", "attachments_failed")
+
+
+def site_stats(stats: dict) -> dict:
+    """The per-site summary recorded in ``runs.stats`` from one crawler's Scrapy stats."""
+    out = {k: int(stats.get(f"zwgk/{k}", 0) or 0) for k in COUNTERS}
+    exceptions = {k: v for k, v in stats.items() if k.startswith("spider_exceptions/")}
+    raised = exceptions.get("spider_exceptions/count")
+    if raised is None:
+        raised = sum(int(v or 0) for v in exceptions.values())
+    out["errors"] = int(stats.get("zwgk/errors", 0) or 0) + int(raised or 0)
+    out["requests"] = int(stats.get("downloader/request_count", 0) or 0)
+    out["refetched"] = int(stats.get("zwgk/refetched", 0) or 0)        # known articles downloaded again
+    out["not_modified"] = int(stats.get("zwgk/not_modified", 0) or 0)  # known articles answering 304
+    out["responses"] = int(stats.get("downloader/response_count", 0) or 0)
+    out["bytes"] = int(stats.get("downloader/response_bytes", 0) or 0)
+    out["unreachable"] = bool(stats.get("zwgk/site_unreachable"))
+    out["finish_reason"] = stats.get("finish_reason")
+    return out
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.store: Store | None = None
+        self.run_id: int | None = None
+        self.owns_run = False
+        self.today = dt.date.today().isoformat()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def _inc(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"zwgk/{key}", n)
+
+    def open_spider(self, spider=None):
+        path = self.crawler.settings.get("ZWGK_DB_PATH")
+        self.store = Store(Path(path) if path else default_db_path())
+        for k in COUNTERS:
+            self.crawler.stats.set_value(f"zwgk/{k}", 0)
+        run_id = self.crawler.settings.get("ZWGK_RUN_ID")
+        if run_id:
+            self.run_id = int(run_id)
+        else:
+            self.run_id = self.store.start_run("crawl", as_of=self.today)
+            self.owns_run = True
+
+    def close_spider(self, spider=None):
+        if self.store is not None and not self.owns_run:
+            self.store.close()
+            self.store = None
+
+    def spider_closed(self, spider, reason):
+        """Record a stand-alone crawl's run once Scrapy knows why it ended."""
+        if self.store is None:
+            return
+        try:
+            stats = dict(self.crawler.stats.get_stats())
+            stats["finish_reason"] = reason
+            site = getattr(spider, "site_key", None) or "site"
+            summary = site_stats(stats)
+            status = "ok" if reason == "finished" and not summary["unreachable"] else "failed"
+            self.store.finish_run(self.run_id, status, {site: summary})
+        finally:
+            self.store.close()
+            self.store = None
+
+    def process_item(self, item, spider=None):
+        try:
+            return self._store_item(item)
+        except Exception:
+            self._inc("errors")
+            raise
+
+    def _store_item(self, item):
+        store = self.store
+        if isinstance(item, DocumentItem):
+            doc = dict(item)
+            outcome = store.upsert_document(doc)
+            self._inc(outcome)
+            for a in doc.get("attachments") or []:
+                self._inc("attachments")
+                if a.get("status") == "failed":
+                    self._inc("attachments_failed")
+        elif isinstance(item, SeenItem):
+            store.touch_document(item["url"])
+            self._inc("unchanged")
+        elif isinstance(item, WithdrawnItem):
+            if store.mark_withdrawn(item["url"], self.today):
+                self._inc("withdrawn")
+                logger.info("withdrawn (%s): %s", item.get("reason"), item["url"])
+        elif isinstance(item, ColumnItem):
+            col = dict(item)
+            col["class"] = col.pop("column_class", None) or "other"
+            store.upsert_column(col)
+            self._inc("columns")
+            self._inc(f"columns_{col.get('state') or 'unverifiable'}")
+        elif isinstance(item, LinkItem):
+            store.record_link(item["from_url"], item["to_url"], item.get("status"), item.get("error"))
+            self._inc("links")
+            if item.get("status") is None or item["status"] >= 400:
+                self._inc("broken_links")
+        return item

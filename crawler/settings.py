@@ -1,0 +1,70 @@
+"""Scrapy settings for zwgk: polite by default.
+
+The configuration's ``crawl:`` section (CrawlConfig) overrides the politeness values per crawl (the
+spider applies it in ``from_crawler``); the demo/test configuration turns the delay and AutoThrottle
+off for loopback replicas. Command-line ``-s NAME=VALUE`` still wins over both.
+"""
+from __future__ import annotations
+
+try:
+    from importlib.metadata import version as _version
+
+    VERSION = _version("zwgk")
+except Exception:  # pragma: no cover - running from a tree that was never installed
+    VERSION = "0.0"
+
+BOT_NAME = "zwgk"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Identify ourselves; the spider puts the configured contact address in place of this one.
+USER_AGENT = f"zwgk/{VERSION} (+mailto:zwgk@localhost)"
+
+# Politeness
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_DELAY_JITTER = 0.5   # ±50 %
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+
+# Retries: transient errors only (not 403/412: a WAF answer is a finding, not a glitch), with backoff
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0      # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+}
+
+# Size caps: responses above 32 MiB are refused; attachments use crawl.max_attachment_bytes per request
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+
+# No remote control: no telnet console, no web service, no feeds
+TELNETCONSOLE_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+FEEDS: dict = {}
+COOKIES_ENABLED = True
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.StorePipeline": 300,
+}
+
+# Scrapy's defaults, stated: asyncio reactor, the 2.7+ request fingerprinter
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# zwgk's own settings
+ZWGK_DB_PATH = None        # SQLite file; default: the config's db path, else $ZWGK_DB, else var/zwgk.db
+ZWGK_RUN_ID = None         # set by `zwgk crawl`: the runs row it owns; unset → each spider records its own
+ZWGK_CONFIG = None         # configuration path when -a config= is not given (env ZWGK_CONFIG also works)

@@ -1,0 +1,106 @@
+"""Text out of attachment files (PDF, DOCX, XLSX; plain text for txt/csv). Pure functions, no I/O."""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 200_000   # enough for any budget table; keeps one huge file from bloating the store
+
+
+def sniff_type(data: bytes, declared: str | None = None) -> str | None:
+    """The real type of *data*: magic bytes first (sites mislabel), then the declared type."""
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return declared
+        if any(n.startswith("word/") for n in names):
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if any(n.startswith("ppt/") for n in names):
+            return "pptx"
+        return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return declared if declared in ("doc", "xls", "wps", "et", "ppt") else "doc"
+    return declared
+
+
+def _pdf_text(data: bytes) -> str:
+    import pdfplumber
+
+    # pdfminer is chatty about malformed fonts; those warnings are not ours to act on
+    for name in ("pdfminer", "pdfplumber"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    out = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            out.append(page.extract_text() or "")
+            if sum(map(len, out)) > MAX_TEXT_CHARS:
+                break
+    return "\n".join(out)
+
+
+def _docx_text(data: bytes) -> str:
+    import docx
+
+    d = docx.Document(io.BytesIO(data))
+    out = [p.text for p in d.paragraphs]
+    for table in d.tables:
+        for row in table.rows:
+            out.append("\t".join(c.text for c in row.cells))
+    return "\n".join(out)
+
+
+def _xlsx_text(data: bytes) -> str:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    out = []
+    try:
+        for ws in wb.worksheets:
+            out.append(ws.title)
+            for row in ws.iter_rows(values_only=True):
+                cells = [str(v) for v in row if v is not None and str(v).strip()]
+                if cells:
+                    out.append("\t".join(cells))
+                if sum(map(len, out)) > MAX_TEXT_CHARS:
+                    break
+    finally:
+        wb.close()
+    return "\n".join(out)
+
+
+def _plain_text(data: bytes) -> str:
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+EXTRACTORS = {"pdf": _pdf_text, "docx": _docx_text, "xlsx": _xlsx_text, "txt": _plain_text,
+              "csv": _plain_text}
+
+
+def attachment_text(data: bytes, declared: str | None = None) -> tuple[str | None, str | None]:
+    """(text, error) of one attachment. Unsupported types give (None, None); a file that does not
+    parse gives (None, "…why…")."""
+    kind = sniff_type(data, declared)
+    fn = EXTRACTORS.get(kind or "")
+    if fn is None:
+        return None, None
+    try:
+        text = fn(data)
+    except Exception as e:  # a broken file is a fact about the site, not a crash
+        return None, f"{kind} text extraction failed: {type(e).__name__}: {e}"[:300]
+    text = re.sub(r"[ \t\u3000]+", " ", text or "")
+    text = re.sub(r"\n\s*\n+", "\n", text).strip()
+    return text[:MAX_TEXT_CHARS] or None, None

@@ -1,0 +1,171 @@
+"""CLI commands of the crawling part: `zwgk crawl`, `zwgk extract`, `zwgk sites`."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import urllib.request
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import click
+
+from crawler.cli import AppContext, pass_app
+from crawler.config import SITE_KEYS
+
+EXTRACT_KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "category", "column",
+                "body", "attachments")
+
+
+def _user_agent(app: AppContext | None = None) -> str:
+    from crawler.settings import VERSION
+
+    contact = "zwgk@localhost"
+    if app is not None and app.config_path is not None:
+        try:
+            contact = app.config.contact
+        except Exception:
+            pass
+    return f"zwgk/{VERSION} (+mailto:{contact})"
+
+
+def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str | None, str]:
+    """(body, charset from Content-Type, final URL) of one page."""
+    req = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        body = resp.read(32 * 1024 * 1024)
+        return body, resp.headers.get_content_charset(), resp.geturl()
+
+
+@click.command()
+@click.option("--site", "sites", multiple=True, type=click.Choice(SITE_KEYS),
+              help="Only this source (repeatable; default: every configured site).")
+@click.option("--column", "columns", multiple=True, metavar="ID",
+              help="Only this column id (repeatable).")
+@click.option("--log-level", default=None, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
+                                                             case_sensitive=False),
+              help="Scrapy log level (default INFO, to stderr).")
+@click.option("--log-file", default=None, metavar="PATH", help="Write the Scrapy log here instead of stderr.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's statistics as JSON instead of a table.")
+@pass_app
+def crawl(app: AppContext, sites, columns, log_level, log_file, as_json):
+    """Crawl the configured sites (all four by default) into the database, in one process.
+
+    Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
+    (a site unreachable, a crawler that did not run), 2 on a configuration error.
+    """
+    from crawler.crawl import run_crawl, summary_table
+
+    config = app.config  # ConfigError → exit 2 in the CLI group
+    missing = [s for s in sites if s not in config.sites]
+    if missing:
+        raise click.UsageError(f"site(s) not in the configuration: {', '.join(missing)}")
+    try:
+        result = run_crawl(config, app.db_path, sites=list(sites) or None, columns=list(columns) or None,
+                           log_level=log_level, log_file=log_file)
+    except Exception as e:
+        click.echo(f"zwgk crawl: failed: {type(e).__name__}: {e}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps({"run_id": result.run_id, "status": result.status, "sites": result.stats,
+                               "problems": result.problems}, ensure_ascii=False))
+    else:
+        click.echo(f"crawl run {result.run_id}: {result.status}  (database {app.db_path})")
+        click.echo(summary_table(result))
+    for p in result.problems:
+        click.echo(f"zwgk crawl: {p}", err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+@click.command()
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option("--url", "page_url", metavar="PAGE_URL",
+              help="The page's address, to resolve relative links (default: the URL fetched, or the file).")
+@click.option("--encoding", default=None, help="Override the page's declared encoding (e.g. gbk).")
+@click.option("--all", "show_all", is_flag=True, help="Also print links, encoding and the raw header fields.")
+@click.pass_obj
+def extract(app, source, page_url, encoding, show_all):
+    """Extract one article page (a saved file or a URL) and print it as one JSON object."""
+    from .extract import extract as do_extract
+
+    if re.match(r"^https?://", source):
+        try:
+            body, charset, final = _fetch(source, _user_agent(app))
+        except Exception as e:
+            click.echo(f"zwgk extract: cannot fetch {source}: {e}", err=True)
+            sys.exit(1)
+        base = page_url or final
+        encoding = encoding or charset
+    else:
+        path = Path(source)
+        if not path.is_file():
+            click.echo(f"zwgk extract: no such file: {source}", err=True)
+            sys.exit(1)
+        body = path.read_bytes()
+        base = page_url or path.resolve().as_uri()
+    data = do_extract(body, base, encoding=encoding)
+    out = data if show_all else {k: data.get(k) for k in EXTRACT_KEYS}
+    click.echo(json.dumps(out, ensure_ascii=False, indent=None))
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def sites(ctx):
+    """The configured sources and their columns (`zwgk sites discover URL` to find column ids)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sites_list)
+
+
+@sites.command("list")
+@pass_app
+def sites_list(app: AppContext):
+    """Configured sites, their columns and the state each had at the last crawl."""
+    config = app.config
+    stored = {}
+    if Path(app.db_path).exists():
+        for c in app.store.columns():
+            stored[(c["site"], c["column_id"])] = c
+    for key, site in config.sites.items():
+        click.echo(f"{key:<9} {site.name}  {site.base_url}  [{site.platform}]")
+        cols = list(site.columns) or []
+        ids = [c.id for c in cols] + sorted(cid for (s, cid) in stored if s == key and cid not in {c.id for c in cols})
+        if not ids:
+            click.echo("          (no columns configured: discovered from the home page at crawl time)")
+        names = {c.id: c.name for c in cols}
+        for cid in ids:
+            st = stored.get((key, cid), {})
+            name = st.get("name") or names.get(cid) or ""
+            state = st.get("state") or "never crawled"
+            extra = f" {st.get('item_count')} items, last {st.get('last_item_date')}" if st else ""
+            click.echo(f"          col{cid:<8} {name:<20} {state}{extra}")
+
+
+@sites.command("discover")
+@click.argument("url")
+@pass_app
+def sites_discover(app: AppContext, url):
+    """Fetch one portal page and print its columns (/col/colN/ links) as a config stanza."""
+    try:
+        body, charset, final = _fetch(url, _user_agent(app))
+    except Exception as e:
+        click.echo(f"zwgk sites discover: cannot fetch {url}: {e}", err=True)
+        sys.exit(1)
+    from .extract import decode_html
+
+    text, _ = decode_html(body, charset)
+    host = urlsplit(final).netloc
+    seen = {}
+    for href, cid, label in re.findall(
+            r"""<a\s[^>]*?href\s*=\s*["']([^"']*?/col/col(\d+)/[^"']*)["'][^>]*>(.*?)</a>""", text, re.I | re.S):
+        absolute = urljoin(final, href)
+        if urlsplit(absolute).netloc != host or cid in seen:
+            continue
+        name = re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", label))
+        seen[cid] = (name, absolute)
+    if not seen:
+        click.echo("no /col/colN/ links on that page", err=True)
+        sys.exit(1)
+    click.echo("    columns:")
+    for cid, (name, absolute) in seen.items():
+        click.echo(f"      - {{id: \"{cid}\", name: {json.dumps(name, ensure_ascii=False)}, "
+                   f"url: {absolute}, class: other}}")
