@@ -223,9 +223,12 @@ def load_config(path: str | os.PathLike) -> Config:
     contact = r.string(root, "contact", "contact", required=True, pattern=_EMAIL, where=top)
 
     paths = r.mapping(root["paths"], "paths", ("data", "reports", "outbox", "db", "plan")) if "paths" in root else {}
+    # Relative paths are relative to the config file's folder (an absolute one stays as it is).
     data_dir = base / r.string(paths, "data", "paths.data", default="var")
-    reports_dir = base / r.string(paths, "reports", "paths.reports", default=str(data_dir.relative_to(base) / "reports"))
-    outbox_dir = base / r.string(paths, "outbox", "paths.outbox", default=str(data_dir.relative_to(base) / "outbox"))
+    reports = r.string(paths, "reports", "paths.reports")
+    outbox = r.string(paths, "outbox", "paths.outbox")
+    reports_dir = base / reports if reports else data_dir / "reports"
+    outbox_dir = base / outbox if outbox else data_dir / "outbox"
     db = r.string(paths, "db", "paths.db")
     plan = r.string(paths, "plan", "paths.plan")
     if plan and not (base / plan).exists():

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from crawler.columns import infer_class
 from crawler import textseg
 
 from . import kinds as kinds_pkg
@@ -26,8 +27,6 @@ STATUSES = ("met", "gap", "late", "at_risk", "pending", "unverifiable", "manual"
 SEVERITY = ("gap", "late", "at_risk", "unverifiable", "pending", "manual", "met")
 DEFAULT_BUREAU_ALIASES = ("兖州区教育和体育局", "济宁市兖州区教育和体育局", "兖州区教体局", "区教体局", "兖州区教育局")
 BUREAU_UNIT_KINDS = ("office", "section", "center")
-CLASS_WORDS = (("动态", "动态"), ("要闻", "动态"), ("通知公告", "通知公告"), ("政策文件", "政策文件"),
-               ("人事", "人事"), ("规划计划", "规划计划"))
 SITE_LABELS = {"bureau": "局网站", "province": "政务公开看山东", "city": "政务公开经验做法", "district": "政务公开看兖州"}
 
 
@@ -177,11 +176,7 @@ class Context:
             for c in self.config.sites[site].columns:
                 if c.id == str(column_id) and c.cls != "other":
                     return c.cls
-        name = name or (row or {}).get("name") or ""
-        for word, cls in CLASS_WORDS:
-            if word in name:
-                return cls
-        return (row or {}).get("class") or "other"
+        return infer_class(name or (row or {}).get("name"))
 
     def column_name(self, doc: dict) -> str:
         name = doc.get("column_name") or ""

@@ -28,6 +28,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
+from crawler.columns import column_class
 from crawler.config import Config, SiteConfig, load_config
 from crawler.items import ColumnItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
 
@@ -210,6 +211,8 @@ class ColumnSpider(scrapy.Spider):
         name = response.xpath("//meta[translate(@name,'COLUMNAME','columname')='columnname']/@content").get()
         if name and name.strip() and name.strip().lower() != "null":
             walk.name = name.strip()
+        column_type = response.xpath("//meta[translate(@name,'COLUMNTYPE','columntype')='columntype']/@content").get()
+        walk.cls = column_class(walk.cls, column_type, walk.name)
         adapter = adapter_for(response, self.site.platform)
         walk.adapter = adapter.name
         try:

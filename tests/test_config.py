@@ -88,3 +88,23 @@ def test_cli_prints_one_line_and_exits_2(tmp_path):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_absolute_data_folder_with_a_relative_config_path(tmp_path, monkeypatch):
+    data = tmp_path / "elsewhere"
+    write(tmp_path, GOOD + f"paths:\n  data: {data}\n")
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config("zwgk.yaml")
+    assert cfg.data_dir == data and cfg.outbox_dir == data / "outbox" and cfg.reports_dir == data / "reports"
+
+
+@pytest.mark.parametrize("configured, column_type, name, expected", [
+    (None, "政务动态", "体育工作", "动态"),      # the page's ColumnType reveals a news column
+    ("通知公告", "政务动态", "体育工作", "通知公告"),  # the configuration wins
+    ("other", "信息公开", "人事信息", "人事"),
+    (None, None, "统计信息", "other"),
+])
+def test_column_freshness_class(configured, column_type, name, expected):
+    from crawler.columns import column_class
+
+    assert column_class(configured, column_type, name) == expected

@@ -64,3 +64,20 @@ def test_search_finds_the_budget_documents(demo_run):
     titles = [r["title"] for r in rows]
     assert any("2020年部门预算" in t for t in titles), titles
     assert all(r["url"].startswith("http://127.0.0.1:") for r in rows)
+
+
+def test_findings_after_a_real_crawl_equal_the_planted_defects(demo_run):
+    """No false gaps, no missed gaps: crawl over HTTP + check reproduces the replica's ground truth."""
+    workdir, proc = demo_run
+    manifest = build_world(seed=1, scale=0.2, night=0).manifest()
+    # Site-level defects (stale/blank columns, broken links, missing attachments) belong to 10.1.
+    site_level = {"stale_column", "blank_column", "broken_link", "missing_attachment"}
+    expected = {d["requirement"] or ("10.1" if d["type"] in site_level else None)
+                for d in manifest["defects"] if d["type"] != "decoy"}
+    db = sqlite3.connect(workdir / "zwgk.db")
+    rows = db.execute("select requirement, status from findings where run_id = "
+                      "(select max(id) from runs where kind = 'check')").fetchall()
+    not_met = {req for req, status in rows if status not in ("met", "manual")}
+    assert not_met == expected
+    assert ("7.1", "late") in rows
+    assert not any(status == "unverifiable" for _, status in rows)

@@ -167,6 +167,7 @@ class Site:
 # --------------------------------------------------------------------------- site definitions
 
 # (id, name, class, xxgk, ColumnType, base count at scale 1, generator, topic)
+# ColumnType follows the class, as on real Hanweb sites: 政务动态 for news columns, 专题专栏 for topics.
 BUREAU_COLUMNS = [
     ("3301", "工作动态", "动态", False, "政务动态", 520, "news", ""),
     ("3302", "教育要闻", "动态", False, "政务动态", 240, "news", ""),
@@ -191,25 +192,25 @@ BUREAU_COLUMNS = [
     ("3321", "新闻发布会", "other", True, "信息公开", 0, "", ""),
     ("3322", "督查审计整改", "other", True, "信息公开", 0, "", ""),
     ("3323", "政务服务", "other", False, "办事服务", 20, "misc", "政务服务"),
-    ("3324", "学前教育", "other", False, "政务动态", 50, "topical", "学前教育"),
-    ("3325", "义务教育", "other", False, "政务动态", 60, "news", ""),
-    ("3326", "职业教育", "other", False, "政务动态", 40, "topical", "职业教育"),
+    ("3324", "学前教育", "other", False, "专题专栏", 50, "topical", "学前教育"),
+    ("3325", "义务教育", "other", False, "专题专栏", 60, "news", ""),
+    ("3326", "职业教育", "other", False, "专题专栏", 40, "topical", "职业教育"),
     ("3327", "体育工作", "动态", False, "政务动态", 120, "topical", "体育工作"),
-    ("3328", "校园安全", "other", False, "政务动态", 60, "topical", "校园安全"),
+    ("3328", "校园安全", "other", False, "专题专栏", 60, "topical", "校园安全"),
     ("3329", "疫情防控", "other", True, "信息公开", 40, "topical", "疫情防控"),
     ("3330", "重点工作落实", "other", True, "信息公开", 0, "", ""),
     ("3331", "政民互动", "other", False, "互动交流", 0, "", ""),
     ("3332", "回应关切", "other", False, "互动交流", 15, "misc", "回应关切"),
-    ("3333", "民办教育", "other", False, "政务动态", 25, "topical", "民办教育"),
-    ("3334", "教师队伍建设", "other", False, "政务动态", 40, "topical", "教师队伍建设"),
-    ("3335", "教育督导", "other", False, "政务动态", 35, "topical", "教育督导"),
+    ("3333", "民办教育", "other", False, "专题专栏", 25, "topical", "民办教育"),
+    ("3334", "教师队伍建设", "other", False, "专题专栏", 40, "topical", "教师队伍建设"),
+    ("3335", "教育督导", "other", False, "专题专栏", 35, "topical", "教育督导"),
     ("3336", "应急管理", "other", True, "信息公开", 12, "misc", "应急管理"),
-    ("3337", "政务公开工作", "other", False, "政务动态", 12, "misc", "政务公开工作"),
+    ("3337", "政务公开工作", "other", False, "专题专栏", 12, "misc", "政务公开工作"),
     ("3338", "依申请公开", "other", True, "信息公开", 2, "misc", "依申请公开"),
     ("3339", "统计信息", "other", True, "信息公开", 0, "", ""),
     ("3340", "政府采购", "other", True, "信息公开", 20, "misc", "政府采购"),
-    ("3341", "资助工作", "other", False, "政务动态", 25, "topical", "资助工作"),
-    ("3342", "语言文字", "other", False, "政务动态", 15, "topical", "语言文字"),
+    ("3341", "资助工作", "other", False, "专题专栏", 25, "topical", "资助工作"),
+    ("3342", "语言文字", "other", False, "专题专栏", 15, "topical", "语言文字"),
 ]
 STALE_COLUMN = "3327"       # 体育工作: last item 2020-09-10
 STALE_LAST = D(2020, 9, 10)
