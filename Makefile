@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean browser-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,7 +17,11 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/zwgk demo
 
-test: $(STAMP)
+# Debian's chromium + a CJK font for tests/test_dashboard_browser.py (apt as root; a no-op once present)
+browser-deps:
+	bash scripts/install-test-deps.sh
+
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

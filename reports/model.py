@@ -35,7 +35,7 @@ STATUS_LABELS = {
 }
 #: a symbol beside every colour, so colour is never the only signal (also in print)
 STATUS_SYMBOLS = {
-    "gap": "✗", "late": "⏰", "at_risk": "!", "unverifiable": "?", "pending": "…", "manual": "✎", "met": "✓",
+    "gap": "✗", "late": "◷", "at_risk": "!", "unverifiable": "?", "pending": "…", "manual": "✎", "met": "✓",
 }
 STATUS_COLOURS = {  # (background, text) — also used inline in e-mail
     "gap": ("#fbd5d0", "#8a1c0f"),
@@ -611,35 +611,121 @@ def _trend(store, limit: int = 30) -> list[dict]:
 
 
 FRESHNESS_LIMITS = {"动态": 14, "要闻": 14, "通知公告": 183, "政策文件": 183, "人事": 365, "规划计划": 365}
+try:  # the freshness rule's own defaults win, so the dashboard's verdicts are the rule's
+    from rules.kinds.freshness import DEFAULT_LIMITS as _RULE_LIMITS
+    FRESHNESS_LIMITS.update(_RULE_LIMITS)
+except Exception:  # pragma: no cover - reports work without the rules package
+    pass
+
+try:  # the crawler's classifier (政务动态 → 动态 …), so the dashboard and the freshness rule agree
+    from crawler.columns import infer_class as _infer_class
+except ImportError:  # pragma: no cover - older trees
+    def _infer_class(*texts):
+        for text in texts:
+            for word in ("动态", "要闻", "通知公告", "政策文件", "人事", "规划计划"):
+                if text and word in text:
+                    return "动态" if word == "要闻" else word
+        return "other"
 
 
-def _columns(store, as_of: dt.date | None, site_names: dict[str, str]) -> list[dict]:
+def _configured_classes(config) -> dict[tuple[str, str], str]:
+    out = {}
+    for key, site in (getattr(config, "sites", None) or {}).items():
+        for c in getattr(site, "columns", None) or []:
+            cls = getattr(c, "cls", None)
+            if cls and cls != "other":
+                out[(key, str(getattr(c, "id", "")))] = cls
+    return out
+
+
+def column_class(stored: str | None, configured: str | None, name: str | None) -> str:
+    """A column's freshness class as the freshness rule sees it: stored class, else the configured one,
+    else what its name reveals (工作动态 → 动态), else ``other`` (no time limit)."""
+    if stored and stored != "other":
+        return stored
+    if configured and configured != "other":
+        return configured
+    return _infer_class(name) or "other"
+
+
+def _columns(store, as_of: dt.date | None, site_names: dict[str, str], config=None) -> list[dict]:
     try:
         cols = store.columns()
     except Exception:
         return []
+    configured = _configured_classes(config)
+    newest: dict[tuple, dt.date] = {}  # the newest stored item of each column, as of the check date
+    try:
+        rows = store.db.query(
+            "select site, column_id, max(substr(published, 1, 10)) as newest from documents "
+            "where published is not null and published != '' and substr(published, 1, 10) <= ? "
+            "and coalesce(state, 'live') != 'withdrawn' group by site, column_id",
+            [(as_of or dt.date.max).isoformat()])
+        for r in rows:
+            d = parse_date(r["newest"])
+            if d:
+                newest[(r["site"], str(r["column_id"]))] = d
+    except Exception:
+        pass
     out = []
     for c in cols:
         last = parse_date(c.get("last_item_date"))
+        if last and as_of and last > as_of:  # an item dated after the as-of date does not count
+            last = None
+        stored = newest.get((c.get("site"), str(c.get("column_id"))))
+        if stored and (last is None or stored > last):
+            last = stored
         days = (as_of - last).days if (as_of and last) else None
-        limit = FRESHNESS_LIMITS.get(c.get("class") or "")
+        name = c.get("name") or c.get("column_id")
+        cls = column_class(c.get("class"), configured.get((c.get("site"), str(c.get("column_id")))), name)
+        limit = FRESHNESS_LIMITS.get(cls)
         state = c.get("state") or "normal"
         if state == "unverifiable":
             verdict, status = "无法核实", "unverifiable"
-        elif state == "blank":
+        elif state == "blank" and last is None:
             verdict, status = "空白栏目", "gap"
         elif days is None:
             verdict, status = "无日期", "unverifiable"
         elif limit is not None and days > limit:
             verdict, status = f"超期（{days - limit}天）", "gap"
+        elif limit is None:
+            verdict, status = "未设时限", "met"
         else:
             verdict, status = "正常", "met"
         out.append({"site": c.get("site"), "site_name": site_names.get(c.get("site"), c.get("site")),
-                    "name": c.get("name") or c.get("column_id"), "url": c.get("url"), "class": c.get("class") or "other",
-                    "last_item_date": c.get("last_item_date") or "", "days": days, "limit": limit,
+                    "name": name, "url": c.get("url"), "class": cls,
+                    "last_item_date": last.isoformat() if last else "", "days": days, "limit": limit,
                     "items": c.get("item_count"), "state": state, "verdict": verdict, "status": status,
                     "reason": c.get("reason") or ""})
-    out.sort(key=lambda c: (status_rank(c["status"]), c["site"] or "", c["name"] or ""))
+    out.sort(key=lambda c: (status_rank(c["status"]), c["site"] or "", -(c["days"] or 0), c["name"] or ""))
+    return out
+
+
+def column_sources(columns: list[dict], site_order: Iterable[str] = ()) -> list[dict]:
+    """Freshness per source: one row per site with its columns counted by verdict, the newest item and
+    how many days ago it was, and the site's columns (worst first)."""
+    by_site: dict[str, dict] = {}
+    for c in columns:
+        s = by_site.setdefault(c["site"], {"site": c["site"], "site_name": c["site_name"], "columns": [],
+                                           "total": 0, "stale": 0, "blank": 0, "unverifiable": 0, "ok": 0,
+                                           "newest": "", "days": None})
+        s["columns"].append(c)
+        s["total"] += 1
+        if c["verdict"] == "空白栏目":
+            s["blank"] += 1
+        elif c["status"] == "unverifiable":
+            s["unverifiable"] += 1
+        elif c["status"] == "gap":
+            s["stale"] += 1
+        else:
+            s["ok"] += 1
+        if c["last_item_date"] and c["last_item_date"] > s["newest"]:
+            s["newest"], s["days"] = c["last_item_date"], c["days"]
+    order = {k: i for i, k in enumerate(site_order)}
+    out = sorted(by_site.values(), key=lambda s: (order.get(s["site"], len(order)), s["site"] or ""))
+    for s in out:
+        s["status"] = ("gap" if (s["stale"] or s["blank"]) else
+                       "unverifiable" if s["unverifiable"] else "met")
     return out
 
 
@@ -647,17 +733,43 @@ _TARGET = re.compile(r"(?:目标|要求|应报送|不少于|至少)\D{0,6}(\d+)"
 _OF = re.compile(r"(\d+)\s*/\s*(\d+)")
 SUBMISSION_SITES = ("province", "city", "district")
 SUBMISSION_SITE_NAMES = {"province": "政务公开看山东", "city": "政务公开经验做法", "district": "政务公开看兖州"}
+#: a source the configuration does not name
+SOURCE_NAMES = {"bureau": "局网站", "province": "山东省（政务公开看山东）", "city": "济宁市（政务公开经验做法）",
+                "district": "兖州区（政务公开看兖州）"}
 
 
 def is_submissions(f: Finding) -> bool:
     return "submission" in f.kind.lower() or "报送" in f.check
 
 
-def _submissions(store, findings: list[Finding], as_of: dt.date | None, year: int | None) -> dict:
-    """The bureau's items in the upper columns per quarter, counted from the evidence of the
-    submissions findings (each evidence URL looked up in the store for its site and date).
+_RULE_COUNTS = re.compile(r"(Q[1-4]\s*\d+\s*/\s*\d+(?:\s*[，,、]\s*Q[1-4]\s*\d+\s*/\s*\d+)*)")
+_RULE_ONE = re.compile(r"Q([1-4])\s*(\d+)\s*/\s*(\d+)")
 
-    Returns {"quarters": [...], "sites": [...], "counts": {site: {quarter: n}}, "target": n | None, …} or {}.
+
+def _rule_counts(message: str, year: int | None) -> tuple[dict, dict]:
+    """What the submissions rule wrote in its message — ``政务公开看山东 Q1 1/1，Q2 0/1 …`` per site — as
+    ({site: {quarter: count}}, {site: {quarter: target}}). Empty when the message has another shape."""
+    counts: dict[str, dict[str, int]] = {}
+    targets: dict[str, dict[str, int]] = {}
+    if not year:
+        return counts, targets
+    for site, label in SUBMISSION_SITE_NAMES.items():
+        for m in re.finditer(re.escape(label) + r"\s*" + _RULE_COUNTS.pattern, message):
+            for q, n, t in _RULE_ONE.findall(m.group(1)):
+                counts.setdefault(site, {})[f"{year}Q{q}"] = int(n)
+                targets.setdefault(site, {})[f"{year}Q{q}"] = int(t)
+    return counts, targets
+
+
+def _submissions(store, findings: list[Finding], as_of: dt.date | None, year: int | None) -> dict:
+    """The bureau's items in the upper columns per quarter against the target.
+
+    Counts and targets come from the submissions rule's own message (``政务公开看山东 Q1 1/1 …``) when it
+    has that shape; otherwise each evidence URL of the submissions findings is looked up in the store for
+    its site and date, and the target is read from the message (``目标3条``).
+
+    Returns {"quarters": [...], "sites": [...], "counts": {site: {quarter: n}}, "target": n | None,
+    "targets": {site: {quarter: n}}, "site_names": {...}} or {}.
     """
     subs = [f for f in findings if is_submissions(f)]
     if not subs:
@@ -671,10 +783,18 @@ def _submissions(store, findings: list[Finding], as_of: dt.date | None, year: in
             if as_of is None or dt.date(year, 3 * q - 2, 1) <= as_of:
                 quarters.add(f"{year}Q{q}")
     target = None
+    rule_counts: dict[str, dict[str, int]] = {}
+    targets: dict[str, dict[str, int]] = {}
     for f in subs:
-        m = _TARGET.search(f.message) or _OF.search(f.message)
-        if m:
-            target = max(target or 0, int(m.group(m.re.groups)))
+        rc, rt = _rule_counts(f.message, year)
+        for site, qs in rc.items():
+            rule_counts.setdefault(site, {}).update(qs)
+        for site, qs in rt.items():
+            targets.setdefault(site, {}).update(qs)
+        if not rt:
+            m = _TARGET.search(f.message) or _OF.search(f.message)
+            if m:
+                target = max(target or 0, int(m.group(m.re.groups)))
         for e in f.evidence:
             if not e.url or e.url in seen:
                 continue
@@ -690,10 +810,41 @@ def _submissions(store, findings: list[Finding], as_of: dt.date | None, year: in
             q = quarter_of(day)
             quarters.add(q)
             counts[site][q] = counts[site].get(q, 0) + 1
+    for site, qs in rule_counts.items():  # the rule's numbers are the ones its status rests on
+        counts[site] = dict(qs)
+        quarters.update(qs)
+    if targets:
+        values = {t for qs in targets.values() for t in qs.values()}
+        target = values.pop() if len(values) == 1 else None
+    elif target is not None:
+        targets = {s: {q: target for q in quarters} for s in SUBMISSION_SITES}
     if not quarters:
         return {}
+    cells: dict[str, dict[str, dict]] = {}
+    for site in SUBMISSION_SITES:
+        for q in sorted(quarters):
+            n = counts[site].get(q, 0)
+            t = (targets.get(site) or {}).get(q, target)
+            end = _quarter_end(q)
+            if t is None:
+                status = None
+            elif n >= t:
+                status = "met"
+            elif end is not None and as_of is not None and end <= as_of:
+                status = "gap"
+            else:
+                status = "pending"
+            cells.setdefault(site, {})[q] = {"count": n, "target": t, "status": status}
     return {"quarters": sorted(quarters), "sites": list(SUBMISSION_SITES), "counts": counts, "target": target,
-            "site_names": SUBMISSION_SITE_NAMES}
+            "targets": targets, "cells": cells, "site_names": SUBMISSION_SITE_NAMES}
+
+
+def _quarter_end(q: str) -> dt.date | None:
+    m = re.fullmatch(r"(\d{4})Q([1-4])", q)
+    if not m:
+        return None
+    year, n = int(m[1]), int(m[2])
+    return dt.date(year, 12, 31) if n == 4 else dt.date(year, 3 * n + 1, 1) - dt.timedelta(days=1)
 
 
 def build_model(store, plan: Any, config, run_id: int | None = None, *, registry: UnitRegistry | None = None,
@@ -729,13 +880,13 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
                                changes=compute_changes(mine, before, previous_run), known=known)
 
     as_of = run.get("as_of") or (run.get("started") or "")[:10]
-    site_names = {k: s.name for k, s in getattr(config, "sites", {}).items()}
+    site_names = {**SOURCE_NAMES, **{k: s.name for k, s in getattr(config, "sites", {}).items()}}
     return ReportModel(
         run=run, previous_run=previous_run, as_of=as_of, plan=planx, findings=findings,
         previous_findings=previous, units=units, router=router, registry=registry, lead=router.lead,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         history=_trend(store) if history else [],
-        columns=_columns(store, parse_date(as_of), site_names) if history else [],
+        columns=_columns(store, parse_date(as_of), site_names, config) if history else [],
         submissions=_submissions(store, findings, parse_date(as_of),
                                  (run.get("stats") or {}).get("plan_year") or planx.year) if history else {},
         changes=compute_changes(findings, previous, previous_run))

@@ -18,8 +18,8 @@ import jinja2
 from markupsafe import Markup
 
 from . import charts
-from .model import (STATUS_ORDER, STATUS_SYMBOLS, Finding, ReportModel, UnitView, parse_date, status_label,
-                    unit_filename)
+from .model import (STATUS_ORDER, STATUS_SYMBOLS, Finding, ReportModel, UnitView, column_sources, parse_date,
+                    status_label, unit_filename)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -265,12 +265,14 @@ class DashboardReporter(Reporter):
             unit_rows=[v for v in m.units.values() if v.findings],
             groups=sorted(m.router.groups.items()), unknown_units=sorted(m.router.unknown),
             trend_svg=charts.gap_trend(m.history) if len(m.history) >= 1 else None,
-            submissions_svg=charts.submissions(m.submissions)))
+            submissions_svg=charts.submissions(m.submissions),
+            sources=column_sources(m.columns, site_order=("bureau", "province", "city", "district"))))
 
     def render_requirement(self, rid: str) -> str:
         m = self.model
         return self.env.get_template("requirement.html").render(self.context(
-            r=m.plan.get(rid), findings=m.requirement_findings(rid), status=m.requirement_status(rid), root="../"))
+            r=m.plan.get(rid), findings=m.requirement_findings(rid), status=m.requirement_status(rid), root="../",
+            cells=[(u, c) for u in m.matrix_units if (c := m.cell(rid, u))]))
 
     def write_site(self, out_dir: Path) -> list[Path]:
         out_dir = Path(out_dir)

@@ -165,7 +165,7 @@ def test_text_report(rendered):
     txt = (out / "units" / "基础教育科.txt").read_text(encoding="utf-8")
     assert txt.startswith("基础教育科 · 政务公开检查报告")
     assert "截至：2020-12-31" in txt
-    assert txt.index("[✗ 缺失] 要求 1.3") < txt.index("[⏰ 逾期公开] 要求 1.3") < txt.index("[! 临近期限] 要求 4.1")
+    assert txt.index("[✗ 缺失] 要求 1.3") < txt.index("[◷ 逾期公开] 要求 1.3") < txt.index("[! 临近期限] 要求 4.1")
     # plain text is not HTML: crawled text appears as it is, never entity-escaped
     jck = (out / "units" / "计财科.txt").read_text(encoding="utf-8")
     assert HOSTILE in jck and "&lt;" not in jck and "&#34;" not in jck
@@ -326,7 +326,7 @@ def test_dashboard_freshness_and_submissions(world):
     html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
     table = html[html.index('id="column-table"'):]
     table = table[:table.index("</table>")]
-    assert re.findall(r'<tr data-status="(\w+)">', table) == ["gap", "gap", "unverifiable", "met"]
+    assert re.findall(r'<tr data-status="(\w+)"', table) == ["gap", "gap", "unverifiable", "met"]
     assert "超期（122天）" in table and "空白栏目" in table and "无法核实" in table and "HTTP 412" in table
     assert 'href="javascript:' not in table and "<script>alert" not in table
     assert 'data-site="province" data-quarter="2020Q1" data-count="3"' in html
@@ -334,3 +334,53 @@ def test_dashboard_freshness_and_submissions(world):
     assert 'data-site="city" data-quarter="2020Q1" data-count="0"' in html
     assert "目标 3" in html
     assert html.count('class="trend-bar"') == 3     # three check runs
+
+
+def test_dashboard_reads_the_rules_numbers(world):
+    """Per-site targets from the submissions rule's message; a column's class inferred as the freshness
+    rule infers it (工作动态 → 动态, 14 days); freshness summarised per source."""
+    from reports.model import column_sources
+
+    tmp_path, config, store, _ = world
+    store.upsert_column({"site": "bureau", "column_id": "3302", "name": "工作动态", "class": "other",
+                         "url": "http://127.0.0.1:9/col/col3302/index.html", "item_count": 40,
+                         "last_item_date": "2020-11-30", "state": "normal"})
+    store.upsert_column({"site": "bureau", "column_id": "3310", "name": "财政预决算", "class": "other",
+                         "item_count": 3, "last_item_date": "2020-02-14", "state": "normal"})
+    store.upsert_column({"site": "district", "column_id": "7", "name": "政务公开看兖州", "class": "other",
+                         "item_count": 9, "last_item_date": "2021-03-01", "state": "normal"})
+    store.upsert_document({"url": "http://127.0.0.1:9/art/yz/1.html", "site": "district", "column_id": "7",
+                           "title": "兖州区教体局经验", "published": "2020-12-20", "body": "x"})
+    rid = store.start_run("check", as_of="2020-12-31")
+    store.add_findings(rid, RUN2 + [
+        {"requirement": "10.2", "check": "上级专栏报送", "units": ["办公室"], "status": "gap", "due": None,
+         "evidence": [], "message": "2020年向上级政务公开专栏报送情况：政务公开看山东 2020Q3报送0条，少于目标1条；"
+                                    "政务公开看山东 Q1 1/1，Q2 2/1，Q3 0/1，Q4 1/1；政务公开经验做法 Q1 1/1，Q2 1/1，"
+                                    "Q3 1/1，Q4 1/1；政务公开看兖州 Q1 3/2，Q2 2/2，Q3 1/2，Q4 2/2"}])
+    store.finish_run(rid)
+    m = build_model(store, PLAN, config)
+    sub = m.submissions
+    assert sub["quarters"] == ["2020Q1", "2020Q2", "2020Q3", "2020Q4"]
+    assert sub["counts"]["province"] == {"2020Q1": 1, "2020Q2": 2, "2020Q3": 0, "2020Q4": 1}
+    assert sub["target"] is None                              # targets differ per column
+    assert sub["cells"]["district"]["2020Q3"] == {"count": 1, "target": 2, "status": "gap"}
+    assert sub["cells"]["district"]["2020Q1"] == {"count": 3, "target": 2, "status": "met"}
+    assert sub["cells"]["province"]["2020Q3"]["status"] == "gap"
+    cols = {c["name"]: c for c in m.columns}
+    assert (cols["工作动态"]["class"], cols["工作动态"]["days"], cols["工作动态"]["limit"]) == ("动态", 31, 14)
+    assert cols["工作动态"]["verdict"] == "超期（17天）" and cols["工作动态"]["status"] == "gap"
+    assert (cols["财政预决算"]["limit"], cols["财政预决算"]["verdict"]) == (None, "未设时限")
+    # a date after the as-of date does not count; the newest stored item as of that date does
+    assert (cols["政务公开看兖州"]["last_item_date"], cols["政务公开看兖州"]["days"]) == ("2020-12-20", 11)
+    sources = column_sources(m.columns, ("bureau", "province", "city", "district"))
+    assert [(s["site"], s["total"], s["stale"], s["ok"], s["status"]) for s in sources] == [
+        ("bureau", 2, 1, 1, "gap"), ("district", 1, 0, 1, "met")]
+
+    render_reports(store, PLAN, config, tmp_path / "dash", model=m)
+    html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
+    assert html.count('class="sub-target"') == 12             # a target mark over every bar
+    assert 'data-site="district" data-quarter="2020Q3" data-count="1" data-target="2" data-status="gap"' in html
+    assert ">1↓</text>" in html and ">0↓</text>" in html
+    req = (tmp_path / "dash" / "requirements" / "4.1.html").read_text(encoding="utf-8")
+    units = re.findall(r'<tr data-unit="([^"]+)" data-status="(\w+)">', req)
+    assert units == [("办公室", "at_risk"), ("计财科", "at_risk"), ("基础教育科", "at_risk"), ("学前教育科", "at_risk")]

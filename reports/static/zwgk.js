@@ -1,4 +1,15 @@
-/* zwgk dashboard: optional status filter for the coverage matrix (the page works without script). */
+/* zwgk pages: optional status filter for the coverage matrix, and data tables opened for printing
+   (every page works without script). */
+(function () {
+  var closed = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (d) { d.open = true; closed.push(d); });
+  });
+  window.addEventListener("afterprint", function () {
+    closed.forEach(function (d) { d.open = false; });
+    closed = [];
+  });
+})();
 (function () {
   var box = document.getElementById("matrix-filter");
   if (!box) { return; }
