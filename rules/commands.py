@@ -27,6 +27,17 @@ def _registry(app: AppContext):
     return UnitRegistry.from_config(cfg), cfg.lead_unit
 
 
+def _shipped_registry():
+    """Without --config, plan import still normalises units through the shipped unit list."""
+    from crawler.config import load_config
+    from crawler.units import UnitRegistry
+    shipped = Path(__file__).resolve().parents[1] / "config" / "production.yaml"
+    if not shipped.exists():
+        return None, "办公室"
+    cfg = load_config(shipped)
+    return UnitRegistry.from_config(cfg), cfg.lead_unit
+
+
 def _config(app: AppContext):
     return app.config if app.config_path is not None else None
 
@@ -82,11 +93,13 @@ def plan_import(app: AppContext, file, output, as_json, year):
     """Read a work plan: the text export of the Word table, or a .docx holding it.
 
     Units are normalised through the configuration's aliases (an unknown unit is an error); without a
-    configuration they are kept as written.
+    configuration, through the shipped unit list (config/production.yaml).
     """
     from .catalogue import write_plan_yaml
     from .plan import import_plan, summary_lines
     registry, lead = _registry(app)
+    if registry is None:
+        registry, lead = _shipped_registry()
     try:
         p = import_plan(file, registry=registry, lead=lead, year=year)
     except PlanError as e:

@@ -98,7 +98,7 @@ class Plan:
                 reqs = []
                 for r in t.requirements:
                     d: dict[str, Any] = {"id": r.id, "text": r.text, "units": list(r.units)}
-                    if meta and r.unassigned:
+                    if r.unassigned:  # no unit in the plan: routed to the lead office
                         d["unassigned"] = True
                     if checks:
                         d["checks"] = [_check_dict(c, r) for c in r.checks]
@@ -180,12 +180,18 @@ def docx_cells(path: Path) -> tuple[list[Cell], str | None]:
     for table in document.tables:
         cells: list[Cell] = []
         for rn, row in enumerate(table.rows, 1):
+            row_cells: list[Cell] = []
             for tc in row._tr.tc_lst:
                 if tc.vMerge == "continue":
-                    cells.append(Cell(rn, [(rn, "")]))
+                    row_cells.append(Cell(rn, [(rn, "")]))
                     continue
                 paras = _Cell(tc, table).text.split("\n")
-                cells.append(Cell(rn, [(rn, p) for p in paras]))
+                row_cells.append(Cell(rn, [(rn, p) for p in paras]))
+            # A section heading is one cell, whether Word merged the row or left the other cells empty.
+            texts = [c.text for c in row_cells if c.text]
+            if texts and SECTION_RE.match(texts[0]) and all(t == texts[0] for t in texts):
+                row_cells = [next(c for c in row_cells if c.text)]
+            cells.extend(row_cells)
         if any(SECTION_RE.match(c.text) for c in cells):
             return cells, title
         best = best or cells

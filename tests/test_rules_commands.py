@@ -173,3 +173,35 @@ def test_plan_validate_show_kinds(tmp_path):
     for kind in ("presence", "deadline", "periodic", "consultation", "interpretation", "freshness", "links",
                  "submissions", "annual_report", "enrollment_set", "manual"):
         assert f"\n{kind}: " in "\n" + r.output
+
+
+def test_plan_import_docx_with_unmerged_section_rows_through_the_cli(tmp_path):
+    """Word tables whose section row is not merged: the heading in the first cell, the others empty."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("兖州区教育和体育局2021年政务公开工作要点")
+    table = document.add_table(rows=0, cols=3)
+    for row in [("工作任务", "具体要求", "责任单位"),
+                ("一、聚焦中心工作", "", ""),
+                ("1．聚焦中心工作加强信息公开", "重点推动教育基础设施建设信息公开。", "校产办"),
+                ("", "继续推进财政预决算公开。", "计财科\n校产办"),
+                ("二、推进决策公开", "", ""),
+                ("2.推进决策公开", "公开征求意见的期限一般不少于30日。", "基教科、机关各科室"),
+                ("", "把推进基层政务公开标准化规范化情况作为评价政务公开工作成效的重要内容。", "")]:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row):
+            cell.text = text
+    path = tmp_path / "plan-2021.docx"
+    document.save(path)
+    result = CliRunner().invoke(cli, ["plan", "import", str(path), "--json"], env={"ZWGK_CONFIG": ""})
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert [s["title"] for s in plan["sections"]] == ["一、聚焦中心工作", "二、推进决策公开"]
+    reqs = [r for s in plan["sections"] for t in s["tasks"] for r in t["requirements"]]
+    assert [(r["id"], r["units"]) for r in reqs] == [
+        ("1.1", ["校产办"]), ("1.2", ["计财科", "校产办"]),
+        # no --config: aliases still resolve through the shipped unit list
+        ("2.1", ["基础教育科", "机关各科室"]),
+        ("2.2", ["办公室"])]
+    assert reqs[3].get("unassigned") is True and "unassigned" not in reqs[0]
