@@ -22,6 +22,9 @@ COMMAND_MODULES = {
     "reports.commands": ("report", "mail", "browse"),
     "crawler.demo": ("demo",),
     "crawler.replica.commands": ("replica",),
+    "crawler.nightly": ("nightly",),
+    "crawler.status": ("status",),
+    "crawler.health": ("health",),
 }
 
 DEFAULT_CONFIG_NAMES = ("zwgk.yaml", "zwgk.yml")

@@ -38,15 +38,25 @@ class ColumnItem(scrapy.Item):
     last_item_date = scrapy.Field()
     state = scrapy.Field()          # normal | blank | unverifiable
     reason = scrapy.Field()
+    walk = scrapy.Field()           # full | incremental | failed: how tonight's list walk went
+    pages = scrapy.Field()          # list responses read tonight
+
+
+class ColumnSyncedItem(scrapy.Item):
+    """A full list walk whose every listed article is stored: the column is synced (resume marker)."""
+    site = scrapy.Field()
+    column_id = scrapy.Field()
 
 
 class LinkItem(scrapy.Item):
-    """An internal link found in an article body, with the status it answered."""
+    """A link on one of the bureau's pages (article body, attachment, column or home page) with the
+    status it answered tonight."""
     site = scrapy.Field()
     from_url = scrapy.Field()
     to_url = scrapy.Field()
     status = scrapy.Field()         # HTTP status, None when the request failed
     error = scrapy.Field()
+    kind = scrapy.Field()           # internal | attachment | external
 
 
 class SeenItem(scrapy.Item):

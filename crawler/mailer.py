@@ -17,10 +17,18 @@ is kept as ``<outbox>/<run_id>/<unit>.eml``; ``dry_run`` writes those files and 
 
 SMTP host, port, security (none | ssl | starttls), sender and username come from the configuration;
 the password only from the environment variable named by ``mail.password_env``.
+
+Crawl health (crawler/health.py): the office's summary also carries every crawl-health alarm not yet
+reported, with its evidence, and every recovery not yet reported — each once (``alarms.notified_run`` /
+``recovery_notified_run`` are set when the message carrying them was sent); alarms still active that were
+reported before are only counted. When this run's summary went out before (a night whose check failed mails
+the previous run), the alarms go to the office in a message of their own. When the latest crawl did not
+complete (or is old), every message starts with a note saying how old the data is (数据截至 …).
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import smtplib
 import socket
 import ssl
@@ -106,7 +114,19 @@ def _base_message(config, run_id: int, key: str, subject: str, recipients: list[
     return msg
 
 
-def build_unit_message(model, view, config) -> Outgoing:
+def _with_note(html: str, note: str | None) -> str:
+    """The data-age note as the first thing in an HTML mail body."""
+    if not note:
+        return html
+    from html import escape
+    banner = (f'<p data-role="data-age" style="margin:0 0 12px;padding:8px 12px;background:#fff8c5;'
+              f'border:1px solid #d4a72c;color:#6a4b00;">{escape(note)}</p>')
+    out, n = re.subn(r"(<body[^>]*>)", lambda m: m.group(1) + banner, html, count=1)
+    return out if n else banner + html
+
+
+def build_unit_message(model, view, config, note: str | None = None) -> Outgoing:
+    """A unit's message; *note* (the data-age sentence, 数据截至 …) heads the text and HTML bodies."""
     from reports.model import STATUS_COLOURS, unit_filename
     from reports.renderers import TextReporter, XlsxReporter, environment, reporter
 
@@ -115,12 +135,13 @@ def build_unit_message(model, view, config) -> Outgoing:
     attachment_name = f"{unit_filename(view.name)}.xlsx"
     text = reporter("txt", model)
     assert isinstance(text, TextReporter)
-    msg.set_content(text.render_text(view))
+    body = text.render_text(view)
+    msg.set_content(f"{note}\n\n{body}" if note else body)
     action = view.by("gap", "late")
     html = environment().get_template("mail_unit.html").render(
         m=model, plan=model.plan, u=view, subject=subject, colours=STATUS_COLOURS, top=action[:TOP_GAPS],
         more=len(action) > TOP_GAPS, soon=view.by("at_risk"), attachment_name=attachment_name)
-    msg.add_alternative(html, subtype="html")
+    msg.add_alternative(_with_note(html, note), subtype="html")
     xlsx = reporter("xlsx", model)
     assert isinstance(xlsx, XlsxReporter)
     msg.add_attachment(xlsx.render_unit(view), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
@@ -137,7 +158,52 @@ def _group_rows(model) -> list[tuple[str, str, list[str]]]:
     return rows
 
 
-def build_summary_message(model, config, states: dict[str, str]) -> Outgoing:
+def office_notices(store, run_id: int | None = None) -> dict:
+    """What the office must hear besides the findings: crawl-health alarms not yet reported, recoveries not
+    yet reported, alarms still active (already reported: named only by count), and how old the data is."""
+    from .health import data_freshness, describe, local_time, samples_of
+
+    try:
+        new, recovered = store.alarms_to_notify()
+        active = store.active_alarms()
+    except Exception:  # noqa: BLE001 — a store without the health tables
+        new, recovered, active = [], [], []
+    new_ids = {a["id"] for a in new}
+    applied, unverifiable = {}, 0
+    if run_id is not None:
+        run = store.run(run_id) or {}
+        alarms = (run.get("stats") or {}).get("alarms") or {}
+        applied, unverifiable = alarms.get("applied") or {}, int(alarms.get("unverifiable") or 0)
+
+    def item(a: dict) -> dict:
+        return {"id": a["id"], "text": describe(a), "samples": samples_of(a), "severity": a.get("severity"),
+                "monitor": a.get("monitor"), "since": local_time(a.get("opened")),
+                "resolved": local_time(a.get("resolved")) if a.get("resolved") else None,
+                "resolution": a.get("resolution"), "evidence": a.get("evidence") or {},
+                "unverifiable": applied.get(str(a["id"]), 0)}
+
+    fresh = data_freshness(store, before_run=run_id) if run_id is not None else data_freshness(store)
+    return {"new": [item(a) for a in new], "recovered": [item(a) for a in recovered],
+            "ongoing": [item(a) for a in active if a["id"] not in new_ids],
+            "unverifiable_by_alarm": unverifiable,
+            "data_note": fresh.get("note"), "freshness": fresh}
+
+
+def _alarm_subject_part(notices: dict | None) -> str:
+    if not notices:
+        return ""
+    parts = []
+    if notices["new"]:
+        parts.append(f"抓取告警{len(notices['new'])}条")
+    if notices["recovered"]:
+        parts.append(f"恢复{len(notices['recovered'])}条")
+    if notices.get("data_note"):
+        parts.append("数据未更新")
+    return "（" + "，".join(parts) + "）" if parts else ""
+
+
+def build_summary_message(model, config, states: dict[str, str], notices: dict | None = None) -> Outgoing:
+    """The office's summary; *notices* (office_notices) adds crawl-health alarms, recoveries and the data age."""
     from reports.model import STATUS_COLOURS, unit_filename
     from reports.renderers import XlsxReporter, environment, reporter
 
@@ -146,7 +212,8 @@ def build_summary_message(model, config, states: dict[str, str]) -> Outgoing:
     lead_unit = model.registry.get(lead)
     recipients = list(lead_unit.email) if lead_unit else []
     coverage = model.coverage_text
-    subject = f"【政务公开】汇总：共{model.action_count}项待公开，覆盖率{coverage}（截至{model.as_of}）"
+    subject = (f"【政务公开】汇总{_alarm_subject_part(notices)}：共{model.action_count}项待公开，"
+               f"覆盖率{coverage}（截至{model.as_of}）")
     msg = _base_message(config, model.run["id"], key, subject, recipients)
     views = [v for v in model.units.values() if v.findings]
     rows = [{"view": v, "delivery": states.get(v.name, "")} for v in views]
@@ -154,7 +221,7 @@ def build_summary_message(model, config, states: dict[str, str]) -> Outgoing:
     all_name = f"全部单位（截至{model.as_of}）.xlsx"
     ctx = dict(m=model, plan=model.plan, subject=subject, colours=STATUS_COLOURS, rows=rows, no_email=no_email,
                groups=_group_rows(model), unassigned=model.unassigned, unknown=sorted(model.router.unknown),
-               all_name=all_name)
+               all_name=all_name, notices=notices or {})
     env = environment()
     msg.set_content(env.get_template("mail_summary.txt").render(**ctx))
     msg.add_alternative(env.get_template("mail_summary.html").render(**ctx), subtype="html")
@@ -165,6 +232,39 @@ def build_summary_message(model, config, states: dict[str, str]) -> Outgoing:
     for v in no_email:
         msg.add_attachment(xlsx.render_unit(v), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
                            filename=f"{unit_filename(v.name)}.xlsx")
+    return Outgoing(unit=key, recipients=recipients, message=msg, kind="summary")
+
+
+def alarm_key(lead: str, notices: dict) -> str:
+    """The deliveries key of an alarm-only message: which alarms it opens and which recoveries it reports."""
+    parts = []
+    for what, label in (("new", "告警"), ("recovered", "恢复")):
+        ids = sorted(a["id"] for a in notices[what])
+        if ids:
+            parts.append(f"{label}#{ids[0]}" + (f"-{ids[-1]}" if len(ids) > 1 else ""))
+    return f"{lead}（抓取{'，'.join(parts)}）"
+
+
+def build_alarm_message(model, config, notices: dict) -> Outgoing:
+    """Alarms and recoveries alone, for the office, when this check run's summary went out already
+    (a night whose check failed re-delivers yesterday's run: the alarms must still reach the office)."""
+    from reports.renderers import environment
+
+    lead = model.lead
+    key = alarm_key(lead, notices)
+    lead_unit = model.registry.get(lead)
+    recipients = list(lead_unit.email) if lead_unit else []
+    subject = "【政务公开】抓取健康：" + "，".join(
+        p for p in (f"新告警{len(notices['new'])}条" if notices["new"] else "",
+                    f"已恢复{len(notices['recovered'])}条" if notices["recovered"] else "") if p)
+    msg = _base_message(config, model.run["id"], key, subject, recipients)
+    env = environment()
+    ctx = dict(m=model, notices=notices, subject=subject)
+    msg.set_content(env.get_template("mail_summary_alarms.txt").render(**ctx))
+    msg.add_alternative("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head><body style=\""
+                        "font-family:'Microsoft YaHei',sans-serif;font-size:14px;\">"
+                        + env.get_template("mail_summary_alarms.html").render(**ctx) + "</body></html>",
+                        subtype="html")
     return Outgoing(unit=key, recipients=recipients, message=msg, kind="summary")
 
 
@@ -293,6 +393,8 @@ def send_reports(store, config, plan: Any = None, *, run_id: int | None = None, 
     session = session or SmtpSession(config.mail)
     states: dict[str, str] = {}
     say = log or (lambda s: None)
+    notices = office_notices(store, rid)
+    note = notices.get("data_note")
 
     def deliver(out: Outgoing) -> None:
         previous = store.delivery(rid, out.unit)
@@ -342,8 +444,22 @@ def send_reports(store, config, plan: Any = None, *, run_id: int | None = None, 
                 result.skipped.append((view.name, "本批次已发送"))
                 states[view.name] = "已发送"
                 continue
-            deliver(build_unit_message(model, view, config))
-        deliver(build_summary_message(model, config, states))
+            deliver(build_unit_message(model, view, config, note=note))
+        summary = build_summary_message(model, config, states, notices)
+        already = store.delivery(rid, summary.unit)
+        deliver(summary)
+        pending = notices["new"] or notices["recovered"]
+        if pending and not dry_run:
+            if already and already["status"] == "sent":
+                # the summary of this run went out before these alarms existed: tell the office separately
+                alarm = build_alarm_message(model, config, notices)
+                deliver(alarm)
+                carried = alarm.unit in result.sent
+            else:
+                carried = summary.unit in result.sent
+            if carried:
+                store.mark_alarms_notified([a["id"] for a in notices["new"]],
+                                           [a["id"] for a in notices["recovered"]], rid)
     finally:
         session.close()
     return result
@@ -355,4 +471,5 @@ def deliver_latest(store, config, plan: Any = None, *, dry_run: bool = False) ->
 
 
 __all__ = ["send_reports", "deliver_latest", "build_unit_message", "build_summary_message", "subject_for",
+           "office_notices", "build_alarm_message",
            "MailResult", "Outgoing", "SmtpSession", "MailError", "describe_error"]

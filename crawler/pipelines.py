@@ -13,13 +13,18 @@ from pathlib import Path
 
 from scrapy import signals
 
-from .items import ColumnItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
+from .items import ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
 from .store import Store, default_db_path
 
 logger = logging.getLogger(__name__)
 
 COUNTERS = ("new", "changed", "unchanged", "withdrawn", "columns", "columns_normal", "columns_blank",
             "columns_unverifiable", "links", "broken_links", "attachments", "attachments_failed")
+# what the requests of a crawl went to (spider counters), and how its list walks went
+REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_recheck",
+                    "article_requests_relisted", "link_requests", "walks_full", "walks_incremental",
+                    "walks_failed", "columns_synced", "not_checked", "links_not_checked", "scheme_fallbacks")
+LINK_BATCH = 500
 
 
 def site_stats(stats: dict) -> dict:
@@ -35,6 +40,9 @@ def site_stats(stats: dict) -> dict:
     out["not_modified"] = int(stats.get("zwgk/not_modified", 0) or 0)  # known articles answering 304
     out["responses"] = int(stats.get("downloader/response_count", 0) or 0)
     out["bytes"] = int(stats.get("downloader/response_bytes", 0) or 0)
+    for k in REQUEST_COUNTERS:
+        out[k] = int(stats.get(f"zwgk/{k}", 0) or 0)
+    out["robots_requests"] = int(stats.get("robotstxt/request_count", 0) or 0)
     out["unreachable"] = bool(stats.get("zwgk/site_unreachable"))
     out["finish_reason"] = stats.get("finish_reason")
     return out
@@ -47,6 +55,7 @@ class StorePipeline:
         self.run_id: int | None = None
         self.owns_run = False
         self.today = dt.date.today().isoformat()
+        self.links: list[dict] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -70,6 +79,7 @@ class StorePipeline:
             self.owns_run = True
 
     def close_spider(self, spider=None):
+        self._flush_links()
         if self.store is not None and not self.owns_run:
             self.store.close()
             self.store = None
@@ -78,6 +88,7 @@ class StorePipeline:
         """Record a stand-alone crawl's run once Scrapy knows why it ended."""
         if self.store is None:
             return
+        self._flush_links()
         try:
             stats = dict(self.crawler.stats.get_stats())
             stats["finish_reason"] = reason
@@ -119,9 +130,22 @@ class StorePipeline:
             store.upsert_column(col)
             self._inc("columns")
             self._inc(f"columns_{col.get('state') or 'unverifiable'}")
+        elif isinstance(item, ColumnSyncedItem):
+            store.mark_column_synced(item["site"], item["column_id"])
+            self._inc("columns_synced")
         elif isinstance(item, LinkItem):
-            store.record_link(item["from_url"], item["to_url"], item.get("status"), item.get("error"))
+            # buffered: a night checks thousands of (page, link) pairs; a killed crawl loses at most
+            # one batch of link results, never documents
+            self.links.append({"from_url": item["from_url"], "to_url": item["to_url"],
+                               "status": item.get("status"), "error": item.get("error"), "kind": item.get("kind")})
+            if len(self.links) >= LINK_BATCH:
+                self._flush_links()
             self._inc("links")
             if item.get("status") is None or item["status"] >= 400:
                 self._inc("broken_links")
         return item
+
+    def _flush_links(self) -> None:
+        if self.links and self.store is not None:
+            rows, self.links = self.links, []
+            self.store.record_links(rows)

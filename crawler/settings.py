@@ -31,6 +31,8 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# the per-host limit above, enforced even without a download delay (see spiders/downloader.py)
+DOWNLOADER = "spiders.downloader.PoliteDownloader"
 
 # Retries: transient errors only (not 403/412: a WAF answer is a finding, not a glitch), with backoff
 RETRY_ENABLED = True
@@ -41,6 +43,8 @@ RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
+    # http↔https fallback: its process_exception runs before the retries (higher number = earlier)
+    "spiders.middlewares.SchemeFallbackMiddleware": 560,
 }
 
 # Size caps: responses above 32 MiB are refused; attachments use crawl.max_attachment_bytes per request
@@ -68,3 +72,9 @@ LOG_LEVEL = "INFO"
 ZWGK_DB_PATH = None        # SQLite file; default: the config's db path, else $ZWGK_DB, else var/zwgk.db
 ZWGK_RUN_ID = None         # set by `zwgk crawl`: the runs row it owns; unset → each spider records its own
 ZWGK_CONFIG = None         # configuration path when -a config= is not given (env ZWGK_CONFIG also works)
+# Incremental nights (spiders/column.py): each column is walked to the end of its list once in this many
+# nights (a fixed turn per column; also whenever it was never completely synced), else only until a page
+# holds only known items; known articles are re-checked every clamp(age/2, crawl.recheck_days, this) nights.
+ZWGK_FULL_WALK_DAYS = 7
+ZWGK_RECHECK_MAX_DAYS = 90
+ZWGK_TODAY = None          # YYYY-MM-DD: the crawl's "today" for those schedules (default: the real date)

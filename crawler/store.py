@@ -90,7 +90,34 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
+def _m2_health(db: sqlite_utils.Database) -> None:
+    """Crawl health (crawler/health.py): one row per monitored figure per crawl, and the alarms raised."""
+    db["health_metrics"].create({
+        "id": int, "crawl_run_id": int, "site": str, "column_id": str, "metric": str, "value": float,
+        "flagged": int, "recorded": str,
+    }, pk="id", defaults={"column_id": "", "flagged": 0})
+    db["health_metrics"].create_index(["site", "column_id", "metric", "crawl_run_id"])
+    db["health_metrics"].create_index(["crawl_run_id"])
+    db["alarms"].create({
+        "id": int, "key": str, "site": str, "column_id": str, "column_name": str, "monitor": str,
+        "severity": str, "state": str, "message": str, "evidence": str, "first_run": int, "last_run": int,
+        "nights": int, "opened": str, "updated": str, "resolved": str, "resolved_run": int,
+        "resolution": str, "notified_run": int, "recovery_notified_run": int,
+    }, pk="id", defaults={"column_id": "", "state": "active", "nights": 1})
+    db["alarms"].create_index(["state"])
+    db["alarms"].create_index(["key"])
+
+
+def _m3_crawl_sync(db: sqlite_utils.Database) -> None:
+    """Incremental crawling (spiders/column.py): when each column was last completely synced, how
+    tonight's list walk went; the kind of each checked link."""
+    db["columns"].add_column("full_walk_at", str)   # last full walk whose every listed article was stored
+    db["columns"].add_column("walk", str)           # full | incremental | failed
+    db["columns"].add_column("pages", int)          # list responses read by that walk
+    db["links"].add_column("kind", str)             # internal | attachment | external
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -261,10 +288,31 @@ class Store:
         return list(self.db.query("select * from columns order by site, column_id"))
 
     def record_link(self, from_url: str, to_url: str, status: int | None, error: str | None = None,
-                    checked_at: str | None = None) -> None:
-        self.db["links"].upsert({"from_url": from_url, "to_url": to_url, "status": status,
-                                 "error": error, "checked_at": checked_at or now_iso()},
-                                pk=("from_url", "to_url"))
+                    checked_at: str | None = None, kind: str | None = None) -> None:
+        row = {"from_url": from_url, "to_url": to_url, "status": status, "error": error,
+               "checked_at": checked_at or now_iso()}
+        if kind is not None:
+            row["kind"] = kind
+        self.db["links"].upsert(row, pk=("from_url", "to_url"))
+
+    def record_links(self, rows: list[dict]) -> None:
+        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?}), one transaction."""
+        if not rows:
+            return
+        stamp = now_iso()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
+                "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
+                "checked_at = excluded.checked_at, kind = excluded.kind",
+                [(r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
+                  r.get("kind")) for r in rows])
+
+    def mark_column_synced(self, site: str, column_id: str, when: str | None = None) -> None:
+        """A full walk of the column stored every listed article (the incremental crawl's resume marker)."""
+        with self.db.conn:
+            self.db.execute("update columns set full_walk_at = ? where site = ? and column_id = ?",
+                            [when or now_iso(), site, str(column_id)])
 
     def broken_links(self) -> list[dict]:
         return list(self.db.query(
@@ -358,6 +406,52 @@ class Store:
             else:
                 self.db["deliveries"].update(old["id"], record)
         return self.delivery(run_id, unit)
+
+    # crawl health: alarms (crawler/health.py writes them; rules and mail read them) ---------------
+    def alarms(self, state: str | None = "active", *, site: str | None = None, limit: int | None = None) -> list[dict]:
+        """Alarms, newest first; ``state`` active | resolved | accepted | None (all)."""
+        sql, args = "select * from alarms", []
+        clauses = []
+        if state:
+            clauses.append("state = ?"); args.append(state)
+        if site:
+            clauses.append("site = ?"); args.append(site)
+        if clauses:
+            sql += " where " + " and ".join(clauses)
+        sql += " order by id desc"
+        if limit:
+            sql += " limit ?"; args.append(limit)
+        return [_decode_alarm(r) for r in self.db.query(sql, args)]
+
+    def active_alarms(self) -> list[dict]:
+        return self.alarms("active")
+
+    def alarm(self, alarm_id: int) -> dict | None:
+        rows = list(self.db.query("select * from alarms where id = ?", [alarm_id]))
+        return _decode_alarm(rows[0]) if rows else None
+
+    def alarms_to_notify(self) -> tuple[list[dict], list[dict]]:
+        """(new alarms not yet reported to the office, recoveries not yet reported)."""
+        new = [_decode_alarm(r) for r in self.db.query(
+            "select * from alarms where notified_run is null and state = 'active' order by site, column_id, id")]
+        recovered = [_decode_alarm(r) for r in self.db.query(
+            "select * from alarms where state in ('resolved', 'accepted') "
+            "and recovery_notified_run is null order by site, column_id, id")]
+        return new, recovered
+
+    def mark_alarms_notified(self, new_ids: Iterable[int], recovered_ids: Iterable[int], run_id: int) -> None:
+        with self.db.conn:
+            for i in new_ids:
+                self.db.execute("update alarms set notified_run = ? where id = ? and notified_run is null", [run_id, i])
+            for i in recovered_ids:
+                self.db.execute("update alarms set recovery_notified_run = ?, notified_run = coalesce(notified_run, ?) "
+                                "where id = ? and recovery_notified_run is null", [run_id, run_id, i])
+
+
+def _decode_alarm(row: dict) -> dict:
+    row = dict(row)
+    row["evidence"] = json.loads(row.get("evidence") or "{}")
+    return row
 
 
 def _decode_run(row: dict) -> dict:

@@ -4,6 +4,10 @@ Statuses: ``met``; ``gap`` (missing and due); ``late`` (published after its dead
 yet published, due within the horizon); ``pending`` (not yet due); ``unverifiable`` (the source could not
 be read, so nothing can be concluded); ``manual`` (waits for a person's attestation).
 
+Crawl health: while a crawl-health alarm (crawler/health.py, table ``alarms``) is active on a source or
+column, a web check resting on it that would be ``gap`` or ``at_risk`` is ``unverifiable`` instead, with the
+alarm in its message: a spider that stopped finding things must not produce gaps.
+
 Time: only documents published on or before the as-of date exist for a check, so a store crawled in
 December answers "what did we know on 1 March" too.
 """
@@ -28,6 +32,49 @@ SEVERITY = ("gap", "late", "at_risk", "unverifiable", "pending", "manual", "met"
 DEFAULT_BUREAU_ALIASES = ("兖州区教育和体育局", "济宁市兖州区教育和体育局", "兖州区教体局", "区教体局", "兖州区教育局")
 BUREAU_UNIT_KINDS = ("office", "section", "center")
 SITE_LABELS = {"bureau": "局网站", "province": "政务公开看山东", "city": "政务公开经验做法", "district": "政务公开看兖州"}
+
+
+ALARM_STATUSES = ("gap", "at_risk")   # statuses that rest on something NOT being found
+
+
+def active_alarms(store) -> list[dict]:
+    """Active crawl-health alarms (crawler/health.py); none on a store without the table."""
+    try:
+        rows = store.db.query("select id, key, site, column_id, monitor, message from alarms where state = 'active'")
+        return [dict(r) for r in rows]
+    except Exception:  # noqa: BLE001 — an older store or a plain object in tests
+        return []
+
+
+def check_scope(params: dict) -> dict[str, set[str] | None]:
+    """The sources a check's parameters read: site -> None (the whole site) or the column ids / name words /
+    ``class:<class>`` it is restricted to. Match specs (``match``, ``policy``, ``feedback`` …) and the
+    ``site``/``sites`` (+ ``column``) parameters count; a check naming none reads the bureau's site."""
+    scope: dict[str, set[str] | None] = {}
+
+    def add(sites, cols):
+        for site in sites:
+            if not cols:
+                scope[site] = None
+            elif site not in scope:
+                scope[site] = set(cols)
+            elif scope[site] is not None:
+                scope[site] |= set(cols)
+
+    found = False
+    for value in params.values():
+        if isinstance(value, dict) and isinstance(value.get("site"), list):
+            found = True
+            add(value["site"], [str(c) for c in value.get("column") or []]
+                + [f"class:{c}" for c in value.get("class") or []])
+    for key in ("site", "sites"):
+        value = params.get(key)
+        if isinstance(value, list) and value:
+            found = True
+            add(value, [str(c) for c in params.get("column") or []])
+    if not found:
+        add(["bureau"], [])
+    return scope
 
 
 def worst(statuses: Iterable[str]) -> str:
@@ -86,8 +133,12 @@ class Context:
     """What a check sees: the store's documents as of a date, the plan year, units, the bureau's names."""
 
     def __init__(self, store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
-                 horizon_days: int | None = None):
+                 horizon_days: int | None = None, alarms: bool | list[dict] = True):
         self.store, self.plan, self.as_of, self.config, self.registry = store, plan, as_of, config, registry
+        # crawl-health alarms (crawler/health.py): while one is active, what rests on its source is unverifiable
+        self.alarms = active_alarms(store) if alarms is True else list(alarms or [])
+        self.alarms_applied: dict[int, int] = {}   # alarm id -> findings it made unverifiable
+        self.alarm_findings = 0                    # findings made unverifiable by alarms
         self.plan_year = plan.year or as_of.year
         self.horizon = plan.horizon_days if horizon_days is None else horizon_days
         aliases = list(getattr(config, "bureau_aliases", None) or DEFAULT_BUREAU_ALIASES)
@@ -214,6 +265,54 @@ class Context:
                 problems.append(f"{label}的栏目均无法读取")
         return "；".join(problems) or None
 
+    # -- crawl-health alarms ---------------------------------------------------------------------
+    def _column_in(self, site: str, column_id: str, wanted: set[str]) -> bool:
+        row = self._col_by_key.get((site, str(column_id))) or {}
+        name = row.get("name") or ""
+        cls = self.column_class(site, column_id, name)
+        return any(w == str(column_id) or (name and not w.startswith("class:") and w in name)
+                   or w == f"class:{cls}" for w in wanted)
+
+    def alarm_problem(self, params: dict) -> tuple[str, list[int]] | None:
+        """Why tonight's crawl of the sources this check rests on cannot be trusted (active alarms), or None."""
+        if not self.alarms:
+            return None
+        scope = check_scope(params)
+        hits = []
+        for a in self.alarms:
+            if a.get("site") not in scope:
+                continue
+            wanted = scope[a["site"]]
+            if wanted is None or not a.get("column_id") or self._column_in(a["site"], a["column_id"], wanted):
+                hits.append(a)
+        if not hits:
+            return None
+        hits.sort(key=lambda a: (bool(a.get("column_id")), a["id"]))   # the whole site's alarms first
+        msgs = list(dict.fromkeys(a.get("message") or a.get("monitor") or "" for a in hits))
+        text = "；".join(msgs[:3]) + (f"等{len(msgs)}项告警" if len(msgs) > 3 else "")
+        return text, [a["id"] for a in hits]
+
+    def apply_alarms(self, check: Check, found: list[Finding], met_by_absence: bool = False) -> list[Finding]:
+        """A missing item proves nothing while the crawl of its source is unhealthy: gap/at_risk → unverifiable
+        (and ``met`` too for kinds whose ``met`` only means that nothing wrong was found)."""
+        statuses = ALARM_STATUSES + (("met",) if met_by_absence else ())
+        if not self.alarms or not any(f.status in statuses for f in found):
+            return found
+        got = self.alarm_problem(check.params)
+        if got is None:
+            return found
+        problem, ids = got
+        for f in found:
+            if f.status not in statuses:
+                continue
+            was = {"gap": "缺失", "at_risk": "临近期限", "met": "已满足"}[f.status]
+            f.status = "unverifiable"
+            f.message = f"抓取告警，本次无法核实：{problem}。（抓取正常时本项结论为“{was}”：{f.message}）"
+            self.alarm_findings += 1
+            for i in ids:
+                self.alarms_applied[i] = self.alarms_applied.get(i, 0) + 1
+        return found
+
     # -- attestations -------------------------------------------------------------------------
     def attestations(self, requirement: str) -> list[dict]:
         return list(self.store.db.query(
@@ -236,6 +335,8 @@ def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> 
             except Exception as e:  # one broken check must not hide the others' findings
                 print(f"zwgk check: {req.id} {check.name}: {e.__class__.__name__}: {e}", file=sys.stderr)
                 found = [ctx.finding("unverifiable", message=f"检查出错，无法得出结论：{e.__class__.__name__}: {e}")]
+            if getattr(kind, "web", True):
+                found = ctx.apply_alarms(check, found, getattr(kind, "met_by_absence", False))
             out.extend(found)
     return out
 
@@ -261,6 +362,9 @@ def run_check(store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
         raise
     stats = {"plan": plan_path, "plan_year": plan.year, "findings": len(findings),
              "by_status": counts(findings), "requirements": len(plan.requirements())}
+    if ctx.alarms:
+        stats["alarms"] = {"active": [a["id"] for a in ctx.alarms], "unverifiable": ctx.alarm_findings,
+                           "applied": {str(k): v for k, v in sorted(ctx.alarms_applied.items())}}
     store.finish_run(run_id, "ok", stats)
     return run_id, findings
 

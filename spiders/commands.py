@@ -47,8 +47,10 @@ def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str
               help="Scrapy log level (default INFO, to stderr).")
 @click.option("--log-file", default=None, metavar="PATH", help="Write the Scrapy log here instead of stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's statistics as JSON instead of a table.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting for this crawl (repeatable), e.g. -s ZWGK_FULL_WALK_DAYS=1.")
 @pass_app
-def crawl(app: AppContext, sites, columns, log_level, log_file, as_json):
+def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, settings):
     """Crawl the configured sites (all four by default) into the database, in one process.
 
     Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
@@ -60,9 +62,15 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json):
     missing = [s for s in sites if s not in config.sites]
     if missing:
         raise click.UsageError(f"site(s) not in the configuration: {', '.join(missing)}")
+    overrides = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--set wants NAME=VALUE, not {item!r}")
+        overrides[name.strip()] = value
     try:
         result = run_crawl(config, app.db_path, sites=list(sites) or None, columns=list(columns) or None,
-                           log_level=log_level, log_file=log_file)
+                           log_level=log_level, log_file=log_file, overrides=overrides)
     except Exception as e:
         click.echo(f"zwgk crawl: failed: {type(e).__name__}: {e}", err=True)
         sys.exit(1)
@@ -136,36 +144,62 @@ def sites_list(app: AppContext):
             st = stored.get((key, cid), {})
             name = st.get("name") or names.get(cid) or ""
             state = st.get("state") or "never crawled"
-            extra = f" {st.get('item_count')} items, last {st.get('last_item_date')}" if st else ""
-            click.echo(f"          col{cid:<8} {name:<20} {state}{extra}")
+            extra = ""
+            if st:
+                extra = f" [{st.get('platform') or '?'}] {st.get('item_count')} items, last {st.get('last_item_date')}"
+                if st.get("walk"):
+                    extra += f", {st['walk']} walk"
+                extra += f", synced {st['full_walk_at'][:10]}" if st.get("full_walk_at") else ", never synced"
+                if st.get("reason") and state != "normal":
+                    extra += f" ({st['reason']})"
+            click.echo(f"          {cid:<11} {name:<20} {state}{extra}")
 
 
 @sites.command("discover")
 @click.argument("url")
+@click.option("--key", default="SITE_KEY", show_default=True, help="The site key to print in the stanza "
+              "(bureau, province, city, district).")
+@click.option("--depth", type=int, default=2, show_default=True,
+              help="Navigation levels to follow: 1 = the page's own links; 2 = also links of section pages.")
+@click.option("--max-pages", type=int, default=20, show_default=True,
+              help="List pages read per column to count items when the platform does not say how many.")
+@click.option("--max-columns", type=int, default=300, show_default=True)
+@click.option("--delay", type=float, default=None,
+              help="Seconds between requests (default: crawl.download_delay from the config, else 0.5).")
+@click.option("--json", "as_json", is_flag=True, help="Print the columns as JSON lines instead of a stanza.")
 @pass_app
-def sites_discover(app: AppContext, url):
-    """Fetch one portal page and print its columns (/col/colN/ links) as a config stanza."""
-    try:
-        body, charset, final = _fetch(url, _user_agent(app))
-    except Exception as e:
-        click.echo(f"zwgk sites discover: cannot fetch {url}: {e}", err=True)
-        sys.exit(1)
-    from .extract import decode_html
+def sites_discover(app: AppContext, url, key, depth, max_pages, max_columns, delay, as_json):
+    """Walk a portal's navigation from URL and print its columns as a configuration stanza.
 
-    text, _ = decode_html(body, charset)
-    host = urlsplit(final).netloc
-    seen = {}
-    for href, cid, label in re.findall(
-            r"""<a\s[^>]*?href\s*=\s*["']([^"']*?/col/col(\d+)/[^"']*)["'][^>]*>(.*?)</a>""", text, re.I | re.S):
-        absolute = urljoin(final, href)
-        if urlsplit(absolute).netloc != host or cid in seen:
-            continue
-        name = re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", label))
-        seen[cid] = (name, absolute)
-    if not seen:
-        click.echo("no /col/colN/ links on that page", err=True)
+    For each column: name (ColumnName meta, breadcrumb or link text), URL, platform (jcms, jpaas, trs,
+    generic), item count, last item date and state, as a comment above a ready-to-paste
+    ``{id, name, url, class}`` line. Requests are polite: one at a time, robots.txt obeyed, the
+    configured User-Agent.
+    """
+    from .discover import Fetcher, discover, stanza
+
+    obey = True
+    if delay is None:
+        delay = 0.5
+        if app.config_path is not None and Path(app.config_path).exists():
+            try:
+                delay = app.config.crawl.download_delay
+                obey = app.config.crawl.obey_robots
+            except Exception:
+                pass
+    fetcher = Fetcher(user_agent=_user_agent(app), delay=delay, obey_robots=obey)
+    try:
+        site, columns = discover(url, fetcher, depth=depth, max_columns=max_columns, max_pages=max_pages)
+    except Exception as e:
+        click.echo(f"zwgk sites discover: cannot read {url}: {type(e).__name__}: {e}", err=True)
         sys.exit(1)
-    click.echo("    columns:")
-    for cid, (name, absolute) in seen.items():
-        click.echo(f"      - {{id: \"{cid}\", name: {json.dumps(name, ensure_ascii=False)}, "
-                   f"url: {absolute}, class: other}}")
+    if not columns:
+        click.echo(f"zwgk sites discover: no columns found from {url} ({fetcher.requests} requests)", err=True)
+        sys.exit(1)
+    if as_json:
+        for c in columns:
+            click.echo(json.dumps({**c.as_dict(), "site": site["name"], "base_url": site["base_url"]},
+                                  ensure_ascii=False))
+    else:
+        click.echo(stanza(site, columns, key))
+    click.echo(f"zwgk sites discover: {len(columns)} columns, {fetcher.requests} requests", err=True)

@@ -38,3 +38,89 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if result is not None:
             await self._pause(result)
         return result
+
+
+class SchemeFallbackMiddleware:
+    """http↔https fallback: a request that fails on one scheme at the connection level (refused,
+    timed out, TLS handshake failure, connection lost, or nginx's "plain HTTP request was sent to
+    HTTPS port") is retried once on the other scheme. When the other scheme answers, the host's
+    working scheme is remembered and later requests to it are sent that way directly.
+
+    Ports given explicitly are kept (tests serve one port that answers one way only); a URL without
+    a port switches between the default ports 80 and 443, as browsers do.
+    """
+
+    FLAG = "zwgk_scheme_fallback"
+
+    def __init__(self, stats=None):
+        self.stats = stats
+        self.prefer: dict[str, str] = {}      # host[:port] -> the scheme that answers
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    @staticmethod
+    def _swap(url: str) -> str:
+        from urllib.parse import urlsplit, urlunsplit
+
+        p = urlsplit(url)
+        scheme = "http" if p.scheme == "https" else "https"
+        return urlunsplit((scheme, p.netloc, p.path, p.query, p.fragment))
+
+    @staticmethod
+    def _host(url: str) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(url).netloc
+
+    def process_request(self, request, spider=None):
+        if not request.url.startswith(("http://", "https://")):
+            return None
+        want = self.prefer.get(self._host(request.url))
+        if want and not request.url.startswith(want + "://") and not request.meta.get(self.FLAG):
+            return request.replace(url=self._swap(request.url), meta={**request.meta, self.FLAG: "preferred"})
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if request.meta.get(self.FLAG) == "swapped":
+            host = self._host(request.url)
+            if host not in self.prefer:
+                self.prefer[host] = request.url.split("://", 1)[0]
+                logger.warning("%s answers on %s only: using %s:// for it from now on", host,
+                               self.prefer[host], self.prefer[host])
+        if response.status in (400, 497) and not request.meta.get(self.FLAG) \
+                and b"HTTPS port" in (response.body or b"")[:2000]:
+            return self._fallback(request, f"HTTP {response.status}: plain HTTP sent to an HTTPS port")
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        if request.meta.get(self.FLAG) or not request.url.startswith(("http://", "https://")):
+            return None
+        if not self._connection_level(exception):
+            return None
+        return self._fallback(request, f"{type(exception).__name__}: {exception}")
+
+    def _fallback(self, request, why: str):
+        other = self._swap(request.url)
+        logger.info("%s failed (%s): trying %s", request.url, why[:200], other)
+        if self.stats is not None:
+            self.stats.inc_value("zwgk/scheme_fallbacks")
+        return request.replace(url=other, dont_filter=True, meta={**request.meta, self.FLAG: "swapped"})
+
+    @staticmethod
+    def _connection_level(exc) -> bool:
+        from twisted.internet import error as terr
+        from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+        kinds = (terr.ConnectError, terr.ConnectionLost, terr.ConnectionDone, terr.TimeoutError,
+                 ResponseNeverReceived, ResponseFailed)
+        try:
+            from OpenSSL.SSL import Error as SSLError
+            kinds += (SSLError,)
+        except Exception:  # pragma: no cover
+            pass
+        if isinstance(exc, kinds):
+            return True
+        name = type(exc).__name__
+        return "SSL" in name or "TLS" in name or "Timeout" in name

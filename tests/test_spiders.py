@@ -230,14 +230,17 @@ def test_night1_unchanged_articles_not_refetched(nights):
 
 def test_known_articles_cost_no_request_when_not_due(nights, tmp_path):
     """When it is not a known article's recheck turn (crawl.recheck_days), it costs no request at
-    all: the crawl asks only for robots.txt, the home page and the lists."""
+    all: the crawl asks only for robots.txt and the list pages, and stops each list at the first page
+    holding only known items (no full walk: ZWGK_FULL_WALK_DAYS is large and every column synced)."""
     import datetime as dt
-    import zlib
+
+    from spiders.column import recheck_due
 
     province = [absolute(nights, d) for d in nights["m1"]["documents"] if d["site"] == "province"]
-    today = dt.date.today().toordinal()
-    # a cycle length in which no province article has its turn today
-    days = next(n for n in range(2, 5000) if all(zlib.crc32(u.encode()) % n != today % n for u in province))
+    published = {absolute(nights, d): d["published"] for d in nights["m1"]["documents"]}
+    today = dt.date.today()
+    # a minimum cycle length in which no province article has its turn today
+    days = next(n for n in range(2, 5000) if not any(recheck_due(u, published[u], today, n, 90) for u in province))
     cfg = write_replica_config(tmp_path / "zwgk.yaml", nights["urls"], recheck_days=days)
     db = tmp_path / "copy.db"
     _snapshot(nights["db"], db)
@@ -245,9 +248,15 @@ def test_known_articles_cost_no_request_when_not_due(nights, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     s = json.loads(r.stdout)["sites"]["province"]
     assert s["new"] == s["changed"] == s["refetched"] == s["not_modified"] == s["withdrawn"] == 0
-    assert s["unchanged"] == len(province)
+    assert s["article_requests_recheck"] == s["article_requests_new"] == s["link_requests"] == 0
     columns = len(nights["m1"]["sites"]["province"]["columns"])
-    assert s["requests"] < columns * 3 + 5 < len(province)
+    # every known article is either listed on a page read tonight (unchanged) or not looked at
+    assert s["unchanged"] + s["not_checked"] == len(province)
+    assert s["unchanged"] >= 15 and s["not_checked"] > 0
+    assert s["walks_incremental"] + s["walks_full"] == columns
+    # robots.txt, the home page (columns are discovered there), the column pages, nothing else
+    assert s["requests"] == s["robots_requests"] + 1 + columns + s["list_requests"]
+    assert s["requests"] < columns * 2 + 2 < len(province)
 
 
 def test_scrapy_list_prints_column():
@@ -330,7 +339,7 @@ def test_empty_dataproxy_answer_makes_the_walk_unverifiable():
                                'page=1&appid=1&webid=3&path=/&columnid=7&unitid=55&permissiontype=0"></a>]]></nextgroup>'
                                f'<recordset>{records}</recordset></datastore></script><script>totalRecord:40</script>')
     req = adapter.next_request(walk)
-    assert req.url.startswith("http://127.0.0.1:9/module/jpage/dataproxy.jsp?startrecord=1&endrecord=45")
+    assert req.url.startswith("http://127.0.0.1:9/module/jpage/dataproxy.jsp?startrecord=16&endrecord=60")  # after the 15 shown
     adapter.more(TextResponse(req.url, body=b"", encoding="utf-8", request=req), walk)
     assert walk.failed and "empty dataproxy answer" in walk.failed and not walk.complete
     assert len(walk.entries) == 15

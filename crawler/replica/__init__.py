@@ -33,13 +33,20 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 class ReplicaServer:
     """Runs `python -m crawler.replica serve` in a subprocess; a context manager.
 
-    `.urls` {site: "http://127.0.0.1:PORT"}, `.manifest` (the served night's), `.set_night(n)`, `.stop()`,
+    `.urls` {site: "http://127.0.0.1:PORT"}, `.manifest` (the served night's), `.set_night(n, redesign=False)`, `.stop()`,
     `.fetch(site, path, …)` → (status, headers, body) for convenience.
     """
 
-    def __init__(self, seed: int = 1, scale: float = 1.0, night: int = 0, *, startup_timeout: float = 60.0,
-                 base_port: int = 0, python: str | None = None):
+    def __init__(self, seed: int = 1, scale: float = 1.0, night: int = 0, *, redesign: bool = False,
+                 startup_timeout: float = 60.0, base_port: int = 0, python: str | None = None,
+                 extra_sites: tuple[str, ...] = ()):
         self.seed, self.scale, self.night = seed, scale, night
+        # opt-in extra sites (extras.py: trs, jpaas, quirks, external): own ports in .extra_urls,
+        # their own manifest in .extras; .urls and .manifest stay the four-site world's
+        self.extra_sites = tuple(extra_sites)
+        self.extra_urls: dict[str, str] = {}
+        self.extras: dict = {}
+        self.redesign = bool(redesign)
         self.startup_timeout = startup_timeout
         self.base_port = base_port
         self.python = python or sys.executable
@@ -59,6 +66,10 @@ class ReplicaServer:
                "--night", str(self.night), "--ports-file", ports, "--parent-pid", str(os.getpid())]
         if self.base_port:
             cmd += ["--base-port", str(self.base_port)]
+        if self.redesign:
+            cmd += ["--redesign"]
+        if self.extra_sites:
+            cmd += ["--extra-sites", ",".join(self.extra_sites)]
         env = dict(os.environ)
         env["PYTHONPATH"] = str(_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self._log = open(os.path.join(self._tmp, "server.log"), "w+b")
@@ -73,6 +84,7 @@ class ReplicaServer:
                 if os.path.exists(ports):
                     with open(ports, encoding="utf-8") as f:
                         self.urls = json.load(f)
+                    self.extra_urls = {k: self.urls.pop(k) for k in list(self.urls) if k in self.extra_sites}
                     break
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"replica server did not start within {self.startup_timeout}s:\n{self.log_tail()}")
@@ -129,7 +141,7 @@ class ReplicaServer:
         if isinstance(data, dict):
             from urllib.parse import urlencode
             data = urlencode(data).encode()
-        req = urllib.request.Request(self.urls[site] + path, data=data, method=method, headers=headers or {})
+        req = urllib.request.Request((self.urls.get(site) or self.extra_urls[site]) + path, data=data, method=method, headers=headers or {})
         try:
             with _opener.open(req, timeout=timeout) as r:
                 return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
@@ -142,10 +154,19 @@ class ReplicaServer:
             raise RuntimeError(f"manifest answered {status}")
         self.manifest = json.loads(body.decode("utf-8"))
         self.night = self.manifest["night"]
+        self.redesign = bool(self.manifest.get("redesign"))
+        if self.extra_urls:
+            status, _, body = self.fetch(next(iter(self.extra_urls)), "/__replica__/extras.json")
+            if status != 200:
+                raise RuntimeError(f"extras manifest answered {status}")
+            self.extras = json.loads(body.decode("utf-8"))
         return self.manifest
 
-    def set_night(self, n: int) -> dict:
-        status, _, body = self.fetch("bureau", f"/__replica__/night?n={int(n)}", method="POST", data=b"")
+    def set_night(self, n: int, redesign: bool = False) -> dict:
+        """Serve night *n*; ``redesign=True`` serves the bureau site in its redesigned markup that night
+        (column pages list only the first 10 records without the JCMS datastore, article metadata moved)."""
+        flag = "&redesign=1" if redesign else ""
+        status, _, body = self.fetch("bureau", f"/__replica__/night?n={int(n)}{flag}", method="POST", data=b"")
         if status != 200:
             raise RuntimeError(f"night switch answered {status}: {body[:200]!r}")
         return self.reload_manifest()

@@ -22,18 +22,23 @@ def main(argv=None) -> int:
     s.add_argument("--base-port", type=int, default=0, help="use base..base+3 instead of free ports")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--parent-pid", type=int, default=None, help="exit when this process is no longer the parent")
+    s.add_argument("--redesign", action="store_true", help="serve the bureau site in its redesigned markup")
+    s.add_argument("--extra-sites", default="", help="comma-separated opt-in extra sites: trs,jpaas,quirks,external")
 
     m = sub.add_parser("manifest", help="write the ground-truth manifest")
     common(m)
     m.add_argument("-o", "--output", default="-", help="file (default: stdout)")
+    m.add_argument("--redesign", action="store_true", help="the manifest of the redesigned site (same documents)")
 
     a = ap.parse_args(argv)
     if a.cmd == "serve":
         from .server import serve
-        serve(a.seed, a.scale, a.night, a.ports_file, a.manifest_out, a.base_port, a.parent_pid, a.host)
+        serve(a.seed, a.scale, a.night, a.ports_file, a.manifest_out, a.base_port, a.parent_pid, a.host,
+              redesign=a.redesign, extra_sites=tuple(x for x in a.extra_sites.split(",") if x))
         return 0
+    from .server import manifest_of
     from .world import build_world
-    data = json.dumps(build_world(a.seed, a.scale, a.night).manifest(), ensure_ascii=False, indent=1)
+    data = json.dumps(manifest_of(build_world(a.seed, a.scale, a.night), a.redesign), ensure_ascii=False, indent=1)
     if a.output == "-":
         sys.stdout.write(data + "\n")
     else:

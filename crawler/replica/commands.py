@@ -12,6 +12,7 @@ def replica():
 
 
 def _world_options(f):
+    f = click.option("--redesign", is_flag=True, help="The bureau site in its redesigned markup (new list and article templates).")(f)
     f = click.option("--night", type=int, default=0, show_default=True, help="0 = 2020-12-31, 1 = 2021-01-01, …")(f)
     f = click.option("--scale", type=float, default=1.0, show_default=True, help="Multiplies ordinary items.")(f)
     f = click.option("--seed", type=int, default=1, show_default=True)(f)
@@ -24,18 +25,19 @@ def _world_options(f):
 @click.option("--manifest-out", type=click.Path(dir_okay=False), help="Write the served night's manifest.")
 @click.option("--base-port", type=int, default=0, help="Ports base..base+3 (bureau, province, city, district); 0 = free ports.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-def serve(seed, scale, night, ports_file, manifest_out, base_port, host):
+def serve(seed, scale, night, redesign, ports_file, manifest_out, base_port, host):
     """Serve the four sites (one port each) until interrupted."""
     from .server import serve as _serve
-    _serve(seed, scale, night, ports_file, manifest_out, base_port, None, host)
+    _serve(seed, scale, night, ports_file, manifest_out, base_port, None, host, redesign=redesign)
 
 
 @replica.command()
 @_world_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True)
-def manifest(seed, scale, night, output):
+def manifest(seed, scale, night, redesign, output):
     """Write the ground-truth manifest (documents, planted defects, night changes) as JSON."""
+    from .server import manifest_of
     from .world import build_world
-    data = json.dumps(build_world(seed, scale, night).manifest(), ensure_ascii=False, indent=1)
+    data = json.dumps(manifest_of(build_world(seed, scale, night), redesign), ensure_ascii=False, indent=1)
     with click.open_file(output, "w", encoding="utf-8") as f:
         f.write(data + "\n")

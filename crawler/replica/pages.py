@@ -215,3 +215,68 @@ def not_found() -> str:
 
 
 ROBOTS = "User-agent: *\nDisallow: /module/search/\n"
+
+
+# --------------------------------------------------------------------------- redesign mode
+# The bureau's site after an overnight redesign (ReplicaServer(..., redesign=True) / set_night(n, redesign=True)):
+# same URLs, new templates. Column pages show only the first REDESIGN_PERPAGE records as plain <li> (no JCMS
+# datastore, no dataproxy.jsp: more records come from a JSON API behind a "加载更多" button); article pages lose
+# the ArticleTitle/PubDate/ContentSource metas and the 信息公开 header table (the metadata moved into a script
+# object), their <title> is just the site name and the headline sits in a plain <div>.
+
+REDESIGN_PERPAGE = 10
+REDESIGN_API = "/api/v2/articles"
+
+CSS_V2 = """body{margin:0;font:15px/1.75 "PingFang SC","Microsoft YaHei",sans-serif;color:#222;background:#fff}
+a{color:#1a3d7c;text-decoration:none}.hd{height:72px;background:#1a3d7c;color:#fff;font-size:24px;padding:18px 40px}
+.menu a{display:inline-block;padding:10px 16px}.wrap{max-width:1100px;margin:0 auto;padding:24px}
+.news-list .row{display:flex;justify-content:space-between;border-bottom:1px solid #eee;padding:6px 0}
+.article-hd{font-size:24px;font-weight:bold;text-align:center}.article-meta{color:#888;text-align:center}
+.article-meta i{display:inline-block;width:14px;height:14px;margin:0 4px;background:#ccc;border-radius:7px}"""
+
+
+def _page_v2(site: Site, title: str, metas: list[tuple[str, str]], body: str) -> str:
+    cols = "".join(f'<a href="{c.url}">{_e(c.name)}</a>' for c in site.columns[:9])
+    m = "\n".join(f'<meta name="{k}" content="{_e(v)}">' for k, v in [("SiteName", site.name)] + metas)
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1">\n<title>{_e(title)}</title>\n{m}\n'
+            f'<link rel="stylesheet" href="/static/v2/app.css"><style>{CSS_V2}</style>\n</head>\n<body>\n'
+            f'<header class="hd">{_e(site.name)}</header>\n<nav class="menu"><a href="/index.html">首页</a>{cols}</nav>\n'
+            f'<main class="wrap">\n{body}\n</main>\n<footer class="ft">{_e(site.name)} 版权所有　网站标识码：{site.code}</footer>\n'
+            f'<script src="/static/v2/app.js"></script>\n</body>\n</html>\n')
+
+
+def redesigned_column_page(w: World, site: Site, col: Column) -> str:
+    total = len(col.articles)
+    rows = "".join(f'<div class="row"><a href="{a.url}" target="_blank">{_e(display_title(a.title))}</a>'
+                   f'<span class="time">{a.published.isoformat()}</span></div>'
+                   for a in col.articles[:REDESIGN_PERPAGE])
+    more = (f'<button class="load-more" type="button" data-channel="{col.id}" data-page="2" '
+            f'data-api="{REDESIGN_API}">加载更多</button>' if total > REDESIGN_PERPAGE else "")
+    empty = "" if total else '<p class="empty">暂无内容</p>'
+    body = (f'<div class="crumb">首页 / {_e(col.name)}</div>\n<section class="news-list" data-total="{total}">\n'
+            f'<h2>{_e(col.name)}</h2>\n{rows}{empty}\n{more}\n</section>')
+    return _page_v2(site, f"{col.name} - {site.name}", [("ColumnName", col.name)], body)
+
+
+def redesigned_article_page(w: World, site: Site, a: Article) -> str:
+    col = site.by_id[a.column]
+    info = {"indexNo": a.index_no or "", "publisher": a.publisher, "pubDate": a.pubdate,
+            "docNo": a.doc_no or "", "topic": a.topic}
+    import json as _json
+    paras = _body_html(w, a)
+    body = (f'<div class="crumb">首页 / <a href="{col.url}">{_e(col.name)}</a></div>\n'
+            f'<article>\n<div class="article-hd">{_e(a.title)}</div>\n'
+            f'<div class="article-meta"><i class="icon-time"></i><span>{a.pubdate}</span>'
+            f'<i class="icon-org"></i><span>{_e(a.publisher)}</span><i class="icon-eye"></i><span>{views(a)}</span></div>\n'
+            f'<div class="article-content">\n{paras}\n</div>\n</article>\n'
+            f'<script>window.__ARTICLE__ = {_json.dumps(info, ensure_ascii=False)};</script>')
+    return _page_v2(site, site.name, [], body)
+
+
+def redesign_api_json(site: Site, col: Column, page: int, size: int = REDESIGN_PERPAGE) -> str:
+    import json as _json
+    recs = col.articles[(page - 1) * size: page * size]
+    return _json.dumps({"code": 0, "total": len(col.articles), "page": page, "size": size,
+                        "list": [{"url": a.url, "title": a.title, "date": a.published.isoformat()} for a in recs]},
+                       ensure_ascii=False)

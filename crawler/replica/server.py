@@ -6,6 +6,7 @@ builds (or reuses) the other world once.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import email.utils
 import hashlib
 import json
@@ -45,29 +46,53 @@ def _http_date(d) -> str:
 
 
 class ReplicaState:
-    """The served world(s). Worlds of nights already visited are kept, with their response caches."""
+    """The served world(s). Worlds of nights already visited are kept, with their response caches.
 
-    def __init__(self, seed: int, scale: float, night: int):
+    ``redesign`` (per night switch) serves the bureau's site in its redesigned markup (pages.redesigned_*):
+    same world, same URLs, new templates; the manifest then carries ``"redesign": true``.
+    """
+
+    def __init__(self, seed: int, scale: float, night: int, redesign: bool = False):
         self.seed, self.scale = seed, scale
         self.worlds: dict[int, World] = {}
-        self.caches: dict[int, dict] = {}
-        self.set_night(night)
+        self.caches: dict[tuple[int, bool], dict] = {}
+        self.set_night(night, redesign)
 
-    def set_night(self, n: int) -> World:
+    def set_night(self, n: int, redesign: bool = False) -> World:
         if n not in self.worlds:
             self.worlds[n] = build_world(self.seed, self.scale, n)
-            self.caches[n] = {}
+        key = (n, bool(redesign))
+        if key not in self.caches:
+            self.caches[key] = {}
         self.night = n
+        self.redesign = bool(redesign)
         self.world = self.worlds[n]
-        self.cache = self.caches[n]
+        self.cache = self.caches[key]
         return self.world
 
     def manifest_bytes(self) -> bytes:
         got = self.cache.get("__manifest__")
         if got is None:
-            got = json.dumps(self.world.manifest(), ensure_ascii=False, sort_keys=False).encode("utf-8")
+            got = json.dumps(manifest_of(self.world, self.redesign), ensure_ascii=False, sort_keys=False).encode("utf-8")
             self.cache["__manifest__"] = got
         return got
+
+
+def manifest_of(world: World, redesign: bool = False) -> dict:
+    """The world's manifest plus, in redesign mode only, ``"redesign": true`` and what changed (a normal
+    night's manifest is exactly ``world.manifest()``)."""
+    if not redesign:
+        return world.manifest()
+    m = dict(world.manifest())
+    m["redesign"] = True
+    if redesign:
+        m["redesign_detail"] = {"site": "bureau", "list_records": P.REDESIGN_PERPAGE, "api": P.REDESIGN_API,
+                                "article_meta": "moved into a script object; <title> is the site name"}
+    return m
+
+
+def _redesign_time(w: World) -> "dt.datetime":
+    return dt.datetime(w.date.year, w.date.month, w.date.day, 0, 40)
 
 
 class SiteResource(Resource):
@@ -105,12 +130,16 @@ class SiteResource(Resource):
                     raise ValueError
             except ValueError:
                 return self._send(request, Response(400, "text/plain; charset=utf-8", b"n must be an integer >= 0\n"))
-            w = st.set_night(n)
-            body = json.dumps({"night": w.night, "date": w.date.isoformat()}).encode()
+            redesign = args.get("redesign", "0").lower() in ("1", "true", "yes", "on")
+            w = st.set_night(n, redesign)
+            body = json.dumps({"night": w.night, "date": w.date.isoformat(), "redesign": redesign}).encode()
             return self._send(request, Response(200, "application/json; charset=utf-8", body))
         if path == "/__replica__/manifest.json":
             return self._send(request, Response(200, "application/json; charset=utf-8", st.manifest_bytes()))
-        if path == site.dataproxy:
+        redesigned = st.redesign and self.key == "bureau"
+        if redesigned and path == P.REDESIGN_API:
+            return self._send(request, self._redesign_api(site, args))
+        if path == site.dataproxy and not redesigned:
             if method not in ("GET", "POST", "HEAD"):
                 return self._send(request, self._not_found())
             return self._send(request, self._dataproxy(site, args))
@@ -130,8 +159,19 @@ class SiteResource(Resource):
     def _not_found(self) -> Response:
         return Response(404, "text/html; charset=UTF-8", P.not_found().encode("utf-8"))
 
+    def _redesign_api(self, site, args) -> Response:
+        col = site.by_id.get(args.get("channel", ""))
+        if col is None:
+            return self._not_found()
+        try:
+            page = max(1, int(args.get("page", "1")))
+        except ValueError:
+            return Response(400, "application/json; charset=utf-8", b'{"code": 400}')
+        return Response(200, "application/json; charset=utf-8", P.redesign_api_json(site, col, page).encode("utf-8"))
+
     def _page(self, site, path: str) -> Response:
         w = self.state.world
+        redesigned = self.state.redesign and site.key == "bureau"
         if path in ("/", "/index.html"):
             body = P.home(w, site).encode("utf-8")
             return Response(200, "text/html; charset=UTF-8", body, etag=_etag(body))
@@ -142,13 +182,18 @@ class SiteResource(Resource):
             col = site.by_id.get(m.group(1))
             if col is None:
                 return self._not_found()
-            body = P.column_page(w, site, col).encode("utf-8")
+            page = P.redesigned_column_page if redesigned else P.column_page
+            body = page(w, site, col).encode("utf-8")
             lm = col.articles[0].last_modified if col.articles else None
             return Response(200, "text/html; charset=UTF-8", body, etag=_etag(body), last_modified=lm)
         if ART_RE.match(path):
             a = w.by_url.get((site.key, path))
             if a is None:
                 return self._not_found()
+            if redesigned:  # every page was regenerated by the new templates tonight
+                body = P.redesigned_article_page(w, site, a).encode("utf-8")
+                lm = max(a.last_modified, _redesign_time(w))
+                return Response(200, "text/html; charset=UTF-8", body, etag=_etag(body), last_modified=lm)
             html = P.article_page(w, site, a)
             if a.encoding == "gbk":
                 body, ctype = html.encode("gbk", errors="xmlcharrefreplace"), "text/html; charset=GBK"
@@ -230,17 +275,21 @@ class SiteResource(Resource):
 
 
 def serve(seed: int, scale: float, night: int, ports_file: str | None = None, manifest_out: str | None = None,
-          base_port: int = 0, parent_pid: int | None = None, host: str = "127.0.0.1") -> None:
+          base_port: int = 0, parent_pid: int | None = None, host: str = "127.0.0.1", redesign: bool = False,
+          extra_sites: tuple[str, ...] = ()) -> None:
     from twisted.internet import reactor, task
     from twisted.web.server import Site
 
-    state = ReplicaState(seed, scale, night)
+    state = ReplicaState(seed, scale, night, redesign)
     urls = {}
     for i, key in enumerate(SITE_KEYS):
         factory = Site(SiteResource(state, key))
         factory.noisy = False
         port = reactor.listenTCP(base_port + i if base_port else 0, factory, interface=host)
         urls[key] = f"http://{host}:{port.getHost().port}"
+    if extra_sites:  # opt-in extra sites (extras.py): other platforms and failure modes, own ports
+        from .extras import listen_extras
+        urls.update(listen_extras(reactor, state, extra_sites, host, base_port))
     if manifest_out:
         _atomic_write(manifest_out, state.manifest_bytes())
     if ports_file:

@@ -28,6 +28,10 @@ class Kind:
     params: ClassVar[dict[str, Param]] = {}
     #: False for kinds that never look at the web (manual)
     web: ClassVar[bool] = True
+    #: True when ``met`` means "nothing wrong was found" (no stale column, no broken link, no policy without
+    #: its 解读): while a crawl-health alarm is active on the source, such a ``met`` proves nothing either and
+    #: is reported ``unverifiable`` (rules/engine.py Context.apply_alarms)
+    met_by_absence: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

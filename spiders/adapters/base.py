@@ -60,11 +60,22 @@ class ListWalk:
     failed: str | None = None        # why the walk could not be completed
     pages: int = 0                   # list responses read
     state: dict = field(default_factory=dict)  # adapter-private
+    # --- the spider's bookkeeping (adapters never read these) ---
+    page_entries: list = field(default_factory=list)   # entries read from the latest list response
+    full: bool = True                # walk the whole list (else stop at a page of known items)
+    stopped_early: bool = False      # the walk stopped at a page holding only known items
+    full_reason: str | None = None   # why a full walk (rotation, never synced, suspicion …)
+    candidate: bool = False          # discovered link that may not be a column: dropped if not a list
+    known_live: int = 0              # live documents of this column in the store before tonight
+    pending: int = 0                 # article fetches still outstanding (sync marker waits for them)
+    article_failures: int = 0
+    finished: bool = False
 
     def add(self, entries) -> int:
         """Add entries, return how many were new."""
         new = 0
         for e in entries:
+            self.page_entries.append(e)
             if e.url not in self.entries:
                 self.entries[e.url] = e
                 new += 1
@@ -96,6 +107,14 @@ class ListAdapter:
 
     def more(self, response, walk: ListWalk) -> None:
         pass
+
+    def retry(self, response, walk: ListWalk) -> scrapy.Request | None:
+        """A list request answered non-200: another way to ask (None: the walk fails)."""
+        return None
+
+    def total_hint(self, walk: ListWalk) -> int | None:
+        """The number of records the source claims (for item counts of walks that stop early)."""
+        return walk.total
 
 
 # --- helpers shared by adapters -----------------------------------------------------------------

@@ -5,6 +5,7 @@ nothing on an unknown page proves nothing (the list may be filled by JavaScript)
 """
 from __future__ import annotations
 
+import html as _html
 import re
 from urllib.parse import urljoin
 
@@ -13,10 +14,12 @@ import scrapy
 from .base import ListAdapter, ListWalk, entries_from_html, looks_like_article
 
 MAX_PAGES = 200
-_NEXT = re.compile(r"""<a\s[^>]*href\s*=\s*(["'])([^"']+)\1[^>]*>\s*(?:<[^>]+>\s*)*(?:下一页|下页|后一页|&gt;|>)\s*(?:<[^>]+>\s*)*</a>""",
+_NEXT = re.compile(r"""<a\s[^>]*href\s*=\s*(["'])([^"']+)\1[^>]*>\s*(?:<(?!/?a[\s>])[^>]+>\s*)*(?:下一页|下页|后一页|&gt;|>)\s*(?:<(?!/?a[\s>])[^>]+>\s*)*</a>""",
                    re.I | re.S)
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
 _LI = re.compile(r"<li[^>]*>(.*?)</li>", re.I | re.S)
+_HREF = re.compile(r"""<a\s[^>]*href\s*=\s*(["'])([^"']+)\1""", re.I)
+_PAGE_NO = re.compile(r"""[?&](?:amp;)?(?:page|pageNo|pageNum|pageIndex|p)=(\d+)|index_(\d+)\.s?html?""", re.I)
 _SHELL_HINTS = re.compile(r"(ajax|\$\.get|\$\.post|fetch\(|XMLHttpRequest|\.json|api-gateway|vue|react)", re.I)
 
 
@@ -37,7 +40,9 @@ class GenericAdapter(ListAdapter):
         nxt = None
         m = _NEXT.search(text)
         if m:
-            nxt = urljoin(response.url, m.group(2))
+            nxt = urljoin(response.url, _html.unescape(m.group(2)))
+        elif self._numbered(text, response.url, walk):
+            nxt = self._numbered(text, response.url, walk)
         else:
             trs = _TRS_PAGER.search(text)
             if trs:
@@ -50,6 +55,20 @@ class GenericAdapter(ListAdapter):
         else:
             walk.state["next"] = None
         return new
+
+    @staticmethod
+    def _numbered(text: str, url: str, walk: ListWalk) -> str | None:
+        """Without a 下一页 link: a link to page n+1 (``?page=N``, ``index_N.html``) of this list."""
+        current = walk.pages or 1
+        cur = _PAGE_NO.search(url)
+        if cur:
+            current = int(next(g for g in cur.groups() if g))
+        for m in _HREF.finditer(text):
+            href = _html.unescape(m.group(2))
+            n = _PAGE_NO.search(href)
+            if n and int(next(g for g in n.groups() if g)) == current + 1:
+                return urljoin(url, href)
+        return None
 
     def first(self, response, walk: ListWalk) -> None:
         walk.pages = 1
