@@ -527,6 +527,8 @@ class ReportModel:
     columns: list[dict]
     submissions: dict
     changes: Changes
+    # When the crawl behind this check did not complete (or is old): the sentence saying how old the data is.
+    data_note: str | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -881,7 +883,10 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
 
     as_of = run.get("as_of") or (run.get("started") or "")[:10]
     site_names = {**SOURCE_NAMES, **{k: s.name for k, s in getattr(config, "sites", {}).items()}}
+    from crawler.health import data_freshness
+
     return ReportModel(
+        data_note=data_freshness(store, before_run=run["id"]).get("note"),
         run=run, previous_run=previous_run, as_of=as_of, plan=planx, findings=findings,
         previous_findings=previous, units=units, router=router, registry=registry, lead=router.lead,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

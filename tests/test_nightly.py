@@ -312,6 +312,12 @@ def test_a_failed_crawl_still_sends_reports_marked_with_the_data_age(scenario):
     unit = next(m for r, m in night.mails if "计财科" in str(m["Subject"]))
     assert _body(unit).startswith("注意：最近一次抓取")
     assert 'data-role="data-age"' in unit.get_body(("html",)).get_content()
+    # the reports on disk say it too (night 5 is the last one rendered)
+    reports = scenario["cfg"].parent / "reports"  # the demo config: paths.reports = reports
+    for page in ("index.html", "units/计财科.html", "units/计财科.txt"):
+        content = (reports / page).read_text(encoding="utf-8")
+        assert "数据截至" in content and "无法访问" in content, page
+    assert 'class="data-note"' in (reports / "units" / "计财科.html").read_text(encoding="utf-8")
     # unreachable sources are alarms too: nothing on them turns into a gap
     assert {a["monitor"] for a in s["alarms"]["new"]} == {"unreachable"}
     assert s["findings"]["new_gaps"] == [] and s["findings"]["by_status"].get("gap", 0) == 0
