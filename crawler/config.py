@@ -79,6 +79,9 @@ class CrawlConfig:
     obey_robots: bool = True
     max_attachment_bytes: int = 20 * 1024 * 1024
     recheck_days: int = 7
+    recheck_max_days: int = 90
+    full_walk_days: int = 7
+    max_withdraw_share: float = 0.2
 
 
 @dataclass
@@ -322,14 +325,21 @@ def load_config(path: str | os.PathLike) -> Config:
     crawl = CrawlConfig()
     if "crawl" in root:
         c = r.mapping(root["crawl"], "crawl", ("concurrency_per_host", "download_delay", "autothrottle",
-                                              "obey_robots", "max_attachment_bytes", "recheck_days"))
+                                              "obey_robots", "max_attachment_bytes", "recheck_days",
+                                              "recheck_max_days", "full_walk_days", "max_withdraw_share"))
         crawl = CrawlConfig(
             concurrency_per_host=r.number(c, "concurrency_per_host", "crawl.concurrency_per_host", default=2, minimum=1),
             download_delay=r.number(c, "download_delay", "crawl.download_delay", default=0.5, kind=float),
             autothrottle=r.boolean(c, "autothrottle", "crawl.autothrottle", default=True),
             obey_robots=r.boolean(c, "obey_robots", "crawl.obey_robots", default=True),
             max_attachment_bytes=r.number(c, "max_attachment_bytes", "crawl.max_attachment_bytes", default=20 * 1024 * 1024),
-            recheck_days=r.number(c, "recheck_days", "crawl.recheck_days", default=7))
+            recheck_days=r.number(c, "recheck_days", "crawl.recheck_days", default=7),
+            recheck_max_days=r.number(c, "recheck_max_days", "crawl.recheck_max_days", default=90),
+            full_walk_days=r.number(c, "full_walk_days", "crawl.full_walk_days", default=7, minimum=1),
+            max_withdraw_share=r.number(c, "max_withdraw_share", "crawl.max_withdraw_share", default=0.2,
+                                        kind=float))
+        if crawl.max_withdraw_share > 1:
+            raise r.err(c["max_withdraw_share"], "crawl.max_withdraw_share", "must be a share between 0 and 1")
 
     return Config(
         path=path, contact=contact, sites=sites, units=units, lead_unit=lead,

@@ -62,6 +62,7 @@ MONITOR_LABELS = {
     "errors": "请求出错比例过高", "timeouts": "请求超时过多", "listed_drop": "列出条目骤降",
     "columns_drop": "栏目数减少", "withdrawn": "大量文章被判为撤稿", "undated": "文章缺少发布日期",
     "untitled": "文章缺少标题", "column_drop": "栏目条目骤降", "column_unreadable": "栏目无法读取",
+    "withdrawals_held": "成批消失的文章未判为撤稿",
 }
 
 
@@ -329,6 +330,12 @@ class Monitors:
                                  f"占全部{total}篇的{withdrawn / max(total, 1):.0%}）",
                                  {"metric": "withdrawn", "from": base, "to": withdrawn, "tonight": s.get("withdrawn"),
                                   "documents": total, "baseline_runs": runs, "samples": samples}))
+        held = int(s.get("withdrawals_held") or 0)
+        if held:
+            # the spider refused to withdraw them (too many vanished from one list at once): say so
+            self.fire(Firing("withdrawals_held", site,
+                             f"{label}有{held}篇文章从栏目列表中成批消失，疑为改版或列表故障，今晚未判为撤稿",
+                             {"metric": "withdrawals_held", "from": 0, "to": held, "documents": total}))
         if not live:
             return
         names = _site_names(self.config, site)

@@ -23,7 +23,8 @@ COUNTERS = ("new", "changed", "unchanged", "withdrawn", "columns", "columns_norm
 # what the requests of a crawl went to (spider counters), and how its list walks went
 REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_recheck",
                     "article_requests_relisted", "link_requests", "walks_full", "walks_incremental",
-                    "walks_failed", "columns_synced", "not_checked", "links_not_checked", "scheme_fallbacks")
+                    "walks_failed", "columns_synced", "not_checked", "links_not_checked", "scheme_fallbacks",
+                    "withdrawals_held")
 LINK_BATCH = 500
 
 

@@ -94,6 +94,9 @@ def crawl_settings(config: Config) -> dict:
         "ROBOTSTXT_OBEY": c.obey_robots,
         # a loopback replica needs no back-off; real sites get the default
         "RETRY_BACKOFF_BASE": 2.0 if c.download_delay > 0 else 0.0,
+        "ZWGK_FULL_WALK_DAYS": c.full_walk_days,
+        "ZWGK_RECHECK_MAX_DAYS": c.recheck_max_days,
+        "ZWGK_MAX_WITHDRAW_SHARE": c.max_withdraw_share,
     }
 
 
@@ -170,6 +173,7 @@ class ColumnSpider(scrapy.Spider):
         self.today = dt.date.today()
         self.full_walk_days = 7
         self.recheck_max_days = 90
+        self.max_withdraw_share = 0.2
         # crawl state
         self.known: dict[str, dict] = {}
         self.known_by_column: dict[str, list[str]] = {}
@@ -201,6 +205,7 @@ class ColumnSpider(scrapy.Spider):
         s = crawler.settings
         spider.full_walk_days = s.getint("ZWGK_FULL_WALK_DAYS", 7)
         spider.recheck_max_days = s.getint("ZWGK_RECHECK_MAX_DAYS", 90)
+        spider.max_withdraw_share = s.getfloat("ZWGK_MAX_WITHDRAW_SHARE", 0.2)
         if s.get("ZWGK_TODAY"):
             spider.today = dt.date.fromisoformat(str(s.get("ZWGK_TODAY")))
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
@@ -513,10 +518,24 @@ class ColumnSpider(scrapy.Spider):
     def _withdraw_unlisted(self):
         """Known live articles of completely (fully) walked columns that no list shows any more."""
         complete = {w.column_id for w in self.walks if w.complete and not w.failed and not w.stopped_early}
+        gone: dict[str, list[str]] = {}
         for url, info in self.known.items():
             if str(info.get("column_id")) in complete and info.get("state") == "live" \
                     and url not in self.listed and url not in self.withdrawn:
+                gone.setdefault(str(info.get("column_id")), []).append(url)
+        for column_id, urls in gone.items():
+            live = sum(1 for u in self.known_by_column.get(column_id, []) if self.known[u].get("state") == "live")
+            if len(urls) > 5 and len(urls) > self.max_withdraw_share * live:
+                # A list that loses a large share of its items at once was redesigned or broken, not
+                # weeded: withdrawing them would turn a crawl fault into gaps. Articles that answer
+                # 404/410 are still withdrawn one by one; the health monitors raise the alarm.
+                self.logger.warning("%s: column %s: %d of %d known articles no longer listed; not withdrawn "
+                                    "tonight", self.site_key, column_id, len(urls), live)
+                self.crawler.stats.inc_value("zwgk/withdrawals_held", len(urls))
+                continue
+            for url in urls:
                 self.withdrawn.add(url)
+                info = self.known[url]
                 yield WithdrawnItem(site=self.site_key, url=url, column_id=info.get("column_id"),
                                     reason="no longer listed")
 

@@ -108,3 +108,13 @@ def test_column_freshness_class(configured, column_type, name, expected):
     from crawler.columns import column_class
 
     assert column_class(configured, column_type, name) == expected
+
+
+def test_crawl_schedule_knobs_reach_scrapy_settings(tmp_path):
+    from spiders.column import crawl_settings
+
+    cfg = load_config(write(tmp_path, GOOD + "crawl:\n  full_walk_days: 3\n  recheck_max_days: 30\n  max_withdraw_share: 0.5\n"))
+    s = crawl_settings(cfg)
+    assert (s["ZWGK_FULL_WALK_DAYS"], s["ZWGK_RECHECK_MAX_DAYS"], s["ZWGK_MAX_WITHDRAW_SHARE"]) == (3, 30, 0.5)
+    with pytest.raises(ConfigError, match=r"zwgk.yaml:16: crawl.max_withdraw_share: must be a share"):
+        load_config(write(tmp_path, GOOD + "crawl:\n  max_withdraw_share: 5\n"))

@@ -225,6 +225,13 @@ def test_redesign_night_raises_alarms_and_no_unit_gets_a_new_gap(scenario):
     assert ("bureau", None, "listed_drop") in monitors
     assert ("bureau", "3301", "column_drop") in monitors          # 工作动态: 60-odd items → the 10 on page one
     assert all(a["site"] == "bureau" for a in redesign["alarms"]["new"])
+    # lists that lost most of their items at once do not withdraw them: held, and said as an alarm
+    con = sqlite3.connect(scenario["db"])
+    crawl = json.loads(con.execute("select stats from runs where kind = 'crawl' and id < ? order by id desc limit 1",
+                                   [redesign["check_run"]]).fetchone()[0])
+    # (a small column losing 5 or fewer is still weeded normally)
+    assert crawl["bureau"]["withdrawals_held"] > 100 and crawl["bureau"]["withdrawn"] <= 5
+    assert ("bureau", None, "withdrawals_held") in monitors
     # no unit gets a new gap: every unit's gaps tonight were gaps last night
     cfg = scenario["cfg"]
     prev = gaps_by_unit(findings_of(scenario["db"], before["check_run"]), cfg)
