@@ -25,10 +25,14 @@ def _world_options(f):
 @click.option("--manifest-out", type=click.Path(dir_okay=False), help="Write the served night's manifest.")
 @click.option("--base-port", type=int, default=0, help="Ports base..base+3 (bureau, province, city, district); 0 = free ports.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-def serve(seed, scale, night, redesign, ports_file, manifest_out, base_port, host):
+@click.option("--extra-sites", default="", metavar="LIST",
+              help="Opt-in extra sites, comma-separated: trs, jpaas, quirks (failure modes), external.")
+def serve(seed, scale, night, redesign, ports_file, manifest_out, base_port, host, extra_sites):
     """Serve the four sites (one port each) until interrupted."""
     from .server import serve as _serve
-    _serve(seed, scale, night, ports_file, manifest_out, base_port, None, host, redesign=redesign)
+    extras = tuple(x.strip() for x in extra_sites.split(",") if x.strip())
+    _serve(seed, scale, night, ports_file, manifest_out, base_port, None, host, redesign=redesign,
+           extra_sites=extras)
 
 
 @replica.command()
