@@ -1,7 +1,7 @@
 """Configuration: one YAML file naming the sites, the units, paths and mail settings.
 
 Every problem is reported as one line ``FILE:LINE: FIELD: what is wrong`` (``ConfigError``), which the
-CLI prints before exiting with code 2. ``config.example.yaml`` documents every field.
+CLI prints before exiting with code 2. ``config/production.yaml`` documents every field.
 """
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
+from .yamlnodes import Node, read_yaml
 
 SITE_KEYS = ("bureau", "province", "city", "district")
 PLATFORMS = ("jcms", "jpaas", "trs", "generic")
@@ -109,36 +108,14 @@ class Config:
 
 # --- loading with line numbers -----------------------------------------------------------------
 
-class _Node:
-    """A YAML value with the line it came from (1-based)."""
-
-    def __init__(self, value: Any, line: int):
-        self.value, self.line = value, line
-
-
-def _wrap(node: yaml.Node) -> _Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = {}
-        for k, v in node.value:
-            child = _wrap(v)
-            child.line = k.start_mark.line + 1  # a field's line is where its key is written
-            out[str(yaml.safe_load(yaml.serialize(k)))] = child
-        return _Node(out, line)
-    if isinstance(node, yaml.SequenceNode):
-        return _Node([_wrap(v) for v in node.value], line)
-    value = yaml.safe_load(yaml.serialize(node))
-    return _Node(value, line)
-
-
 class _Reader:
     def __init__(self, path: Path):
         self.path = path
 
-    def err(self, node: _Node | None, fieldname: str, problem: str) -> ConfigError:
+    def err(self, node: Node | None, fieldname: str, problem: str) -> ConfigError:
         return ConfigError(self.path, node.line if node else None, fieldname, problem)
 
-    def mapping(self, node: _Node, fieldname: str, allowed: tuple[str, ...]) -> dict[str, _Node]:
+    def mapping(self, node: Node, fieldname: str, allowed: tuple[str, ...]) -> dict[str, Node]:
         if not isinstance(node.value, dict):
             raise self.err(node, fieldname, "must be a mapping (key: value lines)")
         for key, child in node.value.items():
@@ -147,8 +124,8 @@ class _Reader:
                                "unknown field (known: " + ", ".join(allowed) + ")")
         return node.value
 
-    def string(self, parent: dict[str, _Node], key: str, fieldname: str, *, required=False,
-               default=None, choices: tuple[str, ...] | None = None, pattern=None, where: _Node | None = None):
+    def string(self, parent: dict[str, Node], key: str, fieldname: str, *, required=False,
+               default=None, choices: tuple[str, ...] | None = None, pattern=None, where: Node | None = None):
         node = parent.get(key)
         if node is None or node.value is None:
             if required:
@@ -203,24 +180,11 @@ _URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
 
 def load_config(path: str | os.PathLike) -> Config:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, None, "(file)", "not found") from None
-    except UnicodeDecodeError as e:
-        raise ConfigError(path, None, "(file)", f"not UTF-8 text ({e.reason})") from None
-    try:
-        root_node = yaml.compose(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise ConfigError(path, mark.line + 1 if mark else None, "(syntax)",
-                          f"not valid YAML: {getattr(e, 'problem', e)}") from None
-    if root_node is None:
-        raise ConfigError(path, None, "(file)", "is empty")
+    root_node = read_yaml(path, ConfigError, key_lines=True)
     r = _Reader(path)
-    root = r.mapping(_wrap(root_node), "", (
+    root = r.mapping(root_node, "", (
         "contact", "bureau_aliases", "paths", "sites", "units", "lead_unit", "mail", "crawl"))
-    top = _Node(root, 1)
+    top = Node(root, 1)
     base = path.parent
 
     contact = r.string(root, "contact", "contact", required=True, pattern=_EMAIL, where=top)
@@ -273,7 +237,7 @@ def load_config(path: str | os.PathLike) -> Config:
         raise r.err(root["sites"], "sites.bureau", "is required (the bureau's own site)")
 
     units: list[UnitConfig] = []
-    names: dict[str, _Node] = {}
+    names: dict[str, Node] = {}
     unode = root.get("units")
     if unode is None or not isinstance(unode.value, list) or not unode.value:
         raise r.err(unode or top, "units", "must be a non-empty list of units")

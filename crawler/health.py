@@ -464,7 +464,6 @@ def accept_alarm(store: Store, alarm_id: int, note: str | None = None) -> dict:
 def describe(a: dict) -> str:
     """One line for an alarm: where, what, since when."""
     where = SITE_LABELS.get(a["site"], a["site"])
-    ev = a.get("evidence") or {}
     since = f"（自抓取 #{a['first_run']} 起，持续{a['nights']}晚）" if a.get("nights", 1) > 1 else ""
     return f"{a['message']}{since}" if where in a["message"] else f"{where}：{a['message']}{since}"
 

@@ -88,7 +88,6 @@ def table(rows: list[list[str]]) -> str:
 
 def format_run(run: dict, verbose: bool = False) -> str:
     """One night's summary, as `zwgk nightly` prints it at the end and `zwgk status` for the latest night."""
-    from .health import local_time
 
     s = run.get("stats") or {}
     lines = [table([run_row(run)])]

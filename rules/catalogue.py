@@ -34,7 +34,7 @@ from . import kinds as kinds_pkg
 from .errors import PlanError
 from .params import validate_params
 from .plan import Check, Plan, Requirement, Section, Task
-from .yamlnodes import Node, compose
+from crawler.yamlnodes import Node, read_yaml
 
 PLANS_DIR = Path(__file__).with_name("plans")
 _ID = re.compile(r"^(\d+)\.(\d+)$")
@@ -56,20 +56,7 @@ def default_plan_path(year: int | None = None) -> Path | None:
 def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办公室") -> Plan:
     path = Path(path)
     src = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(path, None, "(file)", "not found") from None
-    except UnicodeDecodeError as e:
-        raise PlanError(path, None, "(file)", f"not UTF-8 text ({e.reason})") from None
-    try:
-        root = compose(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise PlanError(path, mark.line + 1 if mark else None, "(syntax)",
-                        f"not valid YAML: {getattr(e, 'problem', e)}") from None
-    if root is None:
-        raise PlanError(path, None, "(file)", "is empty")
+    root = read_yaml(path, PlanError)
     kinds = kinds_pkg.load_all()
 
     def mapping(node: Node, fieldname: str, allowed: tuple[str, ...]) -> dict[str, Node]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import PlanError
-from .yamlnodes import Node
+from crawler.yamlnodes import Node
 
 SITES = ("bureau", "province", "city", "district")
 FIELDS = ("title", "body", "attachments", "publisher")

@@ -6,7 +6,6 @@ import re
 import sys
 import urllib.request
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import click
 

@@ -30,7 +30,7 @@ from crawler.columns import column_class
 
 from .adapters import ADAPTERS, ListWalk, adapter_for
 from .extract import decode_html
-from .pagelinks import breadcrumb_name, column_candidates, column_id_for
+from .pagelinks import breadcrumb_name, column_candidates
 
 MAX_BYTES = 8 * 1024 * 1024
 _META = r"""<meta\s[^>]*name\s*=\s*["']{name}["'][^>]*content\s*=\s*["']([^"']*)["']"""

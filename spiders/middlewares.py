@@ -120,7 +120,17 @@ class SchemeFallbackMiddleware:
             kinds += (SSLError,)
         except Exception:  # pragma: no cover
             pass
-        if isinstance(exc, kinds):
-            return True
-        name = type(exc).__name__
-        return "SSL" in name or "TLS" in name or "Timeout" in name
+        try:  # recent Scrapy (2.19 here) wraps the Twisted errors above (``raise … from``) in its own exceptions
+            from scrapy.exceptions import DownloadConnectionRefusedError, DownloadFailedError, DownloadTimeoutError
+            kinds += (DownloadConnectionRefusedError, DownloadFailedError, DownloadTimeoutError)
+        except ImportError:  # pragma: no cover - older Scrapy raises the Twisted errors themselves
+            pass
+        seen = 0
+        while exc is not None and seen < 5:   # the exception, then what it was raised from
+            if isinstance(exc, kinds):
+                return True
+            name = type(exc).__name__
+            if "SSL" in name or "TLS" in name or "Timeout" in name:
+                return True
+            exc, seen = exc.__cause__, seen + 1
+        return False

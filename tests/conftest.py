@@ -59,3 +59,27 @@ def run_zwgk(args: list[str], *, cwd: Path | None = None, timeout: float = 300,
 def zwgk():
     """`zwgk(*args)` → CompletedProcess of the CLI run in a child process."""
     return lambda *args, **kw: run_zwgk(list(args), **kw)
+
+
+def db_rows(db: Path, sql: str, args=()) -> list[dict]:
+    """Rows of a query on a store file, as dicts (read-only helper for assertions)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, args)]
+    finally:
+        conn.close()
+
+
+def snapshot_db(src: Path, dst: Path) -> None:
+    """Copy a store file as it is now (SQLite backup API: safe with WAL)."""
+    import sqlite3
+
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()

@@ -11,36 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from conftest import run_zwgk
+from conftest import db_rows, run_zwgk, snapshot_db
 
 replica = pytest.importorskip("crawler.replica")
 ReplicaServer = replica.ReplicaServer
 
 CONTACT = "zwgk-adapters@example.org"
 EXTRAS = ("trs", "jpaas", "quirks", "external")
-
-
-def _rows(db: Path, sql: str, args=()) -> list[dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, args)]
-    finally:
-        conn.close()
-
-
-def _snapshot(src: Path, dst: Path) -> None:
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        a.backup(b)
-    finally:
-        a.close()
-        b.close()
 
 
 def extra_config(path: Path, urls: dict[str, str], *, https_province: bool = False, recheck_days: int = 0,
@@ -88,7 +69,7 @@ def run(tmp_path_factory):
         db = tmp / "zwgk.db"
         r0 = crawl(cfg, db)
         db0 = tmp / "night0.db"
-        _snapshot(db, db0)
+        snapshot_db(db, db0)
         log0 = {k: json.loads(rep.fetch(k, "/__replica__/requests.json")[2]) for k in EXTRAS}
         # http↔https: the JPaaS port answers plain HTTP only; configured as https:// it must still be read
         https_db = tmp / "https.db"
@@ -110,7 +91,7 @@ def run(tmp_path_factory):
         cfg1 = extra_config(tmp / "night1.yaml", urls, recheck_days=365)
         r1 = crawl(cfg1, db, "-s", f"ZWGK_TODAY={today}")
         db1 = tmp / "night1.db"
-        _snapshot(db, db1)
+        snapshot_db(db, db1)
         r1_full = crawl(cfg1, db, "-s", f"ZWGK_TODAY={today}", "-s", "ZWGK_FULL_WALK_DAYS=1")
         # two configured sites on one host are crawled one after the other
         mark = len(json.loads(rep.fetch("quirks", "/__replica__/requests.json")[2])["requests"])
@@ -147,7 +128,7 @@ def readable_quirks_docs(x: dict) -> list[dict]:
 
 def test_every_adapter_found_every_document(run):
     x, u = run["x0"], run["urls"]
-    got = {r["url"]: r for r in _rows(run["db0"], "select * from documents")}
+    got = {r["url"]: r for r in db_rows(run["db0"], "select * from documents")}
     for site_key, key, docs in (("bureau", "trs", site_docs(x, "trs")), ("province", "jpaas", site_docs(x, "jpaas")),
                                 ("city", "quirks", readable_quirks_docs(x))):
         want = {u[key] + d["url"]: d for d in docs}
@@ -162,7 +143,7 @@ def test_every_adapter_found_every_document(run):
 
 def test_trs_gb2312_pages_bodies_and_relative_attachments(run):
     x, u = run["x0"], run["urls"]
-    rows = {r["url"]: r for r in _rows(run["db0"], "select * from documents where site = 'bureau'")}
+    rows = {r["url"]: r for r in db_rows(run["db0"], "select * from documents where site = 'bureau'")}
     gb = [d for d in site_docs(x, "trs") if d["encoding"] != "utf-8"]
     assert len(gb) == 23
     for d in gb:
@@ -187,7 +168,7 @@ def test_trs_gb2312_pages_bodies_and_relative_attachments(run):
 
 def test_columns_names_platforms_counts_and_states(run):
     x = run["x0"]
-    rows = {(r["site"], r["column_id"]): r for r in _rows(run["db0"], "select * from columns")}
+    rows = {(r["site"], r["column_id"]): r for r in db_rows(run["db0"], "select * from columns")}
     expect = {("bureau", "zwgk/" + c["id"]): c for c in x["sites"]["trs"]["columns"]}
     expect |= {("province", c["id"]): c for c in x["sites"]["jpaas"]["columns"]}
     ids = {"/xwzx/list.html": "xwzx/list", "/tzgg/index.html": "tzgg"}
@@ -207,7 +188,7 @@ def test_columns_names_platforms_counts_and_states(run):
 
 
 def test_unverifiable_is_never_blank(run):
-    rows = {r["column_id"]: r for r in _rows(run["db0"], "select * from columns where site = 'city'")}
+    rows = {r["column_id"]: r for r in db_rows(run["db0"], "select * from columns where site = 'city'")}
     assert {k for k, r in rows.items() if r["state"] == "unverifiable"} == {"9001", "9002", "9003", "9008"}
     assert "412" in rows["9001"]["reason"] and "JavaScript" in rows["9002"]["reason"]
     assert "empty dataproxy" in rows["9003"]["reason"] and "503" in rows["9008"]["reason"]
@@ -257,7 +238,7 @@ def test_trs_index_n_pages(run):
 
 def test_links_checked_with_status_and_pages_carrying_them(run):
     x, u = run["x0"], run["urls"]
-    rows = {(r["from_url"], r["to_url"]): r for r in _rows(run["db0"], "select * from links")}
+    rows = {(r["from_url"], r["to_url"]): r for r in db_rows(run["db0"], "select * from links")}
     base = u["trs"]
     for e in x["sites"]["trs"]["links"]:
         key = (base + e["from"], e["to"] if e["to"].startswith("http") else base + e["to"])
@@ -325,9 +306,9 @@ def test_sites_on_one_host_never_exceed_its_limit_together(run):
 def test_https_failing_falls_back_to_http(run):
     s = run["r_https"]["sites"]["province"]
     assert run["r_https"]["status"] == "ok" and s["new"] == 37 and s["scheme_fallbacks"] >= 1
-    rows = _rows(run["https_db"], "select url from documents")
+    rows = db_rows(run["https_db"], "select url from documents")
     assert len(rows) == 37 and all(r["url"].startswith("http://") for r in rows)
-    cols = {r["column_id"]: r["state"] for r in _rows(run["https_db"], "select * from columns")}
+    cols = {r["column_id"]: r["state"] for r in db_rows(run["https_db"], "select * from columns")}
     assert cols == {"1001": "normal", "1002": "blank"}
 
 
@@ -370,12 +351,12 @@ def test_night1_incremental_finds_new_items_and_a_recent_item_that_left_its_list
     left = [d for d in site_docs(x1, "trs") if not d["listed"]]
     assert len(left) == 2
     recent = max(left, key=lambda d: d["published"])
-    rows = {r["url"]: r for r in _rows(run["db1"], "select url, state, withdrawn_on from documents")}
+    rows = {r["url"]: r for r in db_rows(run["db1"], "select url, state, withdrawn_on from documents")}
     assert rows[u["trs"] + recent["url"]]["state"] == "withdrawn"      # its page still answers 200
     deep = min(left, key=lambda d: d["published"])
     assert rows[u["trs"] + deep["url"]]["state"] == "live"            # deep in an old list: not seen tonight
     assert s["bureau"]["withdrawn"] == 1
-    cols = {(r["site"], r["column_id"]): r for r in _rows(run["db1"], "select * from columns")}
+    cols = {(r["site"], r["column_id"]): r for r in db_rows(run["db1"], "select * from columns")}
     # the list that lost a recent item was walked to its end; the others stopped at a page of known items
     assert cols[("bureau", "zwgk/tzgg")]["walk"] == "full"
     assert cols[("bureau", "zwgk/zcwj")]["walk"] == "incremental"
@@ -396,9 +377,9 @@ def test_night1_full_walk_finds_the_deep_item_that_left_its_list(run):
     s = run["r1_full"]["sites"]["bureau"]
     assert s["withdrawn"] == 1 and s["walks_full"] == 3 and s["walks_incremental"] == 0
     deep = min((d for d in site_docs(x1, "trs") if not d["listed"]), key=lambda d: d["published"])
-    row = _rows(run["db"], "select state, withdrawn_on from documents where url = ?", [u["trs"] + deep["url"]])[0]
+    row = db_rows(run["db"], "select state, withdrawn_on from documents where url = ?", [u["trs"] + deep["url"]])[0]
     assert row["state"] == "withdrawn" and row["withdrawn_on"]
-    live = _rows(run["db"], "select count(*) n from documents where site = 'bureau' and state = 'live'")[0]["n"]
+    live = db_rows(run["db"], "select count(*) n from documents where site = 'bureau' and state = 'live'")[0]["n"]
     assert live == sum(1 for d in site_docs(x1, "trs") if d["listed"])
 
 

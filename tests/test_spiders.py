@@ -8,39 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_zwgk, write_replica_config
+from conftest import ROOT, db_rows, run_zwgk, snapshot_db, write_replica_config
 
 replica = pytest.importorskip("crawler.replica")
 ReplicaServer = getattr(replica, "ReplicaServer", None)
 pytestmark = pytest.mark.skipif(ReplicaServer is None, reason="crawler.replica.ReplicaServer not available")
 
 SCALE = 0.1
-
-
-def _rows(db: Path, sql: str, args=()) -> list[dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, args)]
-    finally:
-        conn.close()
-
-
-def _snapshot(src: Path, dst: Path) -> None:
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        a.backup(b)
-    finally:
-        a.close()
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +38,7 @@ def nights(tmp_path_factory):
                       cwd=tmp)
         assert r0.returncode == 0, r0.stdout + r0.stderr + (tmp / "n0.log").read_text()[-3000:]
         db0 = tmp / "night0.db"
-        _snapshot(db, db0)
+        snapshot_db(db, db0)
         search = run_zwgk(["--db", str(db), "search", "预算", "-n", "200", "--json"], cwd=tmp)
         rep.set_night(1)
         m1 = json.loads(json.dumps(rep.manifest))
@@ -79,14 +59,14 @@ def absolute(n, doc_or_site, path=None) -> str:
 
 def test_document_count_per_site_equals_manifest(nights):
     want = Counter(d["site"] for d in nights["m0"]["documents"])
-    got = Counter(r["site"] for r in _rows(nights["db0"], "select site from documents where state = 'live'"))
+    got = Counter(r["site"] for r in db_rows(nights["db0"], "select site from documents where state = 'live'"))
     assert got == want
     assert nights["run0"]["status"] == "ok"
     assert {k: v["new"] for k, v in nights["run0"]["sites"].items()} == dict(want)
 
 
 def test_titles_dates_publishers_equal_manifest(nights):
-    stored = {r["url"]: r for r in _rows(nights["db0"], "select * from documents")}
+    stored = {r["url"]: r for r in db_rows(nights["db0"], "select * from documents")}
     wrong = []
     for d in nights["m0"]["documents"]:
         row = stored.get(absolute(nights, d))
@@ -105,13 +85,13 @@ def test_gbk_pages_are_decoded(nights):
     gbk = [d for d in nights["m0"]["documents"] if d["encoding"] == "gbk"]
     assert gbk, "the replica plants GBK pages"
     for d in gbk:
-        row = _rows(nights["db0"], "select title, body from documents where url = ?", [absolute(nights, d)])[0]
+        row = db_rows(nights["db0"], "select title, body from documents where url = ?", [absolute(nights, d)])[0]
         assert row["title"] == d["title"]
         assert "\ufffd" not in row["body"] and row["body"].strip()
 
 
 def test_attachments_stored_with_text_and_missing_one_failed(nights):
-    stored = {r["url"]: json.loads(r["attachments"]) for r in _rows(nights["db0"], "select url, attachments from documents")}
+    stored = {r["url"]: json.loads(r["attachments"]) for r in db_rows(nights["db0"], "select url, attachments from documents")}
     seen_ok = 0
     for d in nights["m0"]["documents"]:
         if not d["attachments"]:
@@ -147,7 +127,7 @@ def test_budget_pdf_text_is_searchable(nights):
 
 
 def test_columns_states(nights):
-    rows = {(r["site"], r["column_id"]): r for r in _rows(nights["db0"], "select * from columns")}
+    rows = {(r["site"], r["column_id"]): r for r in db_rows(nights["db0"], "select * from columns")}
     blank = {(x["site"], x["column"]) for x in nights["m0"]["defects"] if x["type"] == "blank_column"}
     assert blank
     for key in blank:
@@ -170,7 +150,7 @@ def test_columns_states(nights):
 def test_broken_internal_links_recorded_404(nights):
     broken = [x for x in nights["m0"]["defects"] if x["type"] == "broken_link"]
     assert broken
-    links = {(r["from_url"], r["to_url"]): r["status"] for r in _rows(nights["db0"], "select * from links")}
+    links = {(r["from_url"], r["to_url"]): r["status"] for r in db_rows(nights["db0"], "select * from links")}
     for x in broken:
         key = (absolute(nights, x["site"], x["from"]), absolute(nights, x["site"], x["to"]))
         assert links.get(key) == 404, key
@@ -179,7 +159,7 @@ def test_broken_internal_links_recorded_404(nights):
 
 
 def test_run_recorded(nights):
-    runs = _rows(nights["db0"], "select * from runs where kind = 'crawl'")
+    runs = db_rows(nights["db0"], "select * from runs where kind = 'crawl'")
     assert len(runs) == 1 and runs[0]["status"] == "ok" and runs[0]["finished"]
     stats = json.loads(runs[0]["stats"])
     assert set(stats) == {"bureau", "province", "city", "district"}
@@ -196,14 +176,14 @@ def test_night1_added_edited_withdrawn(nights):
     assert ch["added"] and ch["edited"] and ch["withdrawn"]
     docs1 = {d["url"]: d for d in nights["m1"]["documents"]}
     site_of = {d["url"]: d["site"] for d in nights["m0"]["documents"]} | {u: d["site"] for u, d in docs1.items()}
-    rows = {r["url"]: r for r in _rows(nights["db"], "select * from documents")}
+    rows = {r["url"]: r for r in db_rows(nights["db"], "select * from documents")}
     for u in ch["added"]:
         row = rows[absolute(nights, site_of[u], u)]
         assert row["version"] == 1 and row["state"] == "live" and row["title"] == docs1[u]["title"]
     for u in ch["edited"]:
         full = absolute(nights, site_of[u], u)
         assert rows[full]["version"] == 2 and rows[full]["state"] == "live"
-        v = _rows(nights["db"], "select * from versions where url = ? and version = 2", [full])
+        v = db_rows(nights["db"], "select * from versions where url = ? and version = 2", [full])
         assert v and v[0]["diff"] and "+" in v[0]["diff"]
     for u in ch["withdrawn"]:
         full = absolute(nights, site_of[u], u)
@@ -243,7 +223,7 @@ def test_known_articles_cost_no_request_when_not_due(nights, tmp_path):
     days = next(n for n in range(2, 5000) if not any(recheck_due(u, published[u], today, n, 90) for u in province))
     cfg = write_replica_config(tmp_path / "zwgk.yaml", nights["urls"], recheck_days=days)
     db = tmp_path / "copy.db"
-    _snapshot(nights["db"], db)
+    snapshot_db(nights["db"], db)
     r = run_zwgk(["--config", str(cfg), "--db", str(db), "crawl", "--json", "--site", "province"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     s = json.loads(r.stdout)["sites"]["province"]
@@ -274,8 +254,8 @@ def test_scrapy_crawl_column_records_its_own_run(nights, tmp_path):
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     want = sum(1 for d in nights["m1"]["documents"] if d["site"] == "province")
-    assert _rows(db, "select count(*) n from documents where site = 'province'")[0]["n"] == want
-    runs = _rows(db, "select * from runs")
+    assert db_rows(db, "select count(*) n from documents where site = 'province'")[0]["n"] == want
+    runs = db_rows(db, "select * from runs")
     assert len(runs) == 1 and runs[0]["kind"] == "crawl" and runs[0]["status"] == "ok"
     stats = json.loads(runs[0]["stats"])["province"]
     assert stats["new"] == want and stats["finish_reason"] == "finished"
@@ -298,7 +278,7 @@ def test_unreachable_site_exits_1_and_config_error_exits_2(tmp_path):
     r = run_zwgk(["--config", str(cfg), "--db", str(tmp_path / "x.db"), "crawl", "--log-level", "ERROR"], cwd=tmp_path)
     assert r.returncode == 1
     assert "bureau: site unreachable" in r.stderr
-    run = _rows(tmp_path / "x.db", "select * from runs")[0]
+    run = db_rows(tmp_path / "x.db", "select * from runs")[0]
     assert run["status"] == "failed" and json.loads(run["stats"])["bureau"]["errors"] >= 1
     bad = tmp_path / "bad.yaml"
     bad.write_text("contact: nope\n", encoding="utf-8")
@@ -361,7 +341,7 @@ def test_attachment_size_cap_records_failure_not_crash(nights, tmp_path):
     r = run_zwgk(["--config", str(cfg), "--db", str(db), "crawl", "--site", "bureau", "--column", column, "--json"],
                  cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
-    row = _rows(db, "select attachments from documents where url = ?", [absolute(nights, budget[0])])[0]
+    row = db_rows(db, "select attachments from documents where url = ?", [absolute(nights, budget[0])])[0]
     atts = json.loads(row["attachments"])
     assert atts and all(a["status"] == "failed" and "larger than 1000 bytes" in a["error"] for a in atts)
     assert json.loads(r.stdout)["sites"]["bureau"]["attachments_failed"] == len(

@@ -20,20 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ZWGK_CMD, run_zwgk, write_replica_config
+from conftest import ZWGK_CMD, db_rows, run_zwgk, write_replica_config
 
 replica = pytest.importorskip("crawler.replica")
 ReplicaServer = replica.ReplicaServer
 SCALE = 0.1
-
-
-def _rows(db: Path, sql: str, args=()) -> list[dict]:
-    conn = sqlite3.connect(db, timeout=30)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, args)]
-    finally:
-        conn.close()
 
 
 def _crawl(cfg: Path, db: Path, *settings: str) -> dict:
@@ -86,7 +77,7 @@ def nights(tmp_path_factory):
         while time.monotonic() < deadline:
             if db.exists():
                 try:
-                    stored = _rows(db, "select count(*) n from documents")[0]["n"]
+                    stored = db_rows(db, "select count(*) n from documents")[0]["n"]
                 except sqlite3.OperationalError:
                     stored = 0
                 if stored >= want // 3:
@@ -96,14 +87,14 @@ def nights(tmp_path_factory):
         alive = proc.poll() is None
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        killed = {"alive": alive, "docs": _rows(db, "select count(*) n from documents")[0]["n"],
-                  "synced": _rows(db, "select count(*) n from columns where full_walk_at is not null")[0]["n"],
-                  "runs": _rows(db, "select * from runs"),
-                  "integrity": _rows(db, "pragma integrity_check")}
+        killed = {"alive": alive, "docs": db_rows(db, "select count(*) n from documents")[0]["n"],
+                  "synced": db_rows(db, "select count(*) n from columns where full_walk_at is not null")[0]["n"],
+                  "runs": db_rows(db, "select * from runs"),
+                  "integrity": db_rows(db, "pragma integrity_check")}
         resumed = _crawl(cfg, db)
-        after_resume = {"docs": _rows(db, "select url, version from documents"),
-                        "versions": _rows(db, "select url, version from versions"),
-                        "columns": _rows(db, "select * from columns")}
+        after_resume = {"docs": db_rows(db, "select url, version from documents"),
+                        "versions": db_rows(db, "select url, version from versions"),
+                        "columns": db_rows(db, "select * from columns")}
 
         # 2. the same night again: nothing changed, no re-check due, no full-walk turn
         today = _quiet_day([c["id"] for c in m0["sites"]["bureau"]["columns"]],
@@ -112,14 +103,14 @@ def nights(tmp_path_factory):
         lazy = write_replica_config(tmp / "lazy.yaml", rep.urls, columns=cols, recheck_days=LAZY_RECHECK)
         quiet = (f"ZWGK_TODAY={today}", f"ZWGK_FULL_WALK_DAYS={ROTATION}")
         same = _crawl(lazy, db, *quiet)
-        same_columns = _rows(db, "select * from columns")
+        same_columns = db_rows(db, "select * from columns")
 
         # 3. night 1, first without a re-check due, then with every known article re-checked
         rep.set_night(1)
         m1 = json.loads(json.dumps(rep.manifest))
         n1 = _crawl(lazy, db, *quiet)
-        n1_columns = {r["column_id"]: r for r in _rows(db, "select * from columns")}
-        n1_docs = {r["url"]: r for r in _rows(db, "select url, state, version, withdrawn_on from documents")}
+        n1_columns = {r["column_id"]: r for r in db_rows(db, "select * from columns")}
+        n1_docs = {r["url"]: r for r in db_rows(db, "select url, state, version, withdrawn_on from documents")}
         n1_all = _crawl(cfg, db, *quiet)
         yield {"urls": dict(rep.urls), "m0": m0, "m1": m1, "db": db, "want": want, "killed": killed,
                "resumed": resumed, "after_resume": after_resume, "same": same, "same_columns": same_columns,
@@ -204,5 +195,5 @@ def test_night1_edits_found_by_conditional_rechecks(nights):
     live = sum(1 for d in m1["documents"] if d["site"] == "bureau")
     assert s["article_requests_recheck"] == live
     assert s["not_modified"] == live - 3                         # everything else answered 304
-    rows = {r["url"]: r for r in _rows(nights["db"], "select url, version from documents")}
+    rows = {r["url"]: r for r in db_rows(nights["db"], "select url, version from documents")}
     assert all(rows[base + u]["version"] == 2 for u in edited)

@@ -12,6 +12,7 @@ import atexit
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,9 @@ __all__ = ["build_world", "World", "ReplicaServer"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 _LIVE: "weakref.WeakSet[ReplicaServer]" = weakref.WeakSet()
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# no proxy; a TLS site's certificate is a throw-away self-signed one (tls_sites): not verified
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                      urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
 
 
 class ReplicaServer:
@@ -35,12 +38,15 @@ class ReplicaServer:
 
     `.urls` {site: "http://127.0.0.1:PORT"}, `.manifest` (the served night's), `.set_night(n, redesign=False)`, `.stop()`,
     `.fetch(site, path, …)` → (status, headers, body) for convenience.
+    ``tls_sites`` (opt-in, e.g. ``("bureau",)``): those sites' ports speak TLS only, with a self-signed
+    certificate generated at start-up; their `.urls` are ``https://127.0.0.1:PORT``.
     """
 
     def __init__(self, seed: int = 1, scale: float = 1.0, night: int = 0, *, redesign: bool = False,
                  startup_timeout: float = 60.0, base_port: int = 0, python: str | None = None,
-                 extra_sites: tuple[str, ...] = ()):
+                 extra_sites: tuple[str, ...] = (), tls_sites: tuple[str, ...] = ()):
         self.seed, self.scale, self.night = seed, scale, night
+        self.tls_sites = tuple(tls_sites)
         # opt-in extra sites (extras.py: trs, jpaas, quirks, external): own ports in .extra_urls,
         # their own manifest in .extras; .urls and .manifest stay the four-site world's
         self.extra_sites = tuple(extra_sites)
@@ -70,6 +76,8 @@ class ReplicaServer:
             cmd += ["--redesign"]
         if self.extra_sites:
             cmd += ["--extra-sites", ",".join(self.extra_sites)]
+        if self.tls_sites:
+            cmd += ["--tls-sites", ",".join(self.tls_sites)]
         env = dict(os.environ)
         env["PYTHONPATH"] = str(_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self._log = open(os.path.join(self._tmp, "server.log"), "w+b")

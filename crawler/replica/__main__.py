@@ -24,6 +24,8 @@ def main(argv=None) -> int:
     s.add_argument("--parent-pid", type=int, default=None, help="exit when this process is no longer the parent")
     s.add_argument("--redesign", action="store_true", help="serve the bureau site in its redesigned markup")
     s.add_argument("--extra-sites", default="", help="comma-separated opt-in extra sites: trs,jpaas,quirks,external")
+    s.add_argument("--tls-sites", default="", help="comma-separated sites (of the four) served over TLS only, "
+                   "with a self-signed certificate made at start-up; their URLs are https://")
 
     m = sub.add_parser("manifest", help="write the ground-truth manifest")
     common(m)
@@ -34,7 +36,8 @@ def main(argv=None) -> int:
     if a.cmd == "serve":
         from .server import serve
         serve(a.seed, a.scale, a.night, a.ports_file, a.manifest_out, a.base_port, a.parent_pid, a.host,
-              redesign=a.redesign, extra_sites=tuple(x for x in a.extra_sites.split(",") if x))
+              redesign=a.redesign, extra_sites=tuple(x for x in a.extra_sites.split(",") if x),
+              tls_sites=tuple(x for x in a.tls_sites.split(",") if x))
         return 0
     from .server import manifest_of
     from .world import build_world

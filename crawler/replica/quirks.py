@@ -18,8 +18,6 @@ external: ``/ok.html`` 200, ``/gone.html`` 404, ``/nohead.html`` (HEAD → 405, 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from html import unescape
 from urllib.parse import quote
 
 from . import content as C

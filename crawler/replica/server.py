@@ -276,15 +276,23 @@ class SiteResource(Resource):
 
 def serve(seed: int, scale: float, night: int, ports_file: str | None = None, manifest_out: str | None = None,
           base_port: int = 0, parent_pid: int | None = None, host: str = "127.0.0.1", redesign: bool = False,
-          extra_sites: tuple[str, ...] = ()) -> None:
+          extra_sites: tuple[str, ...] = (), tls_sites: tuple[str, ...] = ()) -> None:
     from twisted.internet import reactor, task
     from twisted.web.server import Site
 
+    unknown = set(tls_sites) - set(SITE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown TLS site(s): {', '.join(sorted(unknown))} (one of {', '.join(SITE_KEYS)})")
     state = ReplicaState(seed, scale, night, redesign)
+    tls = _tls_options(host) if tls_sites else None
     urls = {}
     for i, key in enumerate(SITE_KEYS):
         factory = Site(SiteResource(state, key))
         factory.noisy = False
+        if key in tls_sites:  # opt-in: this port speaks TLS only (self-signed, made now); plain HTTP fails
+            port = reactor.listenSSL(base_port + i if base_port else 0, factory, tls, interface=host)
+            urls[key] = f"https://{host}:{port.getHost().port}"
+            continue
         port = reactor.listenTCP(base_port + i if base_port else 0, factory, interface=host)
         urls[key] = f"http://{host}:{port.getHost().port}"
     if extra_sites:  # opt-in extra sites (extras.py): other platforms and failure modes, own ports
@@ -303,6 +311,34 @@ def serve(seed: int, scale: float, night: int, ports_file: str | None = None, ma
                 reactor.stop()
         task.LoopingCall(_watch).start(1.0, now=False)
     reactor.run()
+
+
+def _tls_options(host: str):
+    """Twisted server TLS options with a throw-away self-signed certificate for *host*, generated in
+    memory at start-up (nothing is written to disk; clients must not verify it)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from twisted.internet import ssl
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    try:
+        alt = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt = x509.DNSName(host)
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=7))
+            .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return ssl.PrivateCertificate.loadPEM(pem).options()
 
 
 def _atomic_write(path: str, data: bytes) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html as _html
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin
 
 import scrapy
 
