@@ -69,7 +69,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # zwgk's own settings
-ZWGK_DB_PATH = None        # SQLite file; default: the config's db path, else $ZWGK_DB, else var/zwgk.db
+ZWGK_DB_PATH = None        # SQLite file; default: $ZWGK_DB, else the config's db path, else var/zwgk.db
 ZWGK_RUN_ID = None         # set by `zwgk crawl`: the runs row it owns; unset → each spider records its own
 ZWGK_CONFIG = None         # configuration path when -a config= is not given (env ZWGK_CONFIG also works)
 # Incremental nights (spiders/column.py): each column is walked to the end of its list once in this many
@@ -77,4 +77,7 @@ ZWGK_CONFIG = None         # configuration path when -a config= is not given (en
 # holds only known items; known articles are re-checked every clamp(age/2, crawl.recheck_days, this) nights.
 ZWGK_FULL_WALK_DAYS = 7
 ZWGK_RECHECK_MAX_DAYS = 90
+# A fully read list that no longer shows more than this share of a column's articles (and more than 5)
+# withdraws none of them that night (a redesigned or broken list; the health monitors raise an alarm).
+ZWGK_MAX_WITHDRAW_SHARE = 0.2
 ZWGK_TODAY = None          # YYYY-MM-DD: the crawl's "today" for those schedules (default: the real date)

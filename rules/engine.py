@@ -121,7 +121,7 @@ class Finding:
                 "status": self.status, "due": self.due,
                 "evidence": [{"url": e.get("url"), "title": e.get("title"), "published": e.get("published"),
                               "terms": e.get("terms", [])} for e in self.evidence],
-                "message": self.message}
+                "message": self.message, "unassigned": self.unassigned}
 
 
 def evidence_of(doc: dict, terms: list[str] | None = None) -> dict:
