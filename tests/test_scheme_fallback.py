@@ -10,27 +10,17 @@ covered in test_adapters.py (test_https_failing_falls_back_to_http).
 from __future__ import annotations
 
 import json
-import sqlite3
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import run_zwgk, write_replica_config
+from conftest import db_rows, run_zwgk, write_replica_config
 
 replica = pytest.importorskip("crawler.replica")
 ReplicaServer = replica.ReplicaServer
 
 SCALE = 0.02
-
-
-def _rows(db: Path, sql: str) -> list[dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +43,17 @@ def tls_run(tmp_path_factory):
         r = run_zwgk(["--config", str(cfg), "--db", str(db), "crawl", "--json", "--site", "bureau",
                       "--log-file", str(log)], cwd=tmp, timeout=120)
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:] + log.read_text()[-3000:]
+        # the same crawl with the bureau's columns configured (http://): later list pages are read from
+        # the page that answered, so no article ends up under the configured scheme
+        cols = {"bureau": [{"id": c["id"], "name": c["name"], "class": c.get("class")}
+                           for c in manifest["sites"]["bureau"]["columns"]]}
+        cfg2 = write_replica_config(tmp / "zwgk-columns.yaml", {**urls, "bureau": plain}, columns=cols)
+        db2 = tmp / "zwgk-columns.db"
+        r2 = run_zwgk(["--config", str(cfg2), "--db", str(db2), "crawl", "--json", "--site", "bureau"],
+                      cwd=tmp, timeout=120)
+        assert r2.returncode == 0, r2.stdout[-2000:] + r2.stderr[-2000:]
         yield {"urls": urls, "https": https, "plain": plain, "manifest": manifest, "plain_error": plain_error,
-               "run": json.loads(r.stdout), "db": db, "log": log.read_text(encoding="utf-8")}
+               "run": json.loads(r.stdout), "db": db, "log": log.read_text(encoding="utf-8"), "db_columns": db2}
 
 
 def test_tls_replica_is_opt_in_and_serves_the_same_world(tls_run):
@@ -84,14 +83,14 @@ def test_http_failing_falls_back_to_https(tls_run):
     assert s["scheme_fallbacks"] > 0 and not s["unreachable"] and s["errors"] == 0
     want = {https + d["url"]: d for d in tls_run["manifest"]["documents"] if d["site"] == "bureau"}
     assert want and s["new"] == len(want)
-    rows = _rows(tls_run["db"], "select url, title, published from documents where site = 'bureau'")
+    rows = db_rows(tls_run["db"], "select url, title, published from documents where site = 'bureau'")
     got = {r["url"]: r for r in rows}
     assert set(got) == set(want), sorted(set(got) ^ set(want))[:5]      # every document, stored via https
     assert [u for u, r in got.items() if (r["title"], r["published"]) != (want[u]["title"], want[u]["published"])] == []
     # columns and checked links carry the working scheme too; nothing is stored under http://
-    cols = _rows(tls_run["db"], "select url, state from columns where site = 'bureau'")
+    cols = db_rows(tls_run["db"], "select url, state from columns where site = 'bureau'")
     assert cols and all(c["url"].startswith(https + "/") for c in cols)
-    links = _rows(tls_run["db"], "select from_url, to_url from links")
+    links = db_rows(tls_run["db"], "select from_url, to_url from links")
     assert links and all(lk["from_url"].startswith(https + "/") for lk in links)
     assert not [lk for lk in links if lk["to_url"].startswith(tls_run["plain"])]
     # the scheme was learnt once for the host, then used directly
@@ -131,3 +130,12 @@ def test_wrapped_download_errors_fall_back_http_to_https():
         assert mw.process_exception(Request("http://nowhere.invalid/"), resolve("no such host")) is None
     mw.process_response(other, Response(other.url, status=200))
     assert mw.process_request(Request("http://www.example.org:8443/c")).url == "https://www.example.org:8443/c"
+
+
+def test_configured_columns_keep_one_scheme_for_every_page(tls_run):
+    """Documents found on the second and later list pages are resolved against the page that answered
+    (https after the fallback), not against the configured http:// column address."""
+    rows = db_rows(tls_run["db_columns"], "select url from documents")
+    want = sum(1 for d in tls_run["manifest"]["documents"] if d["site"] == "bureau")
+    assert len(rows) == want
+    assert [r["url"] for r in rows if not r["url"].startswith(tls_run["https"] + "/")] == []

@@ -176,7 +176,7 @@ class JcmsAdapter(ListAdapter):
         records = _RECORD.findall(text)
         new = 0
         for rec in records:
-            new += walk.add(entries_from_html(rec, walk.url))
+            new += walk.add(entries_from_html(rec, response.url))  # the page that answered (scheme fallback, redirects)
         walk.state["next_start"] = end + 1
         walk.state["next_page"] = walk.state.get("next_page", 1) + 1
         if walk.total is not None and len(walk.entries) >= walk.total:

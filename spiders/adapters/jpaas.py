@@ -105,7 +105,7 @@ class JpaasAdapter(ListAdapter):
         html = ((data.get("data") or {}).get("html")) or ""
         found = []
         for li in _LI.findall(html):
-            found += entries_from_html(li, walk.url)
+            found += entries_from_html(li, response.url)  # the page that answered (scheme fallback, redirects)
         new = walk.add(found)
         t = _TOTAL.search(html)
         if t:
