@@ -318,8 +318,8 @@ def listen_extras(reactor, main_state, keys, host: str = "127.0.0.1", base_port:
     """Listen on one port per extra site (base_port+4… when given); returns {key: base URL}."""
     from twisted.web.server import Site
 
-    keys = [k for k in EXTRA_SITES if k in set(keys)]
     unknown = set(keys) - set(EXTRA_SITES)
+    keys = [k for k in EXTRA_SITES if k in set(keys)]
     if unknown:
         raise ValueError(f"unknown extra site(s): {', '.join(sorted(unknown))}")
     urls: dict[str, str] = {}
