@@ -465,17 +465,9 @@ def compute_changes(current: list[Finding], previous: list[Finding] | None, prev
     return ch
 
 
-@dataclass
-class UnitView:
-    name: str
-    kind: str
-    emails: list[str]
-    findings: list[Finding]
-    changes: Changes
-    known: bool = True
-
-    def by(self, *statuses: str) -> list[Finding]:
-        return [f for f in self.findings if f.status in statuses]
+class _StatusCounts:
+    """Counts over ``self.findings``, shared by a unit's view and the whole report."""
+    findings: list
 
     @property
     def counts(self) -> dict[str, int]:
@@ -489,6 +481,19 @@ class UnitView:
         """Items still owed: gap + late (a late item was published, but after its deadline: it is
         counted so the unit explains it and does not repeat it). This is the number in the subject."""
         return sum(1 for f in self.findings if f.status in ACTION_STATUSES)
+
+
+@dataclass
+class UnitView(_StatusCounts):
+    name: str
+    kind: str
+    emails: list[str]
+    findings: list[Finding]
+    changes: Changes
+    known: bool = True
+
+    def by(self, *statuses: str) -> list[Finding]:
+        return [f for f in self.findings if f.status in statuses]
 
     @property
     def sections(self) -> list[tuple[str, str, list[Finding]]]:
@@ -511,7 +516,7 @@ def unit_filename(name: str) -> str:
 # --- the whole model ----------------------------------------------------------------------------
 
 @dataclass
-class ReportModel:
+class ReportModel(_StatusCounts):
     run: dict
     previous_run: dict | None
     as_of: str
@@ -529,17 +534,6 @@ class ReportModel:
     changes: Changes
     # When the crawl behind this check did not complete (or is old): the sentence saying how old the data is.
     data_note: str | None = None
-
-    @property
-    def counts(self) -> dict[str, int]:
-        c = {s: 0 for s in STATUS_ORDER}
-        for f in self.findings:
-            c[f.status] = c.get(f.status, 0) + 1
-        return c
-
-    @property
-    def action_count(self) -> int:
-        return sum(1 for f in self.findings if f.status in ACTION_STATUSES)
 
     @property
     def coverage(self) -> float | None:

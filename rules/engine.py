@@ -100,6 +100,18 @@ def published_status(published: str, due: dt.date | None) -> str:
     return "late"
 
 
+def follow_up_status(matches: list[tuple[dict, list]], due: dt.date, as_of: dt.date, horizon: int,
+                     evidence: list, dues: list) -> tuple[str, dict | None]:
+    """Status of a document that must follow another by *due* (a 解读, a 采纳情况): the first match is
+    the follow-up and joins the evidence; without one, *due* joins the open due dates."""
+    if matches:
+        doc, terms = matches[0]
+        evidence.append(evidence_of(doc, terms))
+        return published_status(doc["published"], due), doc
+    dues.append(due)
+    return due_status(as_of, due, horizon), None
+
+
 @dataclass
 class Finding:
     requirement: str

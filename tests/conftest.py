@@ -61,6 +61,13 @@ def zwgk():
     return lambda *args, **kw: run_zwgk(list(args), **kw)
 
 
+def manifest_columns(manifest: dict, site: str = "bureau") -> dict[str, list[dict]]:
+    """``write_replica_config(columns=…)`` for a site's columns as the replica manifest lists them,
+    with their freshness class (as an operator configures them after `zwgk sites discover`)."""
+    return {site: [{"id": c["id"], "name": c["name"], "class": c.get("class")}
+                   for c in manifest["sites"][site]["columns"]]}
+
+
 def db_rows(db: Path, sql: str, args=()) -> list[dict]:
     """Rows of a query on a store file, as dicts (read-only helper for assertions)."""
     import sqlite3

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import db_rows, run_zwgk, write_replica_config
+from conftest import db_rows, manifest_columns, run_zwgk, write_replica_config
 
 replica = pytest.importorskip("crawler.replica")
 ReplicaServer = replica.ReplicaServer
@@ -44,8 +44,7 @@ def tls_run(tmp_path_factory):
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:] + log.read_text()[-3000:]
         # the same crawl with the bureau's columns configured (http://): later list pages are read from
         # the page that answered, so no article ends up under the configured scheme
-        cols = {"bureau": [{"id": c["id"], "name": c["name"], "class": c.get("class")}
-                           for c in manifest["sites"]["bureau"]["columns"]]}
+        cols = manifest_columns(manifest)
         cfg2 = write_replica_config(tmp / "zwgk-columns.yaml", {**urls, "bureau": plain}, columns=cols)
         db2 = tmp / "zwgk-columns.db"
         r2 = run_zwgk(["--config", str(cfg2), "--db", str(db2), "crawl", "--json", "--site", "bureau"],

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, db_rows, run_zwgk, snapshot_db, write_replica_config
+from conftest import ROOT, db_rows, manifest_columns, run_zwgk, snapshot_db, write_replica_config
 
 replica = pytest.importorskip("crawler.replica")
 ReplicaServer = getattr(replica, "ReplicaServer", None)
@@ -30,8 +30,7 @@ def nights(tmp_path_factory):
         m0 = json.loads(json.dumps(rep.manifest))
         # the bureau's columns come from the config (with their freshness class); the upper sites'
         # columns are discovered from their home pages
-        cols = {"bureau": [{"id": c["id"], "name": c["name"], "class": c.get("class")}
-                           for c in m0["sites"]["bureau"]["columns"]]}
+        cols = manifest_columns(m0)
         cfg = write_replica_config(tmp / "zwgk.yaml", rep.urls, columns=cols, recheck_days=0)
         db = tmp / "zwgk.db"
         r0 = run_zwgk(["--config", str(cfg), "--db", str(db), "crawl", "--json", "--log-file", str(tmp / "n0.log")],

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ZWGK_CMD, db_rows, run_zwgk, write_replica_config
+from conftest import ZWGK_CMD, db_rows, manifest_columns, run_zwgk, write_replica_config
 
 replica = pytest.importorskip("crawler.replica")
 ReplicaServer = replica.ReplicaServer
@@ -59,8 +59,7 @@ def nights(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("incremental")
     with ReplicaServer(seed=1, scale=SCALE, night=0) as rep:
         m0 = json.loads(json.dumps(rep.manifest))
-        cols = {"bureau": [{"id": c["id"], "name": c["name"], "class": c.get("class")}
-                           for c in m0["sites"]["bureau"]["columns"]]}
+        cols = manifest_columns(m0)
         cfg = write_replica_config(tmp / "zwgk.yaml", rep.urls, columns=cols, recheck_days=0)
         db = tmp / "zwgk.db"
         want = sum(1 for d in m0["documents"] if d["site"] == "bureau")

@@ -23,15 +23,14 @@ requests can be seen).
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import email.utils
-import hashlib
 import json
 import random
 import time
 from dataclasses import dataclass, field
 from html import escape
+
+from .server import _etag, _http_date, send_reply
 
 EXTRA_SITES = ("trs", "jpaas", "quirks", "external")
 RESPONSE_DELAY = 0.004        # seconds every extra-site answer waits (lets concurrency be observed)
@@ -41,12 +40,8 @@ def _e(s) -> str:
     return escape(str(s), quote=True)
 
 
-def etag_of(data: bytes) -> str:
-    return '"' + hashlib.md5(data).hexdigest()[:20] + '"'
-
-
-def http_date(d: dt.datetime) -> str:
-    return email.utils.formatdate(calendar.timegm(d.utctimetuple()), usegmt=True)
+etag_of = _etag          # one definition of validators and replies for every replica site
+http_date = _http_date
 
 
 @dataclass
@@ -281,37 +276,12 @@ def make_resource(state: ExtrasState, key: str):
         @staticmethod
         def _write(request, r: Reply) -> bytes:
             request.setHeader(b"server", b"nginx")
-            request.setResponseCode(r.status)
-            request.setHeader(b"content-type", r.ctype.encode())
-            for k, v in r.extra.items():
-                request.setHeader(k.encode(), v.encode("latin-1"))
-            if r.etag:
-                request.setHeader(b"etag", r.etag.encode())
-            if r.last_modified is not None:
-                request.setHeader(b"last-modified", http_date(r.last_modified).encode())
-            if r.status == 200 and _not_modified(request, r):
-                request.setResponseCode(304)
-                request.responseHeaders.removeHeader(b"content-type")
-                return b""
-            request.setHeader(b"content-length", str(len(r.body)).encode())
-            return r.body
+            body = send_reply(request, r)
+            if body:
+                request.setHeader(b"content-length", str(len(body)).encode())
+            return body
 
     return ExtraResource()
-
-
-def _not_modified(request, r: Reply) -> bool:
-    inm = request.getHeader(b"if-none-match")
-    if inm is not None:
-        tags = [t.strip() for t in inm.decode("latin-1").split(",")]
-        return bool(r.etag) and ("*" in tags or r.etag in tags)
-    ims = request.getHeader(b"if-modified-since")
-    if ims is not None and r.last_modified is not None:
-        try:
-            since = email.utils.parsedate_to_datetime(ims.decode("latin-1"))
-        except (TypeError, ValueError):
-            return False
-        return since is not None and calendar.timegm(r.last_modified.utctimetuple()) <= since.timestamp()
-    return False
 
 
 def listen_extras(reactor, main_state, keys, host: str = "127.0.0.1", base_port: int = 0) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..engine import combine, due_status, evidence_of, label, published_status
+from ..engine import combine, evidence_of, follow_up_status, label
 from ..match import select, spec
 from ..params import Param
 from ..workdays import workdays_between
@@ -117,19 +117,13 @@ class Consultation(Kind):
             fb_due = end + dt.timedelta(days=params["feedback_days"])
             match = [(f, t) for f, t in feedbacks if same_document(name, doc_name(f["title"]))
                      and f["published"] >= doc["published"]]
-            if match:
-                fdoc, fterms = match[0]
-                evidence.append(evidence_of(fdoc, fterms))
-                st = published_status(fdoc["published"], fb_due)
-                if st == "late":
-                    notes.append(f"{label(doc)}的采纳情况逾期发布：{label(fdoc)}，应于{fb_due}前")
-            else:
-                st = due_status(as_of, fb_due, ctx.horizon)
-                if st == "gap":
-                    notes.append(f"{label(doc)}征求意见已于{end}结束，未发现意见采纳情况（应于{fb_due}前公开）")
-                elif st == "at_risk":
-                    notes.append(f"{label(doc)}的意见采纳情况尚未公开（{fb_due}到期）")
-                dues.append(fb_due)
+            st, fdoc = follow_up_status(match, fb_due, as_of, ctx.horizon, evidence, dues)
+            if st == "late":
+                notes.append(f"{label(doc)}的采纳情况逾期发布：{label(fdoc)}，应于{fb_due}前")
+            elif st == "gap":
+                notes.append(f"{label(doc)}征求意见已于{end}结束，未发现意见采纳情况（应于{fb_due}前公开）")
+            elif st == "at_risk":
+                notes.append(f"{label(doc)}的意见采纳情况尚未公开（{fb_due}到期）")
             statuses.append(st)
         if len(drafts) < params["min_count"]:
             statuses.append("gap")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine import combine, due_status, evidence_of, label, published_status
+from ..engine import combine, evidence_of, follow_up_status, label
 from ..match import select, spec
 from ..params import Param
 from ..workdays import add_workdays
@@ -33,19 +33,13 @@ class Interpretation(Kind):
             name = doc_name(doc["title"])
             due = add_workdays(dt.date.fromisoformat(doc["published"]), params["working_days"])
             match = [(d, t) for d, t in interps if d["url"] != doc["url"] and same_document(name, doc_name(d["title"]))]
-            if match:
-                idoc, iterms = match[0]
-                evidence.append(evidence_of(idoc, iterms))
-                st = published_status(idoc["published"], due)
-                if st == "late":
-                    notes.append(f"{label(doc)}的解读逾期：{label(idoc)}，应于{due}前（{params['working_days']}个工作日内）")
-            else:
-                st = due_status(as_of, due, ctx.horizon)
-                if st == "gap":
-                    notes.append(f"{label(doc)}未发现政策解读（应于{due}前发布）")
-                elif st == "at_risk":
-                    notes.append(f"{label(doc)}的政策解读尚未发布（{due}到期）")
-                dues.append(due)
+            st, idoc = follow_up_status(match, due, as_of, ctx.horizon, evidence, dues)
+            if st == "late":
+                notes.append(f"{label(doc)}的解读逾期：{label(idoc)}，应于{due}前（{params['working_days']}个工作日内）")
+            elif st == "gap":
+                notes.append(f"{label(doc)}未发现政策解读（应于{due}前发布）")
+            elif st == "at_risk":
+                notes.append(f"{label(doc)}的政策解读尚未发布（{due}到期）")
             statuses.append(st)
         if not policies:
             problem = ctx.source_problem(params["policy"]["site"], params["policy"]["column"])
