@@ -91,7 +91,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
 
 
 def _m2_health(db: sqlite_utils.Database) -> None:
-    """Crawl health (crawler/health.py): one row per monitored figure per crawl, and the alarms raised."""
+    """Crawl health (spiders/health.py): one row per monitored figure per crawl, and the alarms raised."""
     db["health_metrics"].create({
         "id": int, "crawl_run_id": int, "site": str, "column_id": str, "metric": str, "value": float,
         "flagged": int, "recorded": str,
@@ -407,7 +407,7 @@ class Store:
                 self.db["deliveries"].update(old["id"], record)
         return self.delivery(run_id, unit)
 
-    # crawl health: alarms (crawler/health.py writes them; rules and mail read them) ---------------
+    # crawl health: alarms (spiders/health.py writes them; rules and mail read them) ---------------
     def alarms(self, state: str | None = "active", *, site: str | None = None, limit: int | None = None) -> list[dict]:
         """Alarms, newest first; ``state`` active | resolved | accepted | None (all)."""
         sql, args = "select * from alarms", []

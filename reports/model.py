@@ -614,7 +614,7 @@ except Exception:  # pragma: no cover - reports work without the rules package
     pass
 
 try:  # the crawler's classifier (政务动态 → 动态 …), so the dashboard and the freshness rule agree
-    from crawler.columns import infer_class as _infer_class
+    from crawler.vocabulary import infer_class as _infer_class
 except ImportError:  # pragma: no cover - older trees
     def _infer_class(*texts):
         for text in texts:
@@ -877,7 +877,7 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
 
     as_of = run.get("as_of") or (run.get("started") or "")[:10]
     site_names = {**SOURCE_NAMES, **{k: s.name for k, s in getattr(config, "sites", {}).items()}}
-    from crawler.health import data_freshness
+    from crawler.alarms import data_freshness
 
     return ReportModel(
         data_note=data_freshness(store, before_run=run["id"]).get("note"),

@@ -4,7 +4,7 @@ Statuses: ``met``; ``gap`` (missing and due); ``late`` (published after its dead
 yet published, due within the horizon); ``pending`` (not yet due); ``unverifiable`` (the source could not
 be read, so nothing can be concluded); ``manual`` (waits for a person's attestation).
 
-Crawl health: while a crawl-health alarm (crawler/health.py, table ``alarms``) is active on a source or
+Crawl health: while a crawl-health alarm (spiders/health.py, table ``alarms``) is active on a source or
 column, a web check resting on it that would be ``gap`` or ``at_risk`` is ``unverifiable`` instead, with the
 alarm in its message: a spider that stopped finding things must not produce gaps.
 
@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from crawler.columns import infer_class
+from crawler.vocabulary import infer_class
 from crawler import textseg
 
 from . import kinds as kinds_pkg
@@ -38,7 +38,7 @@ ALARM_STATUSES = ("gap", "at_risk")   # statuses that rest on something NOT bein
 
 
 def active_alarms(store) -> list[dict]:
-    """Active crawl-health alarms (crawler/health.py); none on a store without the table."""
+    """Active crawl-health alarms (spiders/health.py); none on a store without the table."""
     try:
         rows = store.db.query("select id, key, site, column_id, monitor, message from alarms where state = 'active'")
         return [dict(r) for r in rows]
@@ -147,7 +147,7 @@ class Context:
     def __init__(self, store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
                  horizon_days: int | None = None, alarms: bool | list[dict] = True):
         self.store, self.plan, self.as_of, self.config, self.registry = store, plan, as_of, config, registry
-        # crawl-health alarms (crawler/health.py): while one is active, what rests on its source is unverifiable
+        # crawl-health alarms (spiders/health.py): while one is active, what rests on its source is unverifiable
         self.alarms = active_alarms(store) if alarms is True else list(alarms or [])
         self.alarms_applied: dict[int, int] = {}   # alarm id -> findings it made unverifiable
         self.alarm_findings = 0                    # findings made unverifiable by alarms

@@ -2,7 +2,7 @@
 
     scrapy crawl column -a site=bureau -a config=config/production.yaml [-a columns=3301,3302]
 
-or, from the CLI, ``zwgk crawl`` (crawler/crawl.py), which passes the loaded Config object.
+or, from the CLI, ``zwgk crawl`` (zwgk/crawl.py), which passes the loaded Config object.
 
 Columns come from the configuration, else from the home page's navigation. Each column's list is
 walked by its platform's adapter (spiders/adapters: jcms, jpaas, trs, generic — the configured platform
@@ -51,7 +51,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 
-from crawler.columns import column_class
+from crawler.vocabulary import column_class
 from crawler.config import Config, SiteConfig, load_config
 from crawler.items import (ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem)
 

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # the CLI in a child process: the Twisted reactor can start only once per process
-ZWGK_CMD = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK_CMD = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 
 
 def write_replica_config(path: Path, urls: dict[str, str], *, columns: dict[str, list[dict]] | None = None,

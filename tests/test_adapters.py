@@ -1,4 +1,4 @@
-"""Every list adapter by a real crawl of the opt-in extra replica sites (crawler/replica/extras.py).
+"""Every list adapter by a real crawl of the opt-in extra replica sites (replica/extras.py).
 
 One module-scoped replica serves the TRS site (configured as the bureau: its links are checked), the
 JPaaS site (configured ``jcms``: the adapter is detected from the page) and the quirks site (JCMS GET
@@ -17,7 +17,7 @@ import pytest
 
 from conftest import db_rows, run_zwgk, snapshot_db
 
-replica = pytest.importorskip("crawler.replica")
+replica = pytest.importorskip("replica")
 ReplicaServer = replica.ReplicaServer
 
 CONTACT = "zwgk-adapters@example.org"

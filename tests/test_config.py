@@ -10,7 +10,7 @@ from crawler.config import ConfigError, load_config
 from crawler.units import UnitRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 
 GOOD = textwrap.dedent("""\
     contact: office@example.org
@@ -105,7 +105,7 @@ def test_absolute_data_folder_with_a_relative_config_path(tmp_path, monkeypatch)
     (None, None, "统计信息", "other"),
 ])
 def test_column_freshness_class(configured, column_type, name, expected):
-    from crawler.columns import column_class
+    from crawler.vocabulary import column_class
 
     assert column_class(configured, column_type, name) == expected
 

@@ -7,9 +7,9 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from crawler.replica import build_world
+from replica import build_world
 
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 
 
 @pytest.fixture(scope="module")

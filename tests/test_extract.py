@@ -16,7 +16,7 @@ from spiders.extract import attachment_type, decode_html, extract, parse_date
 REAL = Path(os.environ.get("ZWGK_REALPAGES", Path(__file__).resolve().parents[2] / "shared" / "realpages"))
 if not REAL.is_dir():
     REAL = Path("/work/shared/realpages")
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 needs_real = pytest.mark.skipif(not (REAL / "gzggw.html").exists(), reason="shared/realpages not present")
 
 

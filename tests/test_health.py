@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from crawler.health import accept_alarm, data_freshness, evaluate_crawl
+from crawler.alarms import accept_alarm, data_freshness
+from spiders.health import evaluate_crawl
 from crawler.store import Store, now_iso
 from test_rules_kinds import add, run
 
@@ -229,7 +230,7 @@ def test_check_run_records_which_alarms_it_applied(store, tmp_path):
     rid, findings = run_check(store, plan, dt.date(2020, 12, 31))
     stats = store.run(rid)["stats"]
     assert stats["alarms"] == {"active": [a], "unverifiable": 1, "applied": {str(a): 1}}
-    from crawler.mailer import office_notices
+    from reports.mailer import office_notices
     notices = office_notices(store, rid)
     assert [n["id"] for n in notices["new"]] == [a] and notices["unverifiable_by_alarm"] == 1
 
@@ -239,8 +240,8 @@ def test_check_run_records_which_alarms_it_applied(store, tmp_path):
 def test_redesigned_markup_hides_the_list_and_the_metadata():
     from scrapy.http import HtmlResponse
 
-    from crawler.replica import build_world
-    from crawler.replica import pages as P
+    from replica import build_world
+    from replica import pages as P
     from spiders.adapters import adapter_for
     from spiders.extract import extract
 
@@ -268,7 +269,7 @@ def test_alarms_reach_the_office_once_even_when_the_summary_already_went_out(tmp
     from test_mail import Inbox, Server
     from test_reports_data import PLAN, make_world
 
-    from crawler.mailer import send_reports
+    from reports.mailer import send_reports
 
     inbox = Inbox()
     with Server(inbox) as server:

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
-from crawler.mailer import send_reports, subject_for
+from reports.mailer import send_reports, subject_for
 from test_reports_data import HOSTILE, PLAN, free_port, make_world
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -244,7 +244,7 @@ def test_new_check_run_is_delivered_again(tmp_path, smtp):
 
 
 def test_mail_command(tmp_path):
-    from crawler.cli import cli
+    from zwgk.cli import cli
 
     port = free_port()
     config, store, ids = make_world(tmp_path, port=port)

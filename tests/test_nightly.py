@@ -26,8 +26,8 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from conftest import ZWGK_CMD
-from crawler.demo import demo_config, free_port
-from crawler.replica import ReplicaServer
+from zwgk.demo import demo_config, free_port
+from replica import ReplicaServer
 
 SCALE = 0.1
 OFFICE = "bgs@example.org"      # 办公室 in config/production.yaml (the demo configuration uses its units)

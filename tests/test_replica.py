@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaServer, build_world
-from crawler.replica.world import workdays_between
+from replica import ReplicaServer, build_world
+from replica.world import workdays_between
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def test_build_is_fast_and_deterministic(m1):
 
 def test_determinism_across_processes(small):
     """Same seed in a fresh interpreter (different hash seed) gives the identical manifest."""
-    out = subprocess.run([sys.executable, "-m", "crawler.replica", "manifest", "--seed", "1", "--scale", "0.1"],
+    out = subprocess.run([sys.executable, "-m", "replica", "manifest", "--seed", "1", "--scale", "0.1"],
                          cwd=ROOT, capture_output=True, check=True, env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"})
     assert json.loads(out.stdout) == json.loads(json.dumps(small))
 

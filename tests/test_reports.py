@@ -253,7 +253,7 @@ def test_plan_loading(tmp_path):
 
 
 def test_report_command(world):
-    from crawler.cli import cli
+    from zwgk.cli import cli
 
     tmp_path, config, store, _ = world
     plan = tmp_path / "plan.json"
@@ -276,7 +276,7 @@ def test_report_command(world):
 
 
 def test_report_command_without_run(tmp_path):
-    from crawler.cli import cli
+    from zwgk.cli import cli
 
     config, store, _ = make_world(tmp_path, runs=0)
     store.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from zwgk.cli import cli
 from crawler.store import Store
 
 FIX = Path(__file__).parent / "fixtures" / "rules"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from zwgk.cli import cli
 from crawler.config import load_config
 from crawler.units import UnitRegistry
 from rules.catalogue import load_catalogue, write_plan_yaml

@@ -16,10 +16,10 @@ import re
 
 import pytest
 
-replica = pytest.importorskip("crawler.replica")
+replica = pytest.importorskip("replica")
 build_world = getattr(replica, "build_world", None)
 if build_world is None:  # pragma: no cover
-    pytest.skip("crawler.replica has no build_world yet", allow_module_level=True)
+    pytest.skip("replica has no build_world yet", allow_module_level=True)
 
 from crawler.config import load_config  # noqa: E402
 from crawler.store import Store  # noqa: E402

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import db_rows, manifest_columns, run_zwgk, write_replica_config
 
-replica = pytest.importorskip("crawler.replica")
+replica = pytest.importorskip("replica")
 ReplicaServer = replica.ReplicaServer
 
 SCALE = 0.02
@@ -55,8 +55,8 @@ def tls_run(tmp_path_factory):
 
 
 def test_tls_replica_is_opt_in_and_serves_the_same_world(tls_run):
-    from crawler.replica.server import manifest_of
-    from crawler.replica.world import build_world
+    from replica.server import manifest_of
+    from replica.world import build_world
 
     urls = tls_run["urls"]
     assert urls["bureau"].startswith("https://127.0.0.1:")

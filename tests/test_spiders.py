@@ -16,9 +16,9 @@ import pytest
 
 from conftest import ROOT, db_rows, manifest_columns, run_zwgk, snapshot_db, write_replica_config
 
-replica = pytest.importorskip("crawler.replica")
+replica = pytest.importorskip("replica")
 ReplicaServer = getattr(replica, "ReplicaServer", None)
-pytestmark = pytest.mark.skipif(ReplicaServer is None, reason="crawler.replica.ReplicaServer not available")
+pytestmark = pytest.mark.skipif(ReplicaServer is None, reason="replica.ReplicaServer not available")
 
 SCALE = 0.1
 

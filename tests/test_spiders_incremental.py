@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ZWGK_CMD, db_rows, manifest_columns, run_zwgk, write_replica_config
 
-replica = pytest.importorskip("crawler.replica")
+replica = pytest.importorskip("replica")
 ReplicaServer = replica.ReplicaServer
 SCALE = 0.1
 

@@ -115,7 +115,7 @@ def test_full_walk_rotation_covers_every_column_once_a_cycle():
 
 
 def test_sites_sharing_a_host_are_crawled_one_after_the_other():
-    from crawler.crawl import sites_by_host
+    from zwgk.crawl import sites_by_host
 
     config = load_config(PRODUCTION)
     groups = sites_by_host(config, ["bureau", "province", "city", "district"])

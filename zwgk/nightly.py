@@ -30,14 +30,14 @@ from pathlib import Path
 
 import click
 
-from .cli import AppContext, pass_app
-from .store import Store, now_iso
+from .app import AppContext, pass_app
+from crawler.store import Store, now_iso
 
 STAGES = ("crawl", "health", "check", "report", "mail")
 LOCK_NAME = "nightly.lock"
 EXIT_LOCKED = 3
 KEEP_LOG_DAYS = 90
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 
 
 class Interrupted(Exception):
@@ -214,7 +214,7 @@ class Night:
             self.store.finish_run(run["id"], "failed")
 
     def check_health(self) -> None:
-        from .health import evaluate_crawl
+        from spiders.health import evaluate_crawl
 
         st = self.stages["health"]
         if self.crawl_run is None:
@@ -289,7 +289,7 @@ class Night:
 
     # -- the summary ---------------------------------------------------------------------------------
     def summary(self, started_mono: float, interrupted: str | None = None) -> tuple[str, dict, int]:
-        from .health import data_freshness
+        from crawler.alarms import data_freshness
 
         if interrupted:
             for st in self.stages.values():
@@ -443,7 +443,7 @@ def nightly(app: AppContext, as_of, skip_mail, skip_crawl, sites, stage_timeout,
     """
     from filelock import FileLock, Timeout
 
-    config = app.config                      # a configuration error exits 2 (crawler.cli.ZwgkGroup)
+    config = app.config                      # a configuration error exits 2 (zwgk.cli.ZwgkGroup)
     unknown = [s for s in sites if s not in config.sites]
     if unknown:
         click.echo(f"zwgk nightly: configuration error: site(s) not configured: {', '.join(unknown)}", err=True)

@@ -18,7 +18,7 @@ is kept as ``<outbox>/<run_id>/<unit>.eml``; ``dry_run`` writes those files and 
 SMTP host, port, security (none | ssl | starttls), sender and username come from the configuration;
 the password only from the environment variable named by ``mail.password_env``.
 
-Crawl health (crawler/health.py): the office's summary also carries every crawl-health alarm not yet
+Crawl health (spiders/health.py): the office's summary also carries every crawl-health alarm not yet
 reported, with its evidence, and every recovery not yet reported — each once (``alarms.notified_run`` /
 ``recovery_notified_run`` are set when the message carrying them was sent); alarms still active that were
 reported before are only counted. When this run's summary went out before (a night whose check failed mails
@@ -127,8 +127,8 @@ def _with_note(html: str, note: str | None) -> str:
 
 def build_unit_message(model, view, config, note: str | None = None) -> Outgoing:
     """A unit's message; *note* (the data-age sentence, 数据截至 …) heads the text and HTML bodies."""
-    from reports.model import STATUS_COLOURS, unit_filename
-    from reports.renderers import TextReporter, XlsxReporter, environment, reporter
+    from .model import STATUS_COLOURS, unit_filename
+    from .renderers import TextReporter, XlsxReporter, environment, reporter
 
     subject = subject_for(view.name, view.action_count, model.as_of)
     msg = _base_message(config, model.run["id"], view.name, subject, view.emails)
@@ -161,7 +161,7 @@ def _group_rows(model) -> list[tuple[str, str, list[str]]]:
 def office_notices(store, run_id: int | None = None) -> dict:
     """What the office must hear besides the findings: crawl-health alarms not yet reported, recoveries not
     yet reported, alarms still active (already reported: named only by count), and how old the data is."""
-    from .health import data_freshness, describe, local_time, samples_of
+    from crawler.alarms import data_freshness, describe, local_time, samples_of
 
     try:
         new, recovered = store.alarms_to_notify()
@@ -204,8 +204,8 @@ def _alarm_subject_part(notices: dict | None) -> str:
 
 def build_summary_message(model, config, states: dict[str, str], notices: dict | None = None) -> Outgoing:
     """The office's summary; *notices* (office_notices) adds crawl-health alarms, recoveries and the data age."""
-    from reports.model import STATUS_COLOURS, unit_filename
-    from reports.renderers import XlsxReporter, environment, reporter
+    from .model import STATUS_COLOURS, unit_filename
+    from .renderers import XlsxReporter, environment, reporter
 
     lead = model.lead
     key = summary_key(lead)
@@ -248,7 +248,7 @@ def alarm_key(lead: str, notices: dict) -> str:
 def build_alarm_message(model, config, notices: dict) -> Outgoing:
     """Alarms and recoveries alone, for the office, when this check run's summary went out already
     (a night whose check failed re-delivers yesterday's run: the alarms must still reach the office)."""
-    from reports.renderers import environment
+    from .renderers import environment
 
     lead = model.lead
     key = alarm_key(lead, notices)
@@ -366,7 +366,7 @@ def describe_error(e: BaseException, cfg) -> str:
 # --- the delivery run ---------------------------------------------------------------------------------
 
 def _write_eml(outbox_run: Path, key: str, msg: EmailMessage) -> Path:
-    from reports.model import unit_filename
+    from .model import unit_filename
 
     outbox_run.mkdir(parents=True, exist_ok=True)
     path = outbox_run / f"{unit_filename(key)}.eml"
@@ -380,7 +380,7 @@ def send_reports(store, config, plan: Any = None, *, run_id: int | None = None, 
 
     Raises LookupError when there is no check run.
     """
-    from reports.model import build_model, load_plan
+    from .model import build_model, load_plan
 
     if model is None:
         if plan is None:

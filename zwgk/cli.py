@@ -1,82 +1,31 @@
 """The `zwgk` command line.
 
 The group here holds the global options (--db, --config); each package contributes its own commands
-module (spiders/commands.py, rules/commands.py, reports/commands.py …), registered in COMMAND_MODULES.
+module here (cmd_crawl.py, cmd_rules.py, cmd_reports.py …), registered in COMMAND_MODULES and imported
+at start-up by name, so a command's heavy libraries load only when that command module does.
 """
 from __future__ import annotations
 
 import importlib
-import os
 import sys
-from pathlib import Path
 
 import click
 
-from .config import Config, ConfigError, load_config
-from .store import Store, default_db_path
+from crawler.config import ConfigError
+
+from .app import AppContext, pass_app
 
 # module path -> names of click commands/groups it defines
 COMMAND_MODULES = {
-    "spiders.commands": ("crawl", "extract", "sites"),
-    "rules.commands": ("plan", "check", "attest", "db"),
-    "reports.commands": ("report", "mail", "browse"),
-    "crawler.demo": ("demo",),
-    "crawler.replica.commands": ("replica",),
-    "crawler.nightly": ("nightly",),
-    "crawler.status": ("status",),
-    "crawler.health": ("health",),
+    "zwgk.cmd_crawl": ("crawl", "extract", "sites"),
+    "zwgk.cmd_rules": ("plan", "check", "attest", "db"),
+    "zwgk.cmd_reports": ("report", "mail", "browse"),
+    "zwgk.demo": ("demo",),
+    "zwgk.cmd_replica": ("replica",),
+    "zwgk.nightly": ("nightly",),
+    "zwgk.status": ("status",),
+    "zwgk.health": ("health",),
 }
-
-DEFAULT_CONFIG_NAMES = ("zwgk.yaml", "zwgk.yml")
-
-
-class AppContext:
-    """What every command gets: the chosen database and (lazily) the configuration."""
-
-    def __init__(self, db: str | None, config: str | None):
-        self._db_option = db
-        self.config_path = Path(config) if config else self._find_config()
-        self._config: Config | None = None
-        self._store: Store | None = None
-
-    @staticmethod
-    def _find_config() -> Path | None:
-        env = os.environ.get("ZWGK_CONFIG")
-        if env:
-            return Path(env)
-        for name in DEFAULT_CONFIG_NAMES:
-            if Path(name).exists():
-                return Path(name)
-        return None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            if self.config_path is None:
-                raise ConfigError("zwgk.yaml", None, "(file)",
-                                  "no configuration: pass --config PATH or set ZWGK_CONFIG")
-            self._config = load_config(self.config_path)
-        return self._config
-
-    @property
-    def db_path(self) -> Path:
-        if self._db_option:
-            return Path(self._db_option)
-        if os.environ.get("ZWGK_DB"):
-            return Path(os.environ["ZWGK_DB"])
-        if self.config_path is not None:
-            cfg = self.config
-            return cfg.db_path or cfg.data_dir / "zwgk.db"
-        return default_db_path()
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store(self.db_path)
-        return self._store
-
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 class ZwgkGroup(click.Group):

@@ -13,7 +13,7 @@ import unicodedata
 
 import click
 
-from .cli import AppContext, pass_app
+from .app import AppContext, pass_app
 
 STATUS_CN = {"ok": "完成", "failed": "失败", "interrupted": "中断", "running": "运行中"}
 FINDING_CN = {"gap": "缺失", "late": "逾期", "at_risk": "临期", "unverifiable": "无法核实", "pending": "未到期",
@@ -54,7 +54,7 @@ def _count(findings: dict, status: str) -> str:
 
 
 def run_row(run: dict) -> list[str]:
-    from .health import local_time
+    from crawler.alarms import local_time
 
     s = run.get("stats") or {}
     docs = s.get("documents") or {}
@@ -151,7 +151,7 @@ def _cn_move(k: str) -> str:
 @pass_app
 def status(app: AppContext, limit: int, as_json: bool):
     """The last nights: start, duration, documents, findings and how they moved, mails, alarms."""
-    from .health import describe, local_time, samples_of
+    from crawler.alarms import describe, local_time, samples_of
 
     store = app.store
     runs = store.runs("nightly", limit=limit)

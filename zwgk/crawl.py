@@ -15,9 +15,9 @@ from pathlib import Path
 
 from scrapy.settings import Settings
 
-from .config import Config, SITE_KEYS
-from .pipelines import site_stats
-from .store import Store
+from crawler.config import Config, SITE_KEYS
+from crawler.pipelines import site_stats
+from crawler.store import Store
 
 logger = logging.getLogger(__name__)
 

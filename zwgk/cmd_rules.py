@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import AppContext, pass_app
+from zwgk.app import AppContext, pass_app
 from crawler.store import now_iso
 
-from .errors import PlanError
+from rules.errors import PlanError
 
 
 def _registry(app: AppContext):
@@ -48,7 +48,7 @@ def _fail(e: Exception) -> None:
 
 
 def _plan_path(app: AppContext, given: str | None, year: int | None) -> Path:
-    from .catalogue import default_plan_path
+    from rules.catalogue import default_plan_path
     if given:
         return Path(given)
     cfg = _config(app)
@@ -61,7 +61,7 @@ def _plan_path(app: AppContext, given: str | None, year: int | None) -> Path:
 
 
 def _load(app: AppContext, given: str | None, year: int | None = None):
-    from .catalogue import load_catalogue
+    from rules.catalogue import load_catalogue
     registry, lead = _registry(app)
     path = _plan_path(app, given, year)
     return load_catalogue(path, registry=registry, lead=lead), path, registry
@@ -95,8 +95,8 @@ def plan_import(app: AppContext, file, output, as_json, year):
     Units are normalised through the configuration's aliases (an unknown unit is an error); without a
     configuration, through the shipped unit list (config/production.yaml).
     """
-    from .catalogue import write_plan_yaml
-    from .plan import import_plan, summary_lines
+    from rules.catalogue import write_plan_yaml
+    from rules.plan import import_plan, summary_lines
     registry, lead = _registry(app)
     if registry is None:
         registry, lead = _shipped_registry()
@@ -151,7 +151,7 @@ def plan_show(app: AppContext, file):
 @plan.command("kinds")
 def plan_kinds():
     """The registered rule kinds and their parameters."""
-    from .kinds import load_all
+    from rules.kinds import load_all
     for name, kind in sorted(load_all().items()):
         click.echo(f"{name}: {kind.description}")
         for pname, p in kind.params.items():
@@ -169,7 +169,7 @@ def plan_kinds():
 @pass_app
 def check(app: AppContext, as_of, as_json, plan_file, horizon):
     """Evaluate the plan's checks against the store; the findings are stored as a run."""
-    from .engine import STATUSES, counts, dumps, run_check
+    from rules.engine import STATUSES, counts, dumps, run_check
     as_of = as_of or dt.date.today()
     try:
         p, path, registry = _load(app, plan_file, as_of.year)
@@ -247,7 +247,7 @@ def db():
 @pass_app
 def db_import(app: AppContext, file):
     """Add documents from a JSON-lines file (url, title, published, site, column, publisher, body, attachments)."""
-    from .dbimport import import_jsonl
+    from rules.dbimport import import_jsonl
     result = import_jsonl(app.store, file)
     for n, problem in result.bad:
         click.echo(f"{file.name}:{n}: {problem}", err=True)

@@ -18,24 +18,21 @@ or until an operator accepts the new level (``zwgk health accept ID``).
 
 While an alarm is active, the checks resting on its source or column are ``unverifiable`` instead of ``gap``
 (rules/engine.py), and the office's summary mail carries new alarms and recoveries once each
-(crawler/mailer.py).
+(reports/mailer.py).
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import statistics
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
-import click
+from crawler.alarms import SAMPLES, site_stats_of
+from crawler.store import Store, now_iso
+from crawler.vocabulary import SITE_LABELS
 
-from .store import Store, now_iso
-
-SITE_LABELS = {"bureau": "局网站", "province": "政务公开看山东", "city": "政务公开经验做法", "district": "政务公开看兖州"}
 BASELINE_NIGHTS = 7
 
 # thresholds (one place, so operators can read what "sharply" means)
@@ -55,7 +52,6 @@ WITHDRAWN_DELTA_MIN = 5
 WITHDRAWN_DELTA_SHARE = 0.05
 TONIGHT_SHARE = 0.5            # of the articles fetched tonight, half or more without a date/title
 TONIGHT_MIN = 5
-SAMPLES = 5
 
 MONITOR_LABELS = {
     "crawl_incomplete": "抓取未完成", "unreachable": "网站无法访问", "finish_reason": "抓取异常结束",
@@ -98,15 +94,6 @@ class HealthResult:
 
 
 # --- reading the crawl --------------------------------------------------------------------------
-
-def site_stats_of(run: dict) -> tuple[dict[str, dict], list[str]]:
-    """(per-site statistics, sites the crawl meant to cover) of a crawl run."""
-    stats = run.get("stats") or {}
-    per_site = {k: v for k, v in stats.items() if isinstance(v, dict) and k in SITE_LABELS}
-    planned = stats.get("sites") if isinstance(stats.get("sites"), list) else list(per_site)
-    return per_site, list(dict.fromkeys(list(planned) + list(per_site)))
-
-
 _URL = re.compile(r"https?://[^\s'\"<>)]+")
 
 
@@ -440,199 +427,3 @@ def evaluate_crawl(store: Store, config=None, crawl_run_id: int | None = None, *
             result.resolved.append(old["id"])
     return result
 
-
-def accept_alarm(store: Store, alarm_id: int, note: str | None = None) -> dict:
-    """An operator accepts the new level (a column really was emptied, a site really shrank): the alarm
-    closes, and the nights before it stop being the baseline, so the new level is the normal one."""
-    a = store.alarm(alarm_id)
-    if a is None:
-        raise LookupError(f"no alarm #{alarm_id}")
-    metric = (a["evidence"] or {}).get("metric")
-    with store.db.conn:
-        if metric:
-            store.db.execute("update health_metrics set flagged = 2 where site = ? and column_id = ? and metric = ? "
-                             "and crawl_run_id < ? and flagged = 0", [a["site"], a["column_id"], metric, a["first_run"]])
-            store.db.execute("update health_metrics set flagged = 0 where site = ? and column_id = ? and metric = ? "
-                             "and crawl_run_id >= ? and flagged = 1", [a["site"], a["column_id"], metric, a["first_run"]])
-        if a["state"] == "active":
-            store.db["alarms"].update(alarm_id, {"state": "accepted", "resolved": now_iso(),
-                                                 "resolution": "已确认为正常变化" + (f"：{note}" if note else ""),
-                                                 "updated": now_iso()})
-    return store.alarm(alarm_id)
-
-
-def describe(a: dict) -> str:
-    """One line for an alarm: where, what, since when."""
-    where = SITE_LABELS.get(a["site"], a["site"])
-    since = f"（自抓取 #{a['first_run']} 起，持续{a['nights']}晚）" if a.get("nights", 1) > 1 else ""
-    return f"{a['message']}{since}" if where in a["message"] else f"{where}：{a['message']}{since}"
-
-
-def samples_of(a: dict) -> list[str]:
-    return list(((a.get("evidence") or {}).get("samples") or [])[:SAMPLES])
-
-
-# --- how old the data is ---------------------------------------------------------------------------
-
-STALE_HOURS = 36
-
-
-def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time (``YYYY-MM-DDTHH:MM:SS``) in this machine's local time."""
-    if not iso:
-        return "—"
-    try:
-        t = dt.datetime.fromisoformat(iso).replace(tzinfo=dt.timezone.utc)
-    except ValueError:
-        return iso
-    return t.astimezone().strftime(fmt)
-
-
-def _site_ok(s: dict | None) -> bool:
-    return bool(s) and s.get("finish_reason") == "finished" and not s.get("unreachable")
-
-
-def _site_problem(s: dict | None) -> str:
-    if not s:
-        return "抓取未完成"
-    if s.get("unreachable"):
-        return "无法访问"
-    return f"抓取异常结束（{s.get('finish_reason')}）"
-
-
-def data_freshness(store: Store, before_run: int | None = None, *, now: str | None = None) -> dict:
-    """How old the crawled data is that a check run (ids below *before_run*) rests on.
-
-    ``stale`` when the latest crawl did not complete for some source, or is older than STALE_HOURS;
-    ``note`` is then the sentence reports and mails carry (数据截至 …); None when fresh or never crawled.
-    """
-    sql, args = "select * from runs where kind = 'crawl'", []
-    if before_run is not None:
-        sql += " and id < ?"; args.append(before_run)
-    crawls = [store.run(r["id"]) for r in store.db.query(sql + " order by id desc limit 60", args)]
-    out: dict[str, Any] = {"stale": False, "note": None, "sites": {}, "data_as_of": None, "last_crawl": None}
-    if not crawls:
-        return out
-    latest = crawls[0]
-    out["last_crawl"] = {"id": latest["id"], "started": latest["started"], "finished": latest["finished"],
-                         "status": latest["status"]}
-    per_site, planned = site_stats_of(latest)
-    failed = []
-    for site in planned:
-        last_good = next((r["finished"] or r["started"] for r in crawls if _site_ok(site_stats_of(r)[0].get(site))), None)
-        ok = _site_ok(per_site.get(site))
-        out["sites"][site] = {"ok": ok, "last_good": last_good,
-                              "problem": None if ok else _site_problem(per_site.get(site))}
-        if not ok:
-            failed.append(site)
-    goods = [v["last_good"] for v in out["sites"].values() if v["last_good"]]
-    out["data_as_of"] = min(goods) if goods else None
-    reference = now
-    if reference is None and before_run is not None:
-        ref_run = store.run(before_run)
-        reference = (ref_run or {}).get("started")
-    reference = reference or now_iso()
-    age_h = None
-    if latest.get("finished") or latest.get("started"):
-        age_h = (dt.datetime.fromisoformat(reference) - dt.datetime.fromisoformat(
-            latest.get("finished") or latest["started"])).total_seconds() / 3600
-    parts = []
-    if failed:
-        groups: dict[tuple, list[str]] = {}
-        for s in failed:
-            groups.setdefault((out["sites"][s]["problem"], out["sites"][s]["last_good"]), []).append(s)
-        detail = "；".join(
-            f"{'、'.join(SITE_LABELS.get(s, s) for s in sites)}{problem}，数据截至"
-            f"{local_time(last_good) if last_good else '（从未抓取成功）'}"
-            for (problem, last_good), sites in groups.items())
-        parts.append(f"最近一次抓取（{local_time(latest['started'])}）未能全部完成：{detail}")
-    if age_h is not None and age_h > STALE_HOURS:
-        parts.append(f"最近一次抓取已是{age_h / 24:.1f}天前，数据截至{local_time(latest.get('finished') or latest['started'])}")
-    if parts:
-        out["stale"] = True
-        out["note"] = "注意：" + "；".join(parts) + "。本报告依据的是此前抓取的数据，请以网站实际为准。"
-    return out
-
-
-# --- zwgk health --------------------------------------------------------------------------------
-
-def _num(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.0f}" if v == int(v) or abs(v) >= 10 else f"{v:.2f}".rstrip("0").rstrip(".")
-    return "—" if v is None else str(v)
-
-
-def _fmt_alarm(a: dict, verbose: bool = False) -> str:
-    state = {"active": "告警中", "resolved": "已恢复", "accepted": "已确认"}.get(a["state"], a["state"])
-    head = f"#{a['id']:<4} {state:<4} {a['severity']:<8} {a['monitor']:<17} {describe(a)}"
-    if not verbose:
-        return head
-    ev = a.get("evidence") or {}
-    runs = "、".join(f"#{r}" for r in ev.get("baseline_runs") or []) or "—"
-    lines = [head, f"      从 {_num(ev.get('from'))} 到 {_num(ev.get('to'))}（指标 {ev.get('metric')}，"
-                   f"基线取自抓取 {runs}；本次抓取 #{ev.get('crawl_run')}）"]
-    for u in samples_of(a):
-        lines.append(f"      例：{u}")
-    if a.get("resolution"):
-        lines.append(f"      {a['resolution']}")
-    return "\n".join(lines)
-
-
-@click.group(invoke_without_command=True)
-@click.option("--all", "show_all", is_flag=True, help="Also resolved and accepted alarms.")
-@click.option("--json", "as_json", is_flag=True, help="As JSON.")
-@click.pass_context
-def health(ctx, show_all, as_json):
-    """Crawl-health alarms (active by default); `evaluate` runs the monitors, `accept` closes one."""
-    if ctx.invoked_subcommand is not None:
-        return
-    app = ctx.obj
-    rows = app.store.alarms(None if show_all else "active", limit=200)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    if not rows:
-        click.echo("没有告警。" if not show_all else "还没有任何告警。")
-        return
-    for a in rows:
-        click.echo(_fmt_alarm(a, verbose=True))
-
-
-@health.command("evaluate")
-@click.option("--run", "run_id", type=int, help="Crawl run to evaluate (default: the latest).")
-@click.option("--crawl-log", type=click.Path(dir_okay=False), help="The crawl's Scrapy log (for timeouts and sample URLs).")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def health_evaluate(app, run_id, crawl_log, as_json):
-    """Run the monitors on a crawl run: record its figures, open/resolve alarms."""
-    config = app.config if app.config_path is not None else None
-    result = evaluate_crawl(app.store, config, run_id, crawl_log=crawl_log)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-        return
-    if result.note:
-        click.echo(result.note)
-        return
-    click.echo(f"抓取运行 #{result.crawl_run_id}：检查 {len(result.sites)} 个来源、{result.metrics} 项指标；"
-               f"新告警 {len(result.new)}，持续 {len(result.ongoing)}，恢复 {len(result.resolved)}")
-    for aid in result.new + result.ongoing + result.resolved:
-        click.echo(_fmt_alarm(app.store.alarm(aid)))
-
-
-@health.command("accept")
-@click.argument("alarm_id", type=int)
-@click.option("--note", help="Why the new level is right (e.g. 栏目已合并).")
-@click.pass_obj
-def health_accept(app, alarm_id, note):
-    """Accept an alarm's new level as normal: it closes, later nights are compared with the new level."""
-    try:
-        a = accept_alarm(app.store, alarm_id, note)
-    except LookupError as e:
-        click.echo(f"zwgk health: {e}", err=True)
-        sys.exit(1)
-    click.echo(_fmt_alarm(a, verbose=True))
-
-
-__all__ = ["evaluate_crawl", "accept_alarm", "describe", "samples_of", "data_freshness", "local_time",
-           "HealthResult", "Firing", "health",
-           "SITE_LABELS", "MONITOR_LABELS"]

@@ -70,7 +70,7 @@ def free_port() -> int:
 
 
 def _zwgk(args: list[str], config: Path, log) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-c", "from crawler.cli import main; main()", "--config", str(config), *args]
+    cmd = [sys.executable, "-c", "from zwgk.cli import main; main()", "--config", str(config), *args]
     log(click.style("$ zwgk " + " ".join(args), fg="cyan"))
     proc = subprocess.run(cmd, text=True, capture_output=True)
     if proc.stdout.strip():
@@ -83,7 +83,7 @@ def _zwgk(args: list[str], config: Path, log) -> subprocess.CompletedProcess:
 
 def unit_table(store, config) -> list[tuple[str, int, int, int, int]]:
     """(unit, gaps, late, met, other) per recipient unit, from the latest check run."""
-    from .units import UnitRegistry
+    from crawler.units import UnitRegistry
 
     run = store.latest_run("check")
     if run is None:
@@ -110,9 +110,9 @@ def demo(workdir: Path, seed: int, scale: float):
     """Run the whole job on the built-in replica sites."""
     from aiosmtpd.controller import Controller
 
-    from .config import load_config
-    from .replica import ReplicaServer
-    from .store import Store
+    from crawler.config import load_config
+    from replica import ReplicaServer
+    from crawler.store import Store
 
     started = time.monotonic()
     log = click.echo

@@ -1,4 +1,4 @@
-"""CLI: `python -m crawler.replica serve|manifest …` (see docs/contracts.md §1)."""
+"""CLI: `python -m replica serve|manifest …` (see docs/contracts.md §1)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import sys
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m crawler.replica", description="deterministic replica sites")
+    ap = argparse.ArgumentParser(prog="python -m replica", description="deterministic replica sites")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     def common(p):

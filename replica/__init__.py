@@ -1,6 +1,6 @@
 """Replica sites: a deterministic model of the bureau's site and three upper-level columns, served over HTTP.
 
-    from crawler.replica import ReplicaServer, build_world
+    from replica import ReplicaServer, build_world
     with ReplicaServer(seed=1, scale=0.1) as rep:
         rep.urls["bureau"]; rep.manifest; rep.set_night(1)
 
@@ -26,7 +26,7 @@ from .world import build_world, World
 
 __all__ = ["build_world", "World", "ReplicaServer"]
 
-_ROOT = Path(__file__).resolve().parents[2]
+_ROOT = Path(__file__).resolve().parents[1]
 _LIVE: "weakref.WeakSet[ReplicaServer]" = weakref.WeakSet()
 # no proxy; a TLS site's certificate is a throw-away self-signed one (tls_sites): not verified
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
@@ -34,7 +34,7 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
 
 
 class ReplicaServer:
-    """Runs `python -m crawler.replica serve` in a subprocess; a context manager.
+    """Runs `python -m replica serve` in a subprocess; a context manager.
 
     `.urls` {site: "http://127.0.0.1:PORT"}, `.manifest` (the served night's), `.set_night(n, redesign=False)`, `.stop()`,
     `.fetch(site, path, …)` → (status, headers, body) for convenience.
@@ -68,7 +68,7 @@ class ReplicaServer:
             return self
         self._tmp = tempfile.mkdtemp(prefix="zwgk-replica-")
         ports = os.path.join(self._tmp, "ports.json")
-        cmd = [self.python, "-m", "crawler.replica", "serve", "--seed", str(self.seed), "--scale", str(self.scale),
+        cmd = [self.python, "-m", "replica", "serve", "--seed", str(self.seed), "--scale", str(self.scale),
                "--night", str(self.night), "--ports-file", ports, "--parent-pid", str(os.getpid())]
         if self.base_port:
             cmd += ["--base-port", str(self.base_port)]
