@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from crawler import textseg
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Context
+# ``ctx`` below is a rules.context.Context; not imported: that module imports this one
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TITLE_YEAR = re.compile(r"(20\d\d)\s*(?:[-—–~至]\s*20\d\d\s*)?(?:年|学年)")

@@ -151,7 +151,7 @@ def test_no_false_gaps(outcome):
 
 def test_exact_statuses_per_requirement(outcome):
     """The whole picture, requirement by requirement (worst status of its checks)."""
-    from rules.engine import worst
+    from rules.findings import worst
     plan, findings, manifest = outcome
     got = {rid: worst(f.status for f in fs) for rid, fs in _by_requirement(findings).items()}
     expected = {rid: "met" for rid in got}

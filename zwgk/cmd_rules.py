@@ -169,7 +169,8 @@ def plan_kinds():
 @pass_app
 def check(app: AppContext, as_of, as_json, plan_file, horizon):
     """Evaluate the plan's checks against the store; the findings are stored as a run."""
-    from rules.engine import STATUSES, counts, dumps, run_check
+    from crawler.vocabulary import STATUSES
+    from rules.engine import counts, dumps, run_check
     as_of = as_of or dt.date.today()
     try:
         p, path, registry = _load(app, plan_file, as_of.year)

@@ -355,7 +355,7 @@ def findings_movement(store: Store, check_run: int | None, nightly_run: int | No
     if check_run is None:
         return {"run": None, "by_status": {}, "previous_run": None, "delta": {}, "moved": {}, "new_gaps": [],
                 "returned_gaps": [], "closed_gaps": []}
-    from rules.engine import STATUSES
+    from crawler.vocabulary import STATUSES
 
     cur = store.findings(check_run)
     by_status = Counter({s: 0 for s in STATUSES})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..engine import combine, evidence_of, follow_up_status, label
+from ..findings import combine, evidence_of, follow_up_status, label
 from ..match import select, spec
 from ..params import Param
 from ..workdays import workdays_between

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine import SITE_LABELS
+from crawler.vocabulary import SITE_LABELS
+
 from ..params import Param, SITES
 from . import Kind
 

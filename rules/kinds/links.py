@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..engine import attachment_broken, attachments_of, SITE_LABELS
+from crawler.vocabulary import SITE_LABELS
+
+from ..findings import attachment_broken, attachments_of
 from ..params import Param, SITES
 from . import Kind
 

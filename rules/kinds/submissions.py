@@ -7,7 +7,9 @@ A quarter's count is final when the quarter ends.
 """
 from __future__ import annotations
 
-from ..engine import combine, due_status, evidence_of, SITE_LABELS
+from crawler.vocabulary import SITE_LABELS
+
+from ..findings import combine, due_status, evidence_of
 from ..match import about_bureau
 from ..params import Invalid, Param, SITES
 from . import Kind
