@@ -22,7 +22,8 @@ import urllib.request
 import weakref
 from pathlib import Path
 
-from .world import build_world, World
+from .build import build_world
+from .world import World
 
 __all__ = ["build_world", "World", "ReplicaServer"]
 

@@ -40,7 +40,7 @@ def main(argv=None) -> int:
               tls_sites=tuple(x for x in a.tls_sites.split(",") if x))
         return 0
     from .server import manifest_of
-    from .world import build_world
+    from .build import build_world
     data = json.dumps(manifest_of(build_world(a.seed, a.scale, a.night), a.redesign), ensure_ascii=False, indent=1)
     if a.output == "-":
         sys.stdout.write(data + "\n")

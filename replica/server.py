@@ -5,10 +5,7 @@ builds (or reuses) the other world once.
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import email.utils
-import hashlib
 import json
 import os
 import re
@@ -16,72 +13,18 @@ import sys
 import traceback
 from urllib.parse import unquote, quote
 
-from twisted.web import http
 from twisted.web.resource import Resource
 
 from . import attachments as ATT
 from . import pages as P
-from .world import World, build_world
+from .build import build_world
+from .replies import Response, _etag, send_reply
+from .world import World
 
 SITE_KEYS = ("bureau", "province", "city", "district")
 ART_RE = re.compile(r"^/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$")
 COL_RE = re.compile(r"^/col/col(\d+)/(?:index\.html)?$")
 FILE_RE = re.compile(r"^([0-9a-f]{32})\.(pdf|xlsx|docx)$")
-
-
-class Response:
-    __slots__ = ("status", "ctype", "body", "etag", "last_modified", "extra")
-
-    def __init__(self, status, ctype, body, etag=None, last_modified=None, extra=None):
-        self.status, self.ctype, self.body = status, ctype, body
-        self.etag, self.last_modified, self.extra = etag, last_modified, extra or {}
-
-
-def _etag(data: bytes) -> str:
-    return '"' + hashlib.md5(data).hexdigest()[:20] + '"'
-
-
-def _http_date(d) -> str:
-    return email.utils.formatdate(calendar.timegm(d.utctimetuple()), usegmt=True)
-
-
-def send_reply(request, r) -> bytes:
-    """Write status and headers of *r* (a Response, or any object with its attributes) to a twisted.web
-    request and return the body, or answer 304 to a matching conditional request."""
-    request.setResponseCode(r.status)
-    request.setHeader(b"content-type", r.ctype.encode())
-    for k, v in r.extra.items():
-        request.setHeader(k.encode(), v.encode("latin-1"))
-    if r.etag:
-        request.setHeader(b"etag", r.etag.encode())
-    if r.last_modified is not None:
-        request.setHeader(b"last-modified", _http_date(r.last_modified).encode())
-    if r.status == 200 and (r.etag or r.last_modified is not None) and not_modified(request, r):
-        request.setResponseCode(http.NOT_MODIFIED)
-        request.responseHeaders.removeHeader(b"content-type")
-        return b""
-    return r.body
-
-
-def not_modified(request, r) -> bool:
-    """If-None-Match (wins when present) or If-Modified-Since matches *r*."""
-    inm = request.getHeader(b"if-none-match")
-    if inm is not None:
-        inm = inm.decode("latin-1")
-        if not r.etag:
-            return False
-        tags = [t.strip() for t in inm.split(",")]
-        return "*" in tags or r.etag in tags or ("W/" + r.etag) in tags
-    ims = request.getHeader(b"if-modified-since")
-    if ims is not None and r.last_modified is not None:
-        try:
-            since = email.utils.parsedate_to_datetime(ims.decode("latin-1"))
-        except (TypeError, ValueError):
-            return False
-        if since is None:
-            return False
-        return calendar.timegm(r.last_modified.utctimetuple()) <= since.timestamp()
-    return False
 
 
 class ReplicaState:
@@ -302,7 +245,7 @@ def serve(seed: int, scale: float, night: int, ports_file: str | None = None, ma
         port = reactor.listenTCP(base_port + i if base_port else 0, factory, interface=host)
         urls[key] = f"http://{host}:{port.getHost().port}"
     if extra_sites:  # opt-in extra sites (extras.py): other platforms and failure modes, own ports
-        from .extras import listen_extras
+        from .extra_sites import listen_extras
         urls.update(listen_extras(reactor, state, extra_sites, host, base_port))
     if manifest_out:
         _atomic_write(manifest_out, state.manifest_bytes())

@@ -437,7 +437,7 @@ class World:
 
 # --------------------------------------------------------------------------- ordinary content
 
-def _ordinary_bureau(w: World):
+def ordinary_bureau(w: World):
     seen = {a.title for a in w._articles if a.site == "bureau"}
     for (cid, name, cls, xxgk, ctype, base, gen, topic) in BUREAU_COLUMNS:
         n = w.count(base)
@@ -511,7 +511,7 @@ def _topic_for(cid: str, kind) -> str:
     return {"3313": "人事", "3314": "规划", "3329": "卫生", "3327": "体育", "3340": "财政"}.get(cid, "教育")
 
 
-def _ordinary_upper(w: World):
+def ordinary_upper(w: World):
     for key, spec in UPPER_SITES.items():
         for (cid, name, cls, xxgk, ctype, base, gen, topic) in spec["columns"]:
             n = w.count(base, minimum=10 if gen == "upper" else 3)
@@ -554,7 +554,7 @@ def _ordinary_upper(w: World):
 
 # --------------------------------------------------------------------------- nights
 
-def _apply_night(w: World, k: int):
+def apply_night(w: World, k: int):
     rng = w.rng("night", k)
     day = NIGHT0 + dt.timedelta(days=k - 1)   # items published on the day before the crawl
     added, edited, withdrawn = [], [], []
@@ -602,7 +602,7 @@ def _apply_night(w: World, k: int):
                         "withdrawn": [(a.site, a.url) for a in withdrawn]}
 
 
-def _choose_night_candidates(w: World):
+def choose_night_candidates(w: World):
     """Ordinary-looking items that later nights edit and withdraw; present at every scale, never linked."""
     rng = w.rng("candidates")
 
@@ -618,23 +618,6 @@ def _choose_night_candidates(w: World):
     w.edit_candidates = [ordinary("3301", rand_date(rng, D(2020, 12, 1), D(2020, 12, 18)), 1),
                          ordinary("3302", rand_date(rng, D(2020, 11, 2), D(2020, 11, 30)), 2),
                          ordinary("3305", rand_date(rng, D(2020, 10, 9), D(2020, 10, 30)), 3)]
-
-
-# --------------------------------------------------------------------------- build
-
-def build_world(seed: int = 1, scale: float = 1.0, night: int = 0) -> World:
-    from . import plants
-    w = World(int(seed), float(scale), int(night))
-    plants.plant_bureau(w)
-    plants.plant_upper(w)
-    _ordinary_bureau(w)
-    _ordinary_upper(w)
-    plants.plant_ordinary_extras(w)
-    _choose_night_candidates(w)
-    w.finalize()
-    for k in range(1, int(night) + 1):
-        _apply_night(w, k)
-    return w
 
 
 def related(w: World, a: Article, n: int = 4) -> list[Article]:

@@ -56,7 +56,7 @@ def tls_run(tmp_path_factory):
 
 def test_tls_replica_is_opt_in_and_serves_the_same_world(tls_run):
     from replica.server import manifest_of
-    from replica.world import build_world
+    from replica import build_world
 
     urls = tls_run["urls"]
     assert urls["bureau"].startswith("https://127.0.0.1:")

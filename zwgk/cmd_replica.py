@@ -41,7 +41,7 @@ def serve(seed, scale, night, redesign, ports_file, manifest_out, base_port, hos
 def manifest(seed, scale, night, redesign, output):
     """Write the ground-truth manifest (documents, planted defects, night changes) as JSON."""
     from replica.server import manifest_of
-    from replica.world import build_world
+    from replica import build_world
     data = json.dumps(manifest_of(build_world(seed, scale, night), redesign), ensure_ascii=False, indent=1)
     with click.open_file(output, "w", encoding="utf-8") as f:
         f.write(data + "\n")
