@@ -37,7 +37,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
+from html import escape
 from typing import Any
+
+from crawler.alarms import data_freshness, describe, local_time, samples_of
+
+from .model import build_model, unit_filename
+from .planview import load_plan
+from .renderers import TextReporter, XlsxReporter, environment, reporter
+from .statuses import STATUS_COLOURS
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SENDER_NAME = "政务公开监测"
@@ -118,7 +126,6 @@ def _with_note(html: str, note: str | None) -> str:
     """The data-age note as the first thing in an HTML mail body."""
     if not note:
         return html
-    from html import escape
     banner = (f'<p data-role="data-age" style="margin:0 0 12px;padding:8px 12px;background:#fff8c5;'
               f'border:1px solid #d4a72c;color:#6a4b00;">{escape(note)}</p>')
     out, n = re.subn(r"(<body[^>]*>)", lambda m: m.group(1) + banner, html, count=1)
@@ -127,8 +134,6 @@ def _with_note(html: str, note: str | None) -> str:
 
 def build_unit_message(model, view, config, note: str | None = None) -> Outgoing:
     """A unit's message; *note* (the data-age sentence, 数据截至 …) heads the text and HTML bodies."""
-    from .model import STATUS_COLOURS, unit_filename
-    from .renderers import TextReporter, XlsxReporter, environment, reporter
 
     subject = subject_for(view.name, view.action_count, model.as_of)
     msg = _base_message(config, model.run["id"], view.name, subject, view.emails)
@@ -161,7 +166,6 @@ def _group_rows(model) -> list[tuple[str, str, list[str]]]:
 def office_notices(store, run_id: int | None = None) -> dict:
     """What the office must hear besides the findings: crawl-health alarms not yet reported, recoveries not
     yet reported, alarms still active (already reported: named only by count), and how old the data is."""
-    from crawler.alarms import data_freshness, describe, local_time, samples_of
 
     try:
         new, recovered = store.alarms_to_notify()
@@ -204,8 +208,6 @@ def _alarm_subject_part(notices: dict | None) -> str:
 
 def build_summary_message(model, config, states: dict[str, str], notices: dict | None = None) -> Outgoing:
     """The office's summary; *notices* (office_notices) adds crawl-health alarms, recoveries and the data age."""
-    from .model import STATUS_COLOURS, unit_filename
-    from .renderers import XlsxReporter, environment, reporter
 
     lead = model.lead
     key = summary_key(lead)
@@ -248,7 +250,6 @@ def alarm_key(lead: str, notices: dict) -> str:
 def build_alarm_message(model, config, notices: dict) -> Outgoing:
     """Alarms and recoveries alone, for the office, when this check run's summary went out already
     (a night whose check failed re-delivers yesterday's run: the alarms must still reach the office)."""
-    from .renderers import environment
 
     lead = model.lead
     key = alarm_key(lead, notices)
@@ -366,7 +367,6 @@ def describe_error(e: BaseException, cfg) -> str:
 # --- the delivery run ---------------------------------------------------------------------------------
 
 def _write_eml(outbox_run: Path, key: str, msg: EmailMessage) -> Path:
-    from .model import unit_filename
 
     outbox_run.mkdir(parents=True, exist_ok=True)
     path = outbox_run / f"{unit_filename(key)}.eml"
@@ -380,7 +380,6 @@ def send_reports(store, config, plan: Any = None, *, run_id: int | None = None, 
 
     Raises LookupError when there is no check run.
     """
-    from .model import build_model, load_plan
 
     if model is None:
         if plan is None:

@@ -18,8 +18,11 @@ import jinja2
 from markupsafe import Markup
 
 from . import charts
-from .model import (STATUS_ORDER, STATUS_SYMBOLS, Finding, ReportModel, UnitView, column_sources, parse_date,
-                    status_label, unit_filename)
+from crawler.vocabulary import STATUS_ORDER
+
+from .columns import column_sources
+from .model import Finding, ReportModel, UnitView, unit_filename
+from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -188,7 +191,6 @@ class XlsxReporter(Reporter):
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
 
-        from .model import STATUS_COLOURS
 
         wb = Workbook()
         ws = wb.active
@@ -300,4 +302,4 @@ def reporter(kind: str, model: ReportModel) -> Reporter:
 
 
 __all__ = ["Reporter", "HtmlReporter", "TextReporter", "XlsxReporter", "DashboardReporter", "reporter",
-           "environment", "neutralise", "safe_url", "unit_href", "parse_date", "UNIT_KINDS"]
+           "environment", "neutralise", "safe_url", "unit_href", "UNIT_KINDS"]

@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from reports import render_reports
-from reports.model import PlanIndex, build_model, load_plan, suggested_action
+from reports.model import build_model
+from reports.planview import PlanIndex, load_plan
+from reports.statuses import suggested_action
 from reports.renderers import neutralise, safe_url
 from test_reports_data import EV_B, EV_C, FORMULA_MESSAGE, HOSTILE, PLAN, RUN2, make_world
 
@@ -339,7 +341,7 @@ def test_dashboard_freshness_and_submissions(world):
 def test_dashboard_reads_the_rules_numbers(world):
     """Per-site targets from the submissions rule's message; a column's class inferred as the freshness
     rule infers it (工作动态 → 动态, 14 days); freshness summarised per source."""
-    from reports.model import column_sources
+    from reports.columns import column_sources
 
     tmp_path, config, store, _ = world
     store.upsert_column({"site": "bureau", "column_id": "3302", "name": "工作动态", "class": "other",

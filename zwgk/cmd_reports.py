@@ -10,7 +10,7 @@ from zwgk.app import AppContext, pass_app
 
 
 def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
-    from reports.model import load_plan
+    from reports.planview import load_plan
 
     store = app.store
     run = store.run(run_id) if run_id is not None else store.latest_run("check")
