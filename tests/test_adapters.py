@@ -51,7 +51,7 @@ def crawl(cfg: Path, db: Path, *extra: str, sites=()) -> dict:
 
 def not_rotation_day(keys: list[tuple[str, str]]) -> str:
     """A date on which none of these (site, column) pairs has its full-walk turn (default 7 nights)."""
-    from spiders.column import full_walk_turn
+    from spiders.schedule import full_walk_turn
 
     d = dt.date(2021, 1, 1)
     while any(full_walk_turn(s, c, d, 7) for s, c in keys):

@@ -111,7 +111,7 @@ def test_column_freshness_class(configured, column_type, name, expected):
 
 
 def test_crawl_schedule_knobs_reach_scrapy_settings(tmp_path):
-    from spiders.column import crawl_settings
+    from spiders.schedule import crawl_settings
 
     cfg = load_config(write(tmp_path, GOOD + "crawl:\n  full_walk_days: 3\n  recheck_max_days: 30\n  max_withdraw_share: 0.5\n"))
     s = crawl_settings(cfg)

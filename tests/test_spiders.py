@@ -213,7 +213,7 @@ def test_known_articles_cost_no_request_when_not_due(nights, tmp_path):
     holding only known items (no full walk: ZWGK_FULL_WALK_DAYS is large and every column synced)."""
     import datetime as dt
 
-    from spiders.column import recheck_due
+    from spiders.schedule import recheck_due
 
     province = [absolute(nights, d) for d in nights["m1"]["documents"] if d["site"] == "province"]
     published = {absolute(nights, d): d["published"] for d in nights["m1"]["documents"]}

@@ -45,7 +45,7 @@ LAZY_RECHECK = 400
 def _quiet_day(columns: list[str], docs: list[tuple[str, str]]) -> str:
     """A date on which none of these bureau columns has its rotating full-walk turn and none of these
     (url, published) documents its re-check turn (crawl.recheck_days = LAZY_RECHECK)."""
-    from spiders.column import full_walk_turn, recheck_due
+    from spiders.schedule import full_walk_turn, recheck_due
 
     d = dt.date(2021, 1, 1)
     while any(full_walk_turn("bureau", c, d, ROTATION) for c in columns) or \

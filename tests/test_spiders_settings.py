@@ -8,7 +8,7 @@ from scrapy.settings import Settings
 from scrapy.utils.conf import build_component_list
 
 from crawler.config import load_config
-from spiders.column import crawl_settings, full_walk_turn, recheck_interval
+from spiders.schedule import crawl_settings, full_walk_turn, recheck_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = ROOT / "config" / "production.yaml"
