@@ -20,7 +20,7 @@ from crawler.dates import to_date
 from crawler.units import UnitRegistry, normalise_name
 from crawler.vocabulary import STATUS_ORDER
 
-from .changes import Changes, compute_changes
+from .changes import Changes, compute_changes, previous_check_run
 from .columns import column_rows
 from .planview import PlanIndex, Requirement, requirement_sort_key
 from .statuses import ACTION_STATUSES, STATUS_SYMBOLS, status_label, status_rank, suggested_action, worst
@@ -310,7 +310,8 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
     planx = plan if isinstance(plan, PlanIndex) else PlanIndex(plan)
     router = Router(registry)
     findings = make_findings(store.findings(run["id"]), planx, router)
-    previous_run = store.latest_run("check", before=run["id"])
+    previous_id = previous_check_run(store, run["id"])
+    previous_run = store.run(previous_id) if previous_id is not None else None
     previous = None
     if previous_run is not None:
         previous = make_findings(store.findings(previous_run["id"]), planx, Router(registry))

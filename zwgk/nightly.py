@@ -25,13 +25,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import click
 
 from .app import AppContext, pass_app
 from crawler.store import Store, now_iso
+from reports.changes import alarm_summary, findings_movement
 
 STAGES = ("crawl", "health", "check", "report", "mail")
 LOCK_NAME = "nightly.lock"
@@ -330,79 +330,6 @@ class Night:
             code = 2 if any(self.stages[n].exit_code == 2 for n in failed) else 1
         status = "ok" if code == 0 else ("interrupted" if interrupted else "failed")
         return status, out, code
-
-
-# --- findings and alarms for the summary -------------------------------------------------------------
-
-def _fkey(f: dict) -> tuple:
-    return (f["requirement"], f.get("check") or f.get("check_name"), tuple(sorted(f.get("units") or [])))
-
-
-def previous_check_run(store: Store, check_run: int, nightly_run: int | None = None) -> int | None:
-    """The check run of the previous night: the last earlier nightly's, else the last earlier ok check run."""
-    if nightly_run is not None:
-        for r in store.db.query("select id from runs where kind = 'nightly' and id < ? order by id desc limit 10",
-                                [nightly_run]):
-            cr = (store.run(r["id"]) or {}).get("stats", {}).get("check_run")
-            if cr and cr != check_run:
-                return cr
-    prev = store.latest_run("check", before=check_run)
-    return prev["id"] if prev else None
-
-
-def findings_movement(store: Store, check_run: int | None, nightly_run: int | None = None) -> dict:
-    """Findings by status of a check run, and how they moved since the previous night's."""
-    if check_run is None:
-        return {"run": None, "by_status": {}, "previous_run": None, "delta": {}, "moved": {}, "new_gaps": [],
-                "returned_gaps": [], "closed_gaps": []}
-    from crawler.vocabulary import STATUSES
-
-    cur = store.findings(check_run)
-    by_status = Counter({s: 0 for s in STATUSES})
-    by_status.update(f["status"] for f in cur)
-    prev_id = previous_check_run(store, check_run, nightly_run)
-    out = {"run": check_run, "by_status": dict(by_status), "previous_run": prev_id, "delta": {}, "moved": {},
-           "new_gaps": [], "returned_gaps": [], "closed_gaps": []}
-    if prev_id is None:
-        return out
-    prev = store.findings(prev_id)
-    pc = Counter({s: 0 for s in STATUSES})
-    pc.update(f["status"] for f in prev)
-    out["delta"] = {s: by_status.get(s, 0) - pc.get(s, 0) for s in set(by_status) | set(pc)
-                    if by_status.get(s, 0) != pc.get(s, 0)}
-    before = {_fkey(f): f["status"] for f in prev}
-    moved = Counter()
-    for f in cur:
-        k = _fkey(f)
-        old = before.get(k)
-        if old is None:
-            moved[f"(新)→{f['status']}"] += 1
-        elif old != f["status"]:
-            moved[f"{old}→{f['status']}"] += 1
-        if f["status"] == "gap" and old != "gap":
-            # a gap that was only hidden by a crawl alarm is not new: it is back
-            target = "returned_gaps" if old == "unverifiable" else "new_gaps"
-            out.setdefault(target, []).append({"requirement": f["requirement"], "check": f["check"],
-                                               "units": f["units"], "was": old})
-    now_gaps = {_fkey(f) for f in cur if f["status"] == "gap"}
-    for f in prev:
-        if f["status"] == "gap" and _fkey(f) not in now_gaps:
-            out["closed_gaps"].append({"requirement": f["requirement"], "check": f["check"], "units": f["units"]})
-    out["moved"] = dict(moved)
-    return out
-
-
-def alarm_summary(store: Store, health: dict | None) -> dict:
-    active = store.active_alarms()
-    out = {"active": len(active), "new": [], "ongoing": [], "resolved": [], "evaluated": health is not None}
-    if health:
-        for key in ("new", "ongoing", "resolved"):
-            for aid in health.get(key) or []:
-                a = store.alarm(aid)
-                if a is not None:
-                    out[key].append({"id": aid, "site": a["site"], "column": a["column_id"] or None,
-                                     "monitor": a["monitor"], "message": a["message"]})
-    return out
 
 
 # --- the command ----------------------------------------------------------------------------------------
