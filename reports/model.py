@@ -60,6 +60,7 @@ class Finding:
     unassigned: bool
     recipients: list[str] = field(default_factory=list)
     via: dict[str, str] = field(default_factory=dict)  # recipient → group it came through
+    facts: dict = field(default_factory=dict)          # what the rule measured (rules/findings.py)
 
     @property
     def label(self) -> str:
@@ -147,7 +148,8 @@ def make_findings(rows: list[dict], plan: PlanIndex, router: Router) -> list[Fin
             id=r.get("id"), requirement=plan.get(r.get("requirement")), check=str(r.get("check") or r.get("check_name") or ""),
             units=units, status=str(r.get("status") or ""), due=to_date(r.get("due")), due_text=str(r.get("due") or ""),
             evidence=_evidence(r.get("evidence")), message=str(r.get("message") or ""),
-            unassigned=bool(r.get("unassigned")) or not units, recipients=recipients, via=via))
+            unassigned=bool(r.get("unassigned")) or not units, recipients=recipients, via=via,
+            facts=dict(r.get("facts") or {})))
     return out
 
 

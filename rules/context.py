@@ -100,13 +100,14 @@ class Context:
         return self
 
     def finding(self, status: str, *, due: dt.date | str | None = None, evidence: list[dict] | None = None,
-                message: str = "") -> Finding:
+                message: str = "", facts: dict | None = None) -> Finding:
         assert status in STATUSES, status
         r, c = self.requirement, self.check
         if isinstance(due, dt.date):
             due = due.isoformat()
         return Finding(requirement=r.id, check=c.name, units=list(c.units), status=status, due=due,
-                       evidence=evidence or [], message=message, unassigned=r.unassigned and c.units == r.units)
+                       evidence=evidence or [], message=message, unassigned=r.unassigned and c.units == r.units,
+                       facts=facts or {})
 
     # -- text ---------------------------------------------------------------------------------
     def _fts_rows(self) -> dict[str, dict]:

@@ -29,6 +29,8 @@ from conftest import ZWGK_CMD
 from zwgk.demo import demo_config, free_port
 from replica import ReplicaServer
 
+pytestmark = pytest.mark.slow
+
 SCALE = 0.1
 OFFICE = "bgs@example.org"      # 办公室 in config/production.yaml (the demo configuration uses its units)
 

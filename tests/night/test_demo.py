@@ -1,15 +1,18 @@
 """`zwgk demo` end to end on a small replica: crawl, check, report, mail, table."""
 import json
+import re
+import shutil
 import sqlite3
 import subprocess
-import sys
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 
+from conftest import ZWGK_CMD as ZWGK
 from replica import build_world
 
-ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +84,34 @@ def test_findings_after_a_real_crawl_equal_the_planted_defects(demo_run):
     assert not_met == expected
     assert ("7.1", "late") in rows
     assert not any(status == "unverifiable" for _, status in rows)
+
+
+BEFORE = Path(__file__).resolve().parents[1] / "fixtures" / "demo" / "check-seed1-scale0.2.json"
+
+
+def _without_ports(obj):
+    if isinstance(obj, dict):
+        return {k: _without_ports(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_without_ports(v) for v in obj]
+    return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", obj) if isinstance(obj, str) else obj
+
+
+def test_check_json_of_the_demo_is_what_it_was_before_the_redesign(demo_run, tmp_path):
+    """`zwgk check --json` on the demo's crawl: every finding, field and field order as saved before the
+    architecture redesign (tests/fixtures/demo, written by the tree before it), plus ``facts`` last."""
+    workdir, proc = demo_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    db = tmp_path / "check.db"
+    shutil.copy(workdir / "zwgk.db", db)
+    out = subprocess.run(ZWGK + ["--config", str(workdir / "zwgk.yaml"), "--db", str(db), "check",
+                                 "--as-of", "2020-12-31", "--json"], capture_output=True, text=True, check=True).stdout
+    now = _without_ports(json.loads(out))
+    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    assert [list(f) for f in now] == [list(f) + ["facts"] for f in before]
+    assert [{k: v for k, v in f.items() if k != "facts"} for f in now] == before
+    manifest = build_world(seed=1, scale=0.2, night=0).manifest()
+    site_level = {"stale_column", "blank_column", "broken_link", "missing_attachment"}
+    expected = {d["requirement"] or ("10.1" if d["type"] in site_level else None)
+                for d in manifest["defects"] if d["type"] != "decoy"}
+    assert {f["requirement"] for f in now if f["status"] not in ("met", "manual")} == expected

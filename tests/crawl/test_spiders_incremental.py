@@ -22,8 +22,9 @@ import pytest
 
 from conftest import ZWGK_CMD, db_rows, manifest_columns, run_zwgk, write_replica_config
 
-replica = pytest.importorskip("replica")
-ReplicaServer = replica.ReplicaServer
+from replica import ReplicaServer
+
+pytestmark = pytest.mark.slow
 SCALE = 0.1
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from zwgk.cli import cli
 from crawler.store import Store
 
-FIX = Path(__file__).parent / "fixtures" / "rules"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 CONFIG = FIX / "zwgk.yaml"
 B = "http://127.0.0.1:9100"
 
@@ -80,7 +80,7 @@ def test_check_json_and_stored_run(loaded):
     assert r.exit_code == 0, r.output
     findings = json.loads(r.output)
     # the fields, in its order; then what we add (unassigned: routed to the lead office)
-    assert all(list(f) == ["requirement", "check", "units", "status", "due", "evidence", "message", "unassigned"]
+    assert all(list(f) == ["requirement", "check", "units", "status", "due", "evidence", "message", "unassigned", "facts"]
                for f in findings)
     assert {(f["requirement"], f["unassigned"]) for f in findings if f["unassigned"]} == {("7.2", True)}
     by = {(f["requirement"], f["check"]): f for f in findings}
@@ -135,7 +135,7 @@ def test_check_summary_output(loaded):
 
 def test_check_refuses_a_bad_plan_before_evaluating(loaded):
     bad = loaded / "bad.yaml"
-    bad.write_text((Path(__file__).parent.parent / "rules" / "plans" / "2020.yaml").read_text(encoding="utf-8")
+    bad.write_text((Path(__file__).resolve().parents[2] / "rules" / "plans" / "2020.yaml").read_text(encoding="utf-8")
                    .replace("kind: deadline", "kind: deadlin"), encoding="utf-8")
     r = zwgk(loaded, "check", "--plan", str(bad), "--as-of", "2020-12-31")
     assert r.exit_code == 2

@@ -19,7 +19,7 @@ from rules.kinds.periodic import period_of_title
 from rules.match import bureau_alias_in, doc_year, title_owner
 from rules.workdays import add_workdays, workdays_between
 
-FIX = Path(__file__).parent / "fixtures" / "rules"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 CONFIG = load_config(FIX / "zwgk.yaml")
 REGISTRY = UnitRegistry.from_config(CONFIG)
 BUREAU = "兖州区教育和体育局"
@@ -243,6 +243,7 @@ def test_consultation_window_and_feedback(store, tmp_path):
     add(store, "《兖州区中小学校体育工作考核办法》征求意见采纳情况的说明", "2020-08-28", column="3312")
     f = one(store, tmp_path, CONSULT, "2020-12-31")
     assert f.status == "gap" and "征求意见期限仅15日（2020-08-03至2020-08-17），少于30日" in f.message
+    assert {d["url"]: d["window_days"] for d in f.facts["drafts"]}[short] == 15
     assert short in [e["url"] for e in f.evidence]
 
 
@@ -363,6 +364,10 @@ def test_freshness_stale_blank_and_unverifiable(store, tmp_path):
     assert "1个栏目未按时更新：体育工作（动态类，最近更新2020-09-10，已112天，限14天）" in f.message
     assert "1个空白栏目：统计信息" in f.message
     assert "专题专栏" in f.message and "无法读取" in f.message      # reported as unread, never blank
+    assert [(c["name"], c["class"], c["newest"], c["age_days"], c["limit_days"]) for c in f.facts["stale_columns"]] \
+        == [("体育工作", "动态", "2020-09-10", 112, 14)]
+    assert [c["name"] for c in f.facts["blank_columns"]] == ["统计信息"]
+    assert [c["name"] for c in f.facts["unreadable_columns"]] == ["专题专栏"] and f.facts["checked"] == 5
     assert {e["url"] for e in f.evidence} == {"http://127.0.0.1:9100/col/col3327/index.html",
                                              "http://127.0.0.1:9100/col/col3339/index.html"}
 
@@ -438,6 +443,9 @@ def test_submissions_per_quarter_decoys_do_not_count(store, tmp_path):
     assert f.status == "gap"
     assert "政务公开看山东 2020Q3报送0条，少于目标1条" in f.message
     assert "Q1 1/1，Q2 1/1，Q3 0/1，Q4 1/1" in f.message
+    assert f.facts == {"year": 2020, "sites": {"province": {"quarters": {
+        "2020Q1": {"count": 1, "target": 1}, "2020Q2": {"count": 1, "target": 1},
+        "2020Q3": {"count": 0, "target": 1}, "2020Q4": {"count": 1, "target": 1}}}}}
     assert len(f.evidence) == 3 and not any("任城" in e["title"] or "卫生" in e["title"] for e in f.evidence)
     assert one(store, tmp_path, SUBMIT, "2020-09-10").status == "at_risk"
     assert one(store, tmp_path, SUBMIT, "2020-06-30").status == "met"

@@ -9,7 +9,7 @@ import pytest
 from crawler.config import ConfigError, load_config
 from crawler.units import UnitRegistry
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 
 GOOD = textwrap.dedent("""\

@@ -16,8 +16,9 @@ import pytest
 
 from conftest import db_rows, manifest_columns, run_zwgk, write_replica_config
 
-replica = pytest.importorskip("replica")
-ReplicaServer = replica.ReplicaServer
+from replica import ReplicaServer
+
+pytestmark = pytest.mark.slow
 
 SCALE = 0.02
 
@@ -106,10 +107,7 @@ def test_wrapped_download_errors_fall_back_http_to_https():
 
     from spiders.middlewares import SchemeFallbackMiddleware
 
-    exceptions = pytest.importorskip("scrapy.exceptions")
-    failed = getattr(exceptions, "DownloadFailedError", None)
-    if failed is None:  # pragma: no cover - older Scrapy raises the Twisted error itself
-        pytest.skip("Scrapy without DownloadFailedError")
+    from scrapy.exceptions import DownloadFailedError as failed
     mw = SchemeFallbackMiddleware()
     cause = ResponseNeverReceived([Failure(ConnectionDone())])
     try:

@@ -15,7 +15,7 @@ from rules.catalogue import load_catalogue, write_plan_yaml
 from rules.errors import PlanError
 from rules.plan import import_plan, split_units
 
-FIX = Path(__file__).parent / "fixtures" / "rules"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 PLAN_TXT = FIX / "work-plan-2020.txt"
 CONFIG = FIX / "zwgk.yaml"
 

@@ -13,7 +13,7 @@ from spiders.adapters.base import entries_from_html, looks_like_article
 from spiders.adapters.jcms import JcmsAdapter
 from spiders.extract import attachment_type, decode_html, extract, parse_date
 
-REAL = Path(os.environ.get("ZWGK_REALPAGES", Path(__file__).resolve().parents[2] / "shared" / "realpages"))
+REAL = Path(os.environ.get("ZWGK_REALPAGES", Path(__file__).resolve().parents[3] / "shared" / "realpages"))
 if not REAL.is_dir():
     REAL = Path("/work/shared/realpages")
 ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]

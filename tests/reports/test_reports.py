@@ -299,6 +299,15 @@ def test_model_routes_unknown_units_to_lead(world):
     assert m.router.unknown == {"不存在科"}
 
 
+QUARTERS = ("2020Q1", "2020Q2", "2020Q3", "2020Q4")
+
+
+def _submission_facts(sites: dict[str, dict[str, tuple[int, int]]]) -> dict:
+    """``facts`` as the submissions rule writes them: {site: {quarter: (count, target)}} → its shape."""
+    return {"year": 2020, "sites": {site: {"quarters": {q: {"count": n, "target": t} for q, (n, t) in qs.items()}}
+                                    for site, qs in sites.items()}}
+
+
 def test_dashboard_freshness_and_submissions(world):
     tmp_path, config, store, _ = world
     store.upsert_column({"site": "bureau", "column_id": "3301", "name": "通知公告", "class": "通知公告",
@@ -320,9 +329,11 @@ def test_dashboard_freshness_and_submissions(world):
     rid = store.start_run("check", as_of="2020-12-31")
     store.add_findings(rid, RUN2 + [
         {"requirement": "3.2", "check": "submissions", "units": ["办公室"], "status": "met", "due": "2020-03-31",
-         "evidence": urls[:3], "message": "政务公开看山东 2020Q1 报送3条，目标3条"},
+         "evidence": urls[:3], "message": "政务公开看山东 2020Q1 报送3条，目标3条",
+         "facts": _submission_facts({"province": {"2020Q1": (3, 3)}})},
         {"requirement": "3.2", "check": "submissions", "units": ["办公室"], "status": "gap", "due": "2020-06-30",
-         "evidence": urls[3:], "message": "政务公开看山东 2020Q2 报送1条，目标3条"}])
+         "evidence": urls[3:], "message": "政务公开看山东 2020Q2 报送1条，目标3条",
+         "facts": _submission_facts({"province": {"2020Q2": (1, 3)}})}])
     store.finish_run(rid)
     render_reports(store, PLAN, config, tmp_path / "dash")
     html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
@@ -339,7 +350,7 @@ def test_dashboard_freshness_and_submissions(world):
 
 
 def test_dashboard_reads_the_rules_numbers(world):
-    """Per-site targets from the submissions rule's message; a column's class inferred as the freshness
+    """Per-site targets from the submissions rule's facts (never its message); a column's class inferred as the freshness
     rule infers it (工作动态 → 动态, 14 days); freshness summarised per source."""
     from reports.columns import column_sources
 
@@ -358,7 +369,10 @@ def test_dashboard_reads_the_rules_numbers(world):
         {"requirement": "10.2", "check": "上级专栏报送", "units": ["办公室"], "status": "gap", "due": None,
          "evidence": [], "message": "2020年向上级政务公开专栏报送情况：政务公开看山东 2020Q3报送0条，少于目标1条；"
                                     "政务公开看山东 Q1 1/1，Q2 2/1，Q3 0/1，Q4 1/1；政务公开经验做法 Q1 1/1，Q2 1/1，"
-                                    "Q3 1/1，Q4 1/1；政务公开看兖州 Q1 3/2，Q2 2/2，Q3 1/2，Q4 2/2"}])
+                                    "Q3 1/1，Q4 1/1；政务公开看兖州 Q1 3/2，Q2 2/2，Q3 1/2，Q4 2/2",
+         "facts": _submission_facts({"province": dict(zip(QUARTERS, [(1, 1), (2, 1), (0, 1), (1, 1)])),
+                                     "city": dict(zip(QUARTERS, [(1, 1)] * 4)),
+                                     "district": dict(zip(QUARTERS, [(3, 2), (2, 2), (1, 2), (2, 2)]))})}])
     store.finish_run(rid)
     m = build_model(store, PLAN, config)
     sub = m.submissions

@@ -13,7 +13,7 @@ from rules.errors import PlanError
 from rules.kinds import load_all
 from rules.plan import import_plan
 
-FIX = Path(__file__).parent / "fixtures" / "rules"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 REGISTRY = UnitRegistry.from_config(load_config(FIX / "zwgk.yaml"))
 CAT = PLANS_DIR / "2020.yaml"
 

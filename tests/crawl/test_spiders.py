@@ -16,9 +16,9 @@ import pytest
 
 from conftest import ROOT, db_rows, manifest_columns, run_zwgk, snapshot_db, write_replica_config
 
-replica = pytest.importorskip("replica")
-ReplicaServer = getattr(replica, "ReplicaServer", None)
-pytestmark = pytest.mark.skipif(ReplicaServer is None, reason="replica.ReplicaServer not available")
+from replica import ReplicaServer
+
+pytestmark = pytest.mark.slow
 
 SCALE = 0.1
 

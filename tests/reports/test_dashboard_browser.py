@@ -24,6 +24,8 @@ import pytest
 from reports import render_reports
 from test_reports_data import EV_A, HOSTILE, PLAN, RUN2, make_world
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -17,8 +17,9 @@ import pytest
 
 from conftest import db_rows, run_zwgk, snapshot_db
 
-replica = pytest.importorskip("replica")
-ReplicaServer = replica.ReplicaServer
+from replica import ReplicaServer
+
+pytestmark = pytest.mark.slow
 
 CONTACT = "zwgk-adapters@example.org"
 EXTRAS = ("trs", "jpaas", "quirks", "external")

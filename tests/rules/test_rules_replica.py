@@ -16,16 +16,12 @@ import re
 
 import pytest
 
-replica = pytest.importorskip("replica")
-build_world = getattr(replica, "build_world", None)
-if build_world is None:  # pragma: no cover
-    pytest.skip("replica has no build_world yet", allow_module_level=True)
-
-from crawler.config import load_config  # noqa: E402
-from crawler.store import Store  # noqa: E402
-from crawler.units import UnitRegistry  # noqa: E402
-from rules.catalogue import PLANS_DIR, load_catalogue  # noqa: E402
-from rules.engine import Context, evaluate  # noqa: E402
+from crawler.config import load_config
+from crawler.store import Store
+from crawler.units import UnitRegistry
+from replica import build_world
+from rules.catalogue import PLANS_DIR, load_catalogue
+from rules.engine import Context, evaluate
 
 BASES = {k: f"http://127.0.0.1:{9100 + i}" for i, k in enumerate(("bureau", "province", "city", "district"))}
 # defects without a requirement id are site-level: the check kind that must report them

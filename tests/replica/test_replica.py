@@ -16,7 +16,7 @@ import pytest
 from replica import ReplicaServer, build_world
 from replica.world import workdays_between
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 KINDS = {"budget", "final_account", "sangong", "project_approval", "project_progress", "enroll_policy", "enroll_zone",
          "enroll_plan", "enroll_result", "reopening_guide", "policy", "interpretation", "consultation",

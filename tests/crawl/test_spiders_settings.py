@@ -10,7 +10,7 @@ from scrapy.utils.conf import build_component_list
 from crawler.config import load_config
 from spiders.schedule import crawl_settings, full_walk_turn, recheck_interval
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = ROOT / "config" / "production.yaml"
 
 

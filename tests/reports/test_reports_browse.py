@@ -85,7 +85,6 @@ def test_latest_per_column_and_findings_per_unit(db):
 
 
 def test_datasette_serves_the_canned_queries(db):
-    pytest.importorskip("datasette", reason="Datasette is optional: pip install datasette")
     from datasette.app import Datasette
 
     async def run():
