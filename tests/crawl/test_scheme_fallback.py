@@ -105,9 +105,11 @@ def test_wrapped_download_errors_fall_back_http_to_https():
     from twisted.python.failure import Failure
     from twisted.web._newclient import ResponseNeverReceived
 
+    from scrapy import exceptions
+    from scrapy.exceptions import DownloadFailedError as failed
+
     from spiders.middlewares import SchemeFallbackMiddleware
 
-    from scrapy.exceptions import DownloadFailedError as failed
     mw = SchemeFallbackMiddleware()
     cause = ResponseNeverReceived([Failure(ConnectionDone())])
     try:
