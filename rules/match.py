@@ -14,6 +14,8 @@ from typing import Iterable
 
 from crawler import textseg
 
+from .params import MATCH_KEYS
+
 # ``ctx`` below is a rules.context.Context; not imported: that module imports this one
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -160,7 +162,6 @@ def select(ctx: "Context", spec: dict, *, docs: list[dict] | None = None) -> lis
 
 def spec(**kw) -> dict:
     """A match spec in validated form, for kinds' defaults: ``spec(any=["预算"], year="plan")``."""
-    from .params import MATCH_KEYS
     out = {}
     kw["class"] = kw.pop("class_", kw.get("class", []))
     for key, p in MATCH_KEYS.items():

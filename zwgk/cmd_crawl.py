@@ -9,15 +9,17 @@ from pathlib import Path
 
 import click
 
-from zwgk.app import AppContext, pass_app
 from crawler.config import SITE_KEYS
+from crawler.settings import VERSION
+from spiders.extract import extract as do_extract
+
+from .app import AppContext, pass_app
 
 EXTRACT_KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "category", "column",
                 "body", "attachments")
 
 
 def _user_agent(app: AppContext | None = None) -> str:
-    from crawler.settings import VERSION
 
     contact = "zwgk@localhost"
     if app is not None and app.config_path is not None:
@@ -55,7 +57,7 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
     Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
     (a site unreachable, a crawler that did not run), 2 on a configuration error.
     """
-    from zwgk.crawl import run_crawl, summary_table
+    from zwgk.crawl import run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
 
     config = app.config  # ConfigError → exit 2 in the CLI group
     missing = [s for s in sites if s not in config.sites]
@@ -93,7 +95,6 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
 @click.pass_obj
 def extract(app, source, page_url, encoding, show_all):
     """Extract one article page (a saved file or a URL) and print it as one JSON object."""
-    from spiders.extract import extract as do_extract
 
     if re.match(r"^https?://", source):
         try:
@@ -175,7 +176,7 @@ def sites_discover(app: AppContext, url, key, depth, max_pages, max_columns, del
     ``{id, name, url, class}`` line. Requests are polite: one at a time, robots.txt obeyed, the
     configured User-Agent.
     """
-    from spiders.discover import Fetcher, discover, stanza
+    from spiders.discover import Fetcher, discover, stanza  # deferred: Scrapy/Twisted load only to discover
 
     obey = True
     if delay is None:

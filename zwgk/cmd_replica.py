@@ -29,7 +29,7 @@ def _world_options(f):
               help="Opt-in extra sites, comma-separated: trs, jpaas, quirks (failure modes), external.")
 def serve(seed, scale, night, redesign, ports_file, manifest_out, base_port, host, extra_sites):
     """Serve the four sites (one port each) until interrupted."""
-    from replica.server import serve as _serve
+    from replica.server import serve as _serve  # deferred: Twisted and the replica load only for this command
     extras = tuple(x.strip() for x in extra_sites.split(",") if x.strip())
     _serve(seed, scale, night, ports_file, manifest_out, base_port, None, host, redesign=redesign,
            extra_sites=extras)
@@ -40,8 +40,8 @@ def serve(seed, scale, night, redesign, ports_file, manifest_out, base_port, hos
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True)
 def manifest(seed, scale, night, redesign, output):
     """Write the ground-truth manifest (documents, planted defects, night changes) as JSON."""
-    from replica.server import manifest_of
-    from replica import build_world
+    from replica.server import manifest_of  # deferred: Twisted and the replica load only for this command
+    from replica import build_world  # deferred: the replica loads only for this command
     data = json.dumps(manifest_of(build_world(seed, scale, night), redesign), ensure_ascii=False, indent=1)
     with click.open_file(output, "w", encoding="utf-8") as f:
         f.write(data + "\n")

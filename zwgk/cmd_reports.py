@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from zwgk.app import AppContext, pass_app
+from .app import AppContext, pass_app
 
 
 def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
-    from reports.planview import load_plan
+    from reports.planview import load_plan  # deferred: jinja2 and openpyxl load only to report
 
     store = app.store
     run = store.run(run_id) if run_id is not None else store.latest_run("check")
@@ -35,7 +35,7 @@ def _no_run(e: LookupError) -> None:
 @pass_app
 def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int | None, plan_file: str | None):
     """Write the dashboard (index.html) and each unit's report (HTML, XLSX, text) from the latest check run."""
-    from reports import render_reports
+    from reports import render_reports  # deferred: jinja2 and openpyxl load only to report
 
     config = app.config
     store = app.store
@@ -72,7 +72,7 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
 @pass_app
 def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | None, verbose: bool):
     """E-mail each unit its report (and the office a summary); resumes where the last run stopped."""
-    from reports.mailer import send_reports
+    from reports.mailer import send_reports  # deferred: jinja2 and openpyxl load only to mail
 
     config = app.config
     store = app.store
@@ -113,7 +113,7 @@ def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | No
 @pass_app
 def browse(app: AppContext, host: str, port: int, open_browser: bool, metadata_only: Path | None):
     """Browse the store in Datasette (Chinese labels; canned queries incl. jieba-segmented full-text search)."""
-    from reports import browse as b
+    from reports import browse as b  # deferred: Datasette loads only to browse
 
     db = app.db_path
     if metadata_only:

@@ -12,25 +12,30 @@ from pathlib import Path
 
 import click
 
-from zwgk.app import AppContext, pass_app
+from crawler.config import load_config
 from crawler.store import now_iso
-
+from crawler.units import UnitRegistry
+from crawler.vocabulary import STATUSES
+from rules.catalogue import default_plan_path, load_catalogue, write_plan_yaml
+from rules.dbimport import import_jsonl
+from rules.engine import counts, dumps, run_check
 from rules.errors import PlanError
+from rules.kinds import load_all
+from rules.plan import import_plan, summary_lines
+
+from .app import AppContext, pass_app
 
 
 def _registry(app: AppContext):
     """The unit registry and lead unit from the configuration, or (None, 办公室) without one."""
     if app.config_path is None:
         return None, "办公室"
-    from crawler.units import UnitRegistry
     cfg = app.config
     return UnitRegistry.from_config(cfg), cfg.lead_unit
 
 
 def _shipped_registry():
     """Without --config, plan import still normalises units through the shipped unit list."""
-    from crawler.config import load_config
-    from crawler.units import UnitRegistry
     shipped = Path(__file__).resolve().parents[1] / "config" / "production.yaml"
     if not shipped.exists():
         return None, "办公室"
@@ -48,7 +53,6 @@ def _fail(e: Exception) -> None:
 
 
 def _plan_path(app: AppContext, given: str | None, year: int | None) -> Path:
-    from rules.catalogue import default_plan_path
     if given:
         return Path(given)
     cfg = _config(app)
@@ -61,7 +65,6 @@ def _plan_path(app: AppContext, given: str | None, year: int | None) -> Path:
 
 
 def _load(app: AppContext, given: str | None, year: int | None = None):
-    from rules.catalogue import load_catalogue
     registry, lead = _registry(app)
     path = _plan_path(app, given, year)
     return load_catalogue(path, registry=registry, lead=lead), path, registry
@@ -95,8 +98,6 @@ def plan_import(app: AppContext, file, output, as_json, year):
     Units are normalised through the configuration's aliases (an unknown unit is an error); without a
     configuration, through the shipped unit list (config/production.yaml).
     """
-    from rules.catalogue import write_plan_yaml
-    from rules.plan import import_plan, summary_lines
     registry, lead = _registry(app)
     if registry is None:
         registry, lead = _shipped_registry()
@@ -151,7 +152,6 @@ def plan_show(app: AppContext, file):
 @plan.command("kinds")
 def plan_kinds():
     """The registered rule kinds and their parameters."""
-    from rules.kinds import load_all
     for name, kind in sorted(load_all().items()):
         click.echo(f"{name}: {kind.description}")
         for pname, p in kind.params.items():
@@ -169,8 +169,6 @@ def plan_kinds():
 @pass_app
 def check(app: AppContext, as_of, as_json, plan_file, horizon):
     """Evaluate the plan's checks against the store; the findings are stored as a run."""
-    from crawler.vocabulary import STATUSES
-    from rules.engine import counts, dumps, run_check
     as_of = as_of or dt.date.today()
     try:
         p, path, registry = _load(app, plan_file, as_of.year)
@@ -248,7 +246,6 @@ def db():
 @pass_app
 def db_import(app: AppContext, file):
     """Add documents from a JSON-lines file (url, title, published, site, column, publisher, body, attachments)."""
-    from rules.dbimport import import_jsonl
     result = import_jsonl(app.store, file)
     for n, problem in result.bad:
         click.echo(f"{file.name}:{n}: {problem}", err=True)

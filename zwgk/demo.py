@@ -17,6 +17,10 @@ from pathlib import Path
 import click
 import yaml
 
+from crawler.config import load_config
+from crawler.store import Store
+from crawler.units import UnitRegistry
+
 PRODUCTION = Path(__file__).resolve().parents[1] / "config" / "production.yaml"
 AS_OF = "2020-12-31"
 
@@ -83,7 +87,6 @@ def _zwgk(args: list[str], config: Path, log) -> subprocess.CompletedProcess:
 
 def unit_table(store, config) -> list[tuple[str, int, int, int, int]]:
     """(unit, gaps, late, met, other) per recipient unit, from the latest check run."""
-    from crawler.units import UnitRegistry
 
     run = store.latest_run("check")
     if run is None:
@@ -108,11 +111,9 @@ def unit_table(store, config) -> list[tuple[str, int, int, int, int]]:
 @click.option("--scale", default=1.0, show_default=True, help="Replica size factor (1.0 ≈ 2,000+ bureau articles).")
 def demo(workdir: Path, seed: int, scale: float):
     """Run the whole job on the built-in replica sites."""
-    from aiosmtpd.controller import Controller
+    from aiosmtpd.controller import Controller  # deferred: the optional [demo] extra, needed only here
 
-    from crawler.config import load_config
-    from replica import ReplicaServer
-    from crawler.store import Store
+    from replica import ReplicaServer  # deferred: the replica loads only for the demo
 
     started = time.monotonic()
     log = click.echo

@@ -29,9 +29,13 @@ from pathlib import Path
 
 import click
 
-from .app import AppContext, pass_app
+from crawler.alarms import data_freshness
 from crawler.store import Store, now_iso
 from reports.changes import alarm_summary, findings_movement
+from spiders.health import evaluate_crawl
+
+from .app import AppContext, pass_app
+from .status import format_run
 
 STAGES = ("crawl", "health", "check", "report", "mail")
 LOCK_NAME = "nightly.lock"
@@ -214,7 +218,6 @@ class Night:
             self.store.finish_run(run["id"], "failed")
 
     def check_health(self) -> None:
-        from spiders.health import evaluate_crawl
 
         st = self.stages["health"]
         if self.crawl_run is None:
@@ -289,7 +292,6 @@ class Night:
 
     # -- the summary ---------------------------------------------------------------------------------
     def summary(self, started_mono: float, interrupted: str | None = None) -> tuple[str, dict, int]:
-        from crawler.alarms import data_freshness
 
         if interrupted:
             for st in self.stages.values():
@@ -410,7 +412,6 @@ def nightly(app: AppContext, as_of, skip_mail, skip_crawl, sites, stage_timeout,
 
 def _run(app: AppContext, config, data_dir: Path, info_path: Path, *, as_of, skip_mail, skip_crawl, sites,
          timeout, quiet) -> int:
-    from .status import format_run
 
     started_mono = time.monotonic()
     logs_dir = data_dir / "logs"

@@ -13,6 +13,8 @@ import unicodedata
 
 import click
 
+from crawler.alarms import describe, local_time, samples_of
+
 from .app import AppContext, pass_app
 
 STATUS_CN = {"ok": "完成", "failed": "失败", "interrupted": "中断", "running": "运行中"}
@@ -54,7 +56,6 @@ def _count(findings: dict, status: str) -> str:
 
 
 def run_row(run: dict) -> list[str]:
-    from crawler.alarms import local_time
 
     s = run.get("stats") or {}
     docs = s.get("documents") or {}
@@ -151,7 +152,6 @@ def _cn_move(k: str) -> str:
 @pass_app
 def status(app: AppContext, limit: int, as_json: bool):
     """The last nights: start, duration, documents, findings and how they moved, mails, alarms."""
-    from crawler.alarms import describe, local_time, samples_of
 
     store = app.store
     runs = store.runs("nightly", limit=limit)

@@ -11,7 +11,7 @@ import datetime as dt
 
 from crawler.vocabulary import SITE_LABELS
 
-from ..params import Param, SITES
+from ..params import Invalid, Param, SITES
 from . import Kind
 
 DEFAULT_LIMITS = {"动态": 14, "通知公告": 183, "政策文件": 183, "人事": 365, "规划计划": 365}
@@ -31,7 +31,6 @@ class Freshness(Kind):
 
     @classmethod
     def validate(cls, params, node):
-        from ..params import Invalid
         for k, v in params["limits"].items():
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise Invalid(None, f"limit for {k!r} must be a whole number of days ≥ 1", f".limits.{k}")

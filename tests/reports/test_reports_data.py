@@ -1,6 +1,6 @@
 """Shared test data for the report and mail tests: a config with a group unit, a plan, two check runs.
 
-(No tests here: imported by tests/test_reports.py and tests/test_mail.py.)
+(No tests here: imported by tests/reports/test_reports.py, test_mail.py and others.)
 """
 from __future__ import annotations
 
