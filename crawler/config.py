@@ -99,6 +99,14 @@ class Config:
     mail: MailConfig = field(default_factory=MailConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
 
+    @property
+    def bureau_name(self) -> str:
+        """The bureau's name as reports print it: its site's configured name without a trailing （…） note,
+        else its first alias."""
+        site = self.sites.get("bureau")
+        name = re.sub(r"（[^）]*）$", "", site.name).strip() if site is not None and site.name else ""
+        return name or next(iter(self.bureau_aliases), "")
+
     def unit(self, name: str) -> UnitConfig | None:
         for u in self.units:
             if u.name == name or name in u.aliases:

@@ -36,24 +36,18 @@ def column_class(stored: str | None, configured: str | None, name: str | None) -
 
 
 def column_rows(store, as_of: dt.date | None, site_names: dict[str, str], config=None) -> list[dict]:
-    try:
-        cols = store.columns()
-    except Exception:
-        return []
+    cols = store.columns()
     configured = _configured_classes(config)
     newest: dict[tuple, dt.date] = {}  # the newest stored item of each column, as of the check date
-    try:
-        rows = store.db.query(
-            "select site, column_id, max(substr(published, 1, 10)) as newest from documents "
-            "where published is not null and published != '' and substr(published, 1, 10) <= ? "
-            "and coalesce(state, 'live') != 'withdrawn' group by site, column_id",
-            [(as_of or dt.date.max).isoformat()])
-        for r in rows:
-            d = to_date(r["newest"])
-            if d:
-                newest[(r["site"], str(r["column_id"]))] = d
-    except Exception:
-        pass
+    rows = store.db.query(
+        "select site, column_id, max(substr(published, 1, 10)) as newest from documents "
+        "where published is not null and published != '' and substr(published, 1, 10) <= ? "
+        "and coalesce(state, 'live') != 'withdrawn' group by site, column_id",
+        [(as_of or dt.date.max).isoformat()])
+    for r in rows:
+        d = to_date(r["newest"])
+        if d:
+            newest[(r["site"], str(r["column_id"]))] = d
     out = []
     for c in cols:
         last = to_date(c.get("last_item_date"))

@@ -167,11 +167,8 @@ def office_notices(store, run_id: int | None = None) -> dict:
     """What the office must hear besides the findings: crawl-health alarms not yet reported, recoveries not
     yet reported, alarms still active (already reported: named only by count), and how old the data is."""
 
-    try:
-        new, recovered = store.alarms_to_notify()
-        active = store.active_alarms()
-    except Exception:  # noqa: BLE001 — a store without the health tables
-        new, recovered, active = [], [], []
+    new, recovered = store.alarms_to_notify()
+    active = store.active_alarms()
     new_ids = {a["id"] for a in new}
     applied, unverifiable = {}, 0
     if run_id is not None:

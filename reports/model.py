@@ -225,6 +225,7 @@ class ReportModel(_StatusCounts):
     changes: Changes
     # When the crawl behind this check did not complete (or is old): the sentence saying how old the data is.
     data_note: str | None = None
+    org_name: str = ""      # the bureau's name (configuration)
 
     @property
     def coverage(self) -> float | None:
@@ -333,7 +334,7 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
     as_of = run.get("as_of") or (run.get("started") or "")[:10]
     site_names = {**SOURCE_NAMES, **{k: s.name for k, s in getattr(config, "sites", {}).items()}}
     return ReportModel(
-        data_note=data_freshness(store, before_run=run["id"]).get("note"),
+        data_note=data_freshness(store, before_run=run["id"]).get("note"), org_name=config.bureau_name,
         run=run, previous_run=previous_run, as_of=as_of, plan=planx, findings=findings,
         previous_findings=previous, units=units, router=router, registry=registry, lead=router.lead,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

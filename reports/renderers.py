@@ -27,7 +27,6 @@ from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-ORG_NAME = "济宁市兖州区教育和体育局"
 
 
 # --- the Jinja environment ------------------------------------------------------------------------
@@ -67,7 +66,7 @@ def environment() -> jinja2.Environment:
             undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
         env.filters.update(label=status_label, symbol=lambda s: STATUS_SYMBOLS.get(s, ""), safe_url=safe_url,
                            unit_href=unit_href, req_href=req_href, unit_file=unit_filename)
-        env.globals.update(statuses=STATUS_ORDER, org_name=ORG_NAME)
+        env.globals.update(statuses=STATUS_ORDER)
         _ENV = env
     return _ENV
 

@@ -17,18 +17,14 @@ from .findings import Finding
 from .match import bureau_alias_in
 from .plan import Check, Plan, Requirement
 
-DEFAULT_BUREAU_ALIASES = ("兖州区教育和体育局", "济宁市兖州区教育和体育局", "兖州区教体局", "区教体局", "兖州区教育局")
 BUREAU_UNIT_KINDS = ("office", "section", "center")
 ALARM_STATUSES = ("gap", "at_risk")   # statuses that rest on something NOT being found
 
 
 def active_alarms(store) -> list[dict]:
-    """Active crawl-health alarms (spiders/health.py); none on a store without the table."""
-    try:
-        rows = store.db.query("select id, key, site, column_id, monitor, message from alarms where state = 'active'")
-        return [dict(r) for r in rows]
-    except Exception:  # noqa: BLE001 — an older store or a plain object in tests
-        return []
+    """Active crawl-health alarms (spiders/health.py)."""
+    rows = store.db.query("select id, key, site, column_id, monitor, message from alarms where state = 'active'")
+    return [dict(r) for r in rows]
 
 
 def check_scope(params: dict) -> dict[str, set[str] | None]:
@@ -74,7 +70,7 @@ class Context:
         self.alarm_findings = 0                    # findings made unverifiable by alarms
         self.plan_year = plan.year or as_of.year
         self.horizon = plan.horizon_days if horizon_days is None else horizon_days
-        aliases = list(getattr(config, "bureau_aliases", None) or DEFAULT_BUREAU_ALIASES)
+        aliases = list(getattr(config, "bureau_aliases", None) or [])
         if config is not None and "bureau" in config.sites:
             aliases.append(config.sites["bureau"].name)
         self.bureau_aliases = [a for a in dict.fromkeys(aliases) if a]

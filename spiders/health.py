@@ -140,7 +140,7 @@ def _site_names(config, site: str) -> list[str]:
         n = config.sites[site].name
         names += [n, re.sub(r"（[^）]*）$", "", n)]
     if site == "bureau":
-        names += list(getattr(config, "bureau_aliases", None) or []) + ["济宁市兖州区教育和体育局", "兖州区教育和体育局"]
+        names += list(getattr(config, "bureau_aliases", None) or [])
     return [n for n in dict.fromkeys(names) if n]
 
 

@@ -116,16 +116,14 @@ def browse(app: AppContext, host: str, port: int, open_browser: bool, metadata_o
     from reports import browse as b  # deferred: Datasette loads only to browse
 
     db = app.db_path
+    bureau = app.config.bureau_name if app.config_path is not None else None
     if metadata_only:
-        click.echo(f"元数据：{b.write_metadata(db, metadata_only).resolve()}")
+        click.echo(f"元数据：{b.write_metadata(db, metadata_only, bureau).resolve()}")
         return
     if not Path(db).exists():
         click.echo(f"zwgk: 数据库不存在：{db}", err=True)
         sys.exit(1)
-    if not b.datasette_available():
-        click.echo("zwgk: 浏览需要 Datasette：pip install 'datasette>=0.65,<0.66'", err=True)
-        sys.exit(1)
     app.store  # migrate first, so Datasette sees the current schema
-    meta = b.write_metadata(db, Path(db).with_name("datasette-metadata.json"))
+    meta = b.write_metadata(db, Path(db).with_name("datasette-metadata.json"), bureau)
     click.echo(f"Datasette：http://{host}:{port}/  （Ctrl+C 结束）")
     sys.exit(b.serve(db, meta, host=host, port=port, open_browser=open_browser))
