@@ -48,7 +48,7 @@ import scrapy
 from scrapy import signals
 from scrapy.http import TextResponse
 
-from crawler.config import Config, SiteConfig, load_config
+from crawler.config import Config, SiteConfig, database_path, load_config
 from crawler.items import ColumnItem, ColumnSyncedItem, WithdrawnItem
 from crawler.store import Store
 from crawler.vocabulary import column_class
@@ -57,7 +57,7 @@ from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
 from .articles import ArticleFetching
 from .linkcheck import LinkChecking
 from .pagelinks import breadcrumb_name, column_candidates, page_links
-from .schedule import crawl_settings, full_walk_turn, resolve_db_path
+from .schedule import crawl_settings, full_walk_turn
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         for name, value in crawl_settings(spider.config).items():
             crawler.settings.set(name, value, priority="spider")
         if not crawler.settings.get("ZWGK_DB_PATH"):
-            crawler.settings.set("ZWGK_DB_PATH", str(resolve_db_path(crawler.settings, spider.config)),
+            crawler.settings.set("ZWGK_DB_PATH", str(database_path(spider.config, crawler.settings.get("ZWGK_DB_PATH"))),
                                  priority="spider")
         s = crawler.settings
         spider.full_walk_days = s.getint("ZWGK_FULL_WALK_DAYS", 7)

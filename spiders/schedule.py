@@ -1,29 +1,15 @@
-"""What the column spider takes from the configuration (Scrapy settings, the database file) and when it
+"""What the column spider takes from the configuration (Scrapy settings) and when it
 does what: the nightly turn of a known article's conditional re-check, the rotating full walk of a column."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import zlib
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.config import Config
 from crawler.settings import VERSION
-from crawler.store import default_db_path
 
 RECHECK_AGE_DIVISOR = 2       # re-check interval = age / 2, within [crawl.recheck_days, ZWGK_RECHECK_MAX_DAYS]
-
-
-def resolve_db_path(settings, config: Config | None) -> Path:
-    """The SQLite file a crawl writes: setting ZWGK_DB_PATH, else the config's, else $ZWGK_DB/var."""
-    if settings.get("ZWGK_DB_PATH"):
-        return Path(settings.get("ZWGK_DB_PATH"))
-    if os.environ.get("ZWGK_DB"):
-        return Path(os.environ["ZWGK_DB"])
-    if config is not None:
-        return config.db_path or config.data_dir / "zwgk.db"
-    return default_db_path()
 
 
 def crawl_settings(config: Config) -> dict:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from crawler.config import Config, ConfigError, load_config
-from crawler.store import Store, default_db_path
+from crawler.config import Config, ConfigError, database_path, load_config
+from crawler.store import Store
 
 DEFAULT_CONFIG_NAMES = ("zwgk.yaml", "zwgk.yml")
 
@@ -42,14 +42,9 @@ class AppContext:
 
     @property
     def db_path(self) -> Path:
-        if self._db_option:
-            return Path(self._db_option)
-        if os.environ.get("ZWGK_DB"):
-            return Path(os.environ["ZWGK_DB"])
-        if self.config_path is not None:
-            cfg = self.config
-            return cfg.db_path or cfg.data_dir / "zwgk.db"
-        return default_db_path()
+        if self._db_option or os.environ.get("ZWGK_DB"):
+            return database_path(None, self._db_option)
+        return database_path(self.config if self.config_path is not None else None)
 
     @property
     def store(self) -> Store:

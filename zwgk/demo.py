@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import yaml
 
-from crawler.config import load_config
+from crawler.config import database_path, load_config
 from crawler.store import Store
 from crawler.units import UnitRegistry
 
@@ -145,7 +145,7 @@ def demo(workdir: Path, seed: int, scale: float):
         smtp.stop()
 
     config = load_config(config_path)
-    store = Store(config.db_path or config.data_dir / "zwgk.db")
+    store = Store(database_path(config))
     rows = unit_table(store, config)
     log("")
     log(f"各责任单位情况（截至{AS_OF}）")
