@@ -40,12 +40,16 @@ SUBMISSIONS_MESSAGE = ("2020年向上级政务公开专栏报送情况：政务�
                        "政务公开看山东 Q1 1/1，Q2 2/1，Q3 0/1，Q4 1/1；"
                        "政务公开经验做法 Q1 1/1，Q2 1/1，Q3 1/1，Q4 1/1；"
                        "政务公开看兖州 Q1 3/2，Q2 2/2，Q3 1/2，Q4 2/2")
+# what the dashboard reads: the rule's facts (never its message)
+SUBMISSIONS_FACTS = {"year": 2020, "sites": {
+    site: {"quarters": {f"2020Q{q + 1}": {"count": n, "target": t} for q, n in enumerate(counts)}}
+    for site, counts, t in (("province", (1, 2, 0, 1), 1), ("city", (1, 1, 1, 1), 1), ("district", (3, 2, 1, 2), 2))}}
 
 RUN3 = RUN2 + [  # as of 2020-12-31, the night after RUN2
     {"requirement": "4.2", "check": "open_day_report", "units": ["办公室"], "status": "gap", "due": "2020-12-15",
      "evidence": [EV_PWN], "message": "未找到开放日活动报道" + PWN_IMG},
     {"requirement": "10.2", "check": "submissions", "units": ["办公室"], "status": "gap", "due": None,
-     "evidence": [], "message": SUBMISSIONS_MESSAGE},
+     "evidence": [], "message": SUBMISSIONS_MESSAGE, "facts": SUBMISSIONS_FACTS},
 ]
 
 UNITS = ["办公室", "计财科", "基础教育科", "学前教育科"]
