@@ -53,6 +53,10 @@ class UnitConfig:
     email: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     contact: str | None = None
+    #: what the unit owns, for routing a group's findings per document: column names it publishes in,
+    #: and publisher names or 文号 prefixes (兖教财 …) that mark its documents
+    columns: list[str] = field(default_factory=list)
+    issuers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -251,14 +255,16 @@ def load_config(path: str | os.PathLike) -> Config:
         raise r.err(unode or top, "units", "must be a non-empty list of units")
     for i, n in enumerate(unode.value):
         f = f"units[{i}]"
-        u = r.mapping(n, f, ("name", "kind", "aliases", "email", "members", "contact"))
+        u = r.mapping(n, f, ("name", "kind", "aliases", "email", "members", "contact", "columns", "issuers"))
         unit = UnitConfig(
             name=r.string(u, "name", f + ".name", required=True, where=n),
             kind=r.string(u, "kind", f + ".kind", default="section", choices=UNIT_KINDS),
             aliases=r.strings(u, "aliases", f + ".aliases"),
             email=r.strings(u, "email", f + ".email", pattern=_EMAIL),
             members=r.strings(u, "members", f + ".members"),
-            contact=r.string(u, "contact", f + ".contact"))
+            contact=r.string(u, "contact", f + ".contact"),
+            columns=r.strings(u, "columns", f + ".columns"),
+            issuers=r.strings(u, "issuers", f + ".issuers"))
         for name in [unit.name, *unit.aliases]:
             if name in names:
                 raise r.err(u.get("name") if name == unit.name else u["aliases"], f + ".name",

@@ -22,6 +22,7 @@ from crawler.vocabulary import STATUS_ORDER
 
 from .changes import Changes, compute_changes, previous_check_run
 from .columns import column_rows
+from .routing import HOW, DocumentRouter
 from .planview import PlanIndex, Requirement, requirement_sort_key
 from .statuses import ACTION_STATUSES, STATUS_SYMBOLS, status_label, status_rank, suggested_action, worst
 from .submissions import submission_table
@@ -29,6 +30,10 @@ from .submissions import submission_table
 #: a source the configuration does not name
 SOURCE_NAMES = {"bureau": "局网站", "province": "山东省（政务公开看山东）", "city": "济宁市（政务公开经验做法）",
                 "district": "兖州区（政务公开看兖州）"}
+
+
+#: the dashboard's column for a group's items no section could be found for
+SHARED_COLUMN = "全局共性事项"
 
 
 # --- findings, routed ---------------------------------------------------------------------------
@@ -40,6 +45,8 @@ class Evidence:
     published: dt.date | None
     published_text: str
     terms: list[str]
+    at_fault: bool = False   # the document the finding is about (a policy lacking its 解读 …)
+    problem: str = ""        # what is wrong with it, in the rule's words
 
     @property
     def key(self) -> str:
@@ -61,6 +68,20 @@ class Finding:
     recipients: list[str] = field(default_factory=list)
     via: dict[str, str] = field(default_factory=dict)  # recipient → group it came through
     facts: dict = field(default_factory=dict)          # what the rule measured (rules/findings.py)
+    shared: list[str] = field(default_factory=list)    # members a group's item reached with no owner known
+    how: dict[str, str] = field(default_factory=dict)  # recipient → why (reports/routing.py HOW)
+    documents: dict[str, list[str]] = field(default_factory=dict)  # recipient → URLs at fault that are its own
+
+    def evidence_for(self, unit: str | None) -> tuple[list[Evidence], list[Evidence]]:
+        """(documents at fault that are *unit*'s — or all at fault when it has none of its own, the rest)."""
+        mine = set(self.documents.get(unit or "", []))
+        faulty = [e for e in self.evidence if e.at_fault and (not mine or e.url in mine)]
+        return faulty, [e for e in self.evidence if e not in faulty]
+
+    def how_for(self, unit: str | None) -> str:
+        if unit in self.shared:
+            return HOW["all"]
+        return HOW.get(self.how.get(unit or "", ""), "")
 
     @property
     def label(self) -> str:
@@ -100,58 +121,25 @@ def _evidence(items: Any) -> list[Evidence]:
     return out
 
 
-class Router:
-    """Finding units → recipient units; unknown names and empty lists go to the lead office."""
-
-    def __init__(self, registry: UnitRegistry):
-        self.registry = registry
-        self.unknown: set[str] = set()
-        self.groups: dict[str, list[str]] = {}  # group name → recipients it was routed to
-
-    def route(self, names: list[str]) -> tuple[list[str], dict[str, str]]:
-        out: list[str] = []
-        via: dict[str, str] = {}
-        lead = self.lead
-        if not names:
-            return [lead], {}
-        for name in names:
-            unit = self.registry.get(name)
-            if unit is None:
-                self.unknown.add(name)
-                recipients = [lead]
-            else:
-                recipients = self.registry.recipients(name)
-                if unit.kind == "group":
-                    self.groups[unit.name] = recipients
-                    for r in recipients:
-                        via.setdefault(r, unit.name)
-            for r in recipients:
-                if r not in out:
-                    out.append(r)
-        direct = {u.name for u in (self.registry.get(n) for n in names) if u is not None and u.kind != "group"}
-        return out, {r: g for r, g in via.items() if r not in direct}
-
-    @property
-    def lead(self) -> str:
-        try:
-            return self.registry.canonical(self.registry.lead)
-        except KeyError:
-            return self.registry.lead
-
-
-def make_findings(rows: list[dict], plan: PlanIndex, router: Router) -> list[Finding]:
+def make_findings(rows: list[dict], plan: PlanIndex, router: DocumentRouter) -> list[Finding]:
     out = []
     for r in rows:
         units = [str(u) for u in (r.get("units") or [])]
-        recipients, via = router.route(units)
+        facts = dict(r.get("facts") or {})
+        faults = [a for a in (facts.get("at_fault") or []) if isinstance(a, dict) and a.get("url")]
+        route = router.route(units, [a["url"] for a in faults])
+        evidence = _evidence(r.get("evidence"))
+        by_url = {a["url"]: a for a in faults}
+        for e in evidence:
+            if e.url in by_url:
+                e.at_fault, e.problem = True, str(by_url[e.url].get("problem") or "")
         out.append(Finding(
             id=r.get("id"), requirement=plan.get(r.get("requirement")), check=str(r.get("check") or r.get("check_name") or ""),
             units=units, status=str(r.get("status") or ""), due=to_date(r.get("due")), due_text=str(r.get("due") or ""),
-            evidence=_evidence(r.get("evidence")), message=str(r.get("message") or ""),
-            unassigned=bool(r.get("unassigned")) or not units, recipients=recipients, via=via,
-            facts=dict(r.get("facts") or {})))
+            evidence=evidence, message=str(r.get("message") or ""),
+            unassigned=bool(r.get("unassigned")) or not units, recipients=list(route.owners), via=route.via,
+            facts=facts, shared=route.shared, how=route.owners, documents=route.documents))
     return out
-
 
 
 # --- per-unit view ---------------------------------------------------------------------------------
@@ -182,6 +170,7 @@ class UnitView(_StatusCounts):
     findings: list[Finding]
     changes: Changes
     known: bool = True
+    shared: list[Finding] = field(default_factory=list)  # 全局共性事项: a group's items with no owner found
 
     def by(self, *statuses: str) -> list[Finding]:
         return [f for f in self.findings if f.status in statuses]
@@ -215,7 +204,7 @@ class ReportModel(_StatusCounts):
     findings: list[Finding]
     previous_findings: list[Finding] | None
     units: dict[str, UnitView]
-    router: Router
+    router: DocumentRouter
     registry: UnitRegistry
     lead: str
     generated: str
@@ -251,10 +240,16 @@ class ReportModel(_StatusCounts):
 
     @property
     def matrix_units(self) -> list[str]:
-        return [name for name, view in self.units.items() if view.findings]
+        names = [name for name, view in self.units.items() if view.findings]
+        if any(f.shared and not f.recipients for f in self.findings):
+            names.append(SHARED_COLUMN)  # a group's items no section owns: one column, not one per member
+        return names
 
     def cell(self, rid: str, unit: str) -> dict | None:
-        fs = [f for f in self.findings if f.requirement.id == rid and unit in f.recipients]
+        if unit == SHARED_COLUMN:
+            fs = [f for f in self.findings if f.requirement.id == rid and f.shared and not f.recipients]
+        else:
+            fs = [f for f in self.findings if f.requirement.id == rid and unit in f.recipients]
         if not fs:
             return None
         status = worst(f.status for f in fs)
@@ -281,6 +276,17 @@ def _unit_kind_and_emails(registry: UnitRegistry, name: str) -> tuple[str, list[
     if unit is None:
         return "unknown", [], False
     return unit.kind, list(unit.email), True
+
+
+def _document_lookup(store):
+    """URL → the stored document (column, publisher, 文号), cached: routing asks for each document at fault."""
+    cache: dict[str, dict | None] = {}
+
+    def lookup(url: str) -> dict | None:
+        if url not in cache:
+            cache[url] = store.get_document(url)
+        return cache[url]
+    return lookup
 
 
 def _trend(store, limit: int = 30) -> list[dict]:
@@ -311,25 +317,27 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
             raise LookupError(f"找不到检查批次 {run_id}")
     registry = registry or UnitRegistry.from_config(config)
     planx = plan if isinstance(plan, PlanIndex) else PlanIndex(plan)
-    router = Router(registry)
+    lookup = _document_lookup(store)
+    router = DocumentRouter(registry, lookup)
     findings = make_findings(store.findings(run["id"]), planx, router)
     previous_id = previous_check_run(store, run["id"])
     previous_run = store.run(previous_id) if previous_id is not None else None
     previous = None
     if previous_run is not None:
-        previous = make_findings(store.findings(previous_run["id"]), planx, Router(registry))
+        previous = make_findings(store.findings(previous_run["id"]), planx, DocumentRouter(registry, lookup))
 
     units: dict[str, UnitView] = {}
     order = [u.name for u in config.units if u.kind != "group"]
-    recipients_seen = [r for f in findings for r in f.recipients]
+    recipients_seen = [r for f in findings for r in f.recipients + f.shared]
     for name in order + [r for r in recipients_seen if r not in order]:
         if name in units:
             continue
         kind, emails, known = _unit_kind_and_emails(registry, name)
         mine = sorted((f for f in findings if name in f.recipients), key=Finding.sort_key)
-        before = [f for f in previous if name in f.recipients] if previous is not None else None
-        units[name] = UnitView(name=name, kind=kind, emails=emails, findings=mine,
-                               changes=compute_changes(mine, before, previous_run), known=known)
+        shared = sorted((f for f in findings if name in f.shared), key=Finding.sort_key)
+        before = [f for f in previous if name in f.recipients or name in f.shared] if previous is not None else None
+        units[name] = UnitView(name=name, kind=kind, emails=emails, findings=mine, shared=shared,
+                               changes=compute_changes(mine + shared, before, previous_run), known=known)
 
     as_of = run.get("as_of") or (run.get("started") or "")[:10]
     site_names = {**SOURCE_NAMES, **{k: s.name for k, s in getattr(config, "sites", {}).items()}}

@@ -91,8 +91,9 @@ class Consultation(Kind):
         drafts = select(ctx, params["match"])
         feedbacks = select(ctx, params["feedback"])
         statuses, notes, evidence, dues = [], [], [], []
-        facts: dict = {"drafts": []}
+        facts: dict = {"drafts": [], "at_fault": []}   # at_fault: drafts with a problem (reports route by them)
         for doc, terms in drafts:
+            noted = len(notes)
             evidence.append(evidence_of(doc, terms))
             draft = {"url": doc.get("url"), "window": None}
             facts["drafts"].append(draft)
@@ -102,6 +103,7 @@ class Consultation(Kind):
             if window is None:
                 statuses.append("gap")
                 notes.append(f"{label(doc)}未载明征求意见的起止时间")
+                facts["at_fault"].append({"url": doc.get("url"), "status": "gap", "due": None, "problem": notes[-1]})
                 continue
             start, end = window
             days = (end - start).days + 1
@@ -115,7 +117,8 @@ class Consultation(Kind):
                 draft["window_workdays"] = wd
             else:
                 ok, need, have = days >= params["min_days"], f"{params['min_days']}日", f"{days}日"
-            if not ok and any(t in text for t in params["reason_terms"]):
+            short = not ok and not any(t in text for t in params["reason_terms"])
+            if not ok and not short:
                 notes.append(f"{label(doc)}征求意见期限{have}，少于{need}，已说明缩短理由")
             elif not ok:
                 statuses.append("gap")
@@ -133,6 +136,9 @@ class Consultation(Kind):
             elif st == "at_risk":
                 notes.append(f"{label(doc)}的意见采纳情况尚未公开（{fb_due}到期）")
             statuses.append(st)
+            if short or st in ("late", "gap", "at_risk"):
+                facts["at_fault"].append({"url": doc.get("url"), "status": combine([st] + (["gap"] if short else [])),
+                                          "due": fb_due.isoformat(), "problem": "；".join(notes[noted:])})
         if len(drafts) < params["min_count"]:
             statuses.append("gap")
             notes.append(f"本年度仅发现{len(drafts)}件征求意见稿，要求至少{params['min_count']}件")

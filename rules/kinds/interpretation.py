@@ -28,6 +28,7 @@ class Interpretation(Kind):
         policies = select(ctx, params["policy"])
         interps = select(ctx, params["interpretation"])
         statuses, notes, evidence, dues = [], [], [], []
+        at_fault: list[dict] = []   # the policies still owing (or late with) their 解读: reports route by them
         for doc, terms in policies:
             evidence.append(evidence_of(doc, terms))
             name = doc_name(doc["title"])
@@ -40,6 +41,8 @@ class Interpretation(Kind):
                 notes.append(f"{label(doc)}未发现政策解读（应于{due}前发布）")
             elif st == "at_risk":
                 notes.append(f"{label(doc)}的政策解读尚未发布（{due}到期）")
+            if st in ("late", "gap", "at_risk"):
+                at_fault.append({"url": doc["url"], "status": st, "due": due.isoformat(), "problem": notes[-1]})
             statuses.append(st)
         if not policies:
             problem = ctx.source_problem(params["policy"]["site"], params["policy"]["column"])
@@ -50,4 +53,4 @@ class Interpretation(Kind):
         done = sum(1 for s in statuses if s in ("met", "late"))
         head = f"{ctx.check.name}：{len(policies)}件政策文件，{done}件已有解读"
         due = min(dues).isoformat() if dues else None
-        return [ctx.finding(status, due=due, evidence=evidence, message=head + ("；" + "；".join(notes) if notes else ""))]
+        return [ctx.finding(status, due=due, evidence=evidence, facts={"at_fault": at_fault}, message=head + ("；" + "；".join(notes) if notes else ""))]
