@@ -22,9 +22,10 @@ from crawler.vocabulary import STATUS_ORDER
 
 from .changes import Changes, compute_changes, previous_check_run
 from .columns import column_rows
+from .actions import action_line
 from .routing import HOW, DocumentRouter
 from .planview import PlanIndex, Requirement, requirement_sort_key
-from .statuses import ACTION_STATUSES, STATUS_SYMBOLS, status_label, status_rank, suggested_action, worst
+from .statuses import ACTION_STATUSES, STATUS_SYMBOLS, status_label, status_rank, worst
 from .submissions import submission_table
 
 #: a source the configuration does not name
@@ -71,12 +72,18 @@ class Finding:
     shared: list[str] = field(default_factory=list)    # members a group's item reached with no owner known
     how: dict[str, str] = field(default_factory=dict)  # recipient → why (reports/routing.py HOW)
     documents: dict[str, list[str]] = field(default_factory=dict)  # recipient → URLs at fault that are its own
+    as_of: dt.date | None = None                       # the check's date (overdue days in the action line)
 
     def evidence_for(self, unit: str | None) -> tuple[list[Evidence], list[Evidence]]:
-        """(documents at fault that are *unit*'s — or all at fault when it has none of its own, the rest)."""
+        """(the documents at fault that are *unit*'s to fix, the documents not at fault). Other units'
+        documents at fault are theirs: they show in neither list. A unit without documents of its own
+        (a shared item, the requirement page) sees those no unit owns."""
         mine = set(self.documents.get(unit or "", []))
-        faulty = [e for e in self.evidence if e.at_fault and (not mine or e.url in mine)]
-        return faulty, [e for e in self.evidence if e not in faulty]
+        if not mine:
+            owned = {u for urls in self.documents.values() for u in urls}
+            mine = {e.url for e in self.evidence if e.at_fault and (unit is None or e.url not in owned)}
+        return ([e for e in self.evidence if e.at_fault and e.url in mine],
+                [e for e in self.evidence if not e.at_fault])
 
     def how_for(self, unit: str | None) -> str:
         if unit in self.shared:
@@ -94,7 +101,11 @@ class Finding:
 
     @property
     def action(self) -> str:
-        return suggested_action(self.kind, self.status)
+        """The sentence the unit acts on (what, where, by when), for the lead recipient's view."""
+        return action_line(self, self.as_of)
+
+    def action_for(self, unit: str | None) -> str:
+        return action_line(self, self.as_of, unit)
 
     @property
     def key(self) -> tuple:
@@ -241,13 +252,13 @@ class ReportModel(_StatusCounts):
     @property
     def matrix_units(self) -> list[str]:
         names = [name for name, view in self.units.items() if view.findings]
-        if any(f.shared and not f.recipients for f in self.findings):
+        if any(f.shared for f in self.findings):
             names.append(SHARED_COLUMN)  # a group's items no section owns: one column, not one per member
         return names
 
     def cell(self, rid: str, unit: str) -> dict | None:
         if unit == SHARED_COLUMN:
-            fs = [f for f in self.findings if f.requirement.id == rid and f.shared and not f.recipients]
+            fs = [f for f in self.findings if f.requirement.id == rid and f.shared]
         else:
             fs = [f for f in self.findings if f.requirement.id == rid and unit in f.recipients]
         if not fs:
@@ -340,6 +351,8 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
                                changes=compute_changes(mine + shared, before, previous_run), known=known)
 
     as_of = run.get("as_of") or (run.get("started") or "")[:10]
+    for f in findings + (previous or []):
+        f.as_of = to_date(as_of)
     site_names = {**SOURCE_NAMES, **{k: s.name for k, s in getattr(config, "sites", {}).items()}}
     return ReportModel(
         data_note=data_freshness(store, before_run=run["id"]).get("note"), org_name=config.bureau_name,

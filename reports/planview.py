@@ -23,6 +23,8 @@ class Requirement:
     order: int = 10 ** 6
     in_plan: bool = True
     checks: dict[str, str] = field(default_factory=dict)  # check name → rule kind (from a catalogue)
+    #: check name → (what it looks for, the columns it reads), from the catalogue's params: the action line's words
+    targets: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     @property
     def short(self) -> str:
@@ -80,6 +82,18 @@ def _get(obj: Any, key: str, default=None):
     return getattr(obj, key, default)
 
 
+def _target(params: Any) -> tuple[str, list[str]]:
+    """What a check's params say it looks for, and where (``what``; ``match``/``policy`` ``column``)."""
+    if not isinstance(params, dict):
+        return "", []
+    columns: list[str] = []
+    for key in ("match", "policy"):
+        spec = params.get(key)
+        col = spec.get("column") if isinstance(spec, dict) else None
+        columns += [col] if isinstance(col, str) else [str(c) for c in (col or [])]
+    return str(params.get("what") or ""), columns
+
+
 class PlanIndex:
     """Requirement texts in the plan's own words, in plan order; a placeholder for ids the plan lacks."""
 
@@ -107,7 +121,9 @@ class PlanIndex:
                         section=stitle, task_number=_get(task, "number"),
                         task_title=str(_get(task, "title") or "").strip(), order=order,
                         checks={str(_get(c, "name")): str(_get(c, "kind") or "")
-                                for c in (_get(req, "checks") or []) if _get(c, "name")})
+                                for c in (_get(req, "checks") or []) if _get(c, "name")},
+                        targets={str(_get(c, "name")): _target(_get(c, "params") or {})
+                                 for c in (_get(req, "checks") or []) if _get(c, "name")})
         if not self.title:
             self.title = f"{self.year}年政务公开工作要点" if self.year else "政务公开工作要点"
 

@@ -21,6 +21,7 @@ from . import charts
 from crawler.vocabulary import STATUS_ORDER
 
 from .columns import column_sources
+from .actions import plain
 from .model import Finding, ReportModel, UnitView, unit_filename
 from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 
@@ -65,7 +66,8 @@ def environment() -> jinja2.Environment:
                                                 disabled_extensions=("txt",), default_for_string=True, default=True),
             undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
         env.filters.update(label=status_label, symbol=lambda s: STATUS_SYMBOLS.get(s, ""), safe_url=safe_url,
-                           unit_href=unit_href, req_href=req_href, unit_file=unit_filename)
+                           unit_href=unit_href, req_href=req_href, unit_file=unit_filename,
+                           plain=plain)
         env.globals.update(statuses=STATUS_ORDER)
         _ENV = env
     return _ENV
@@ -87,7 +89,7 @@ def _anchors(findings: list[Finding]) -> dict:
 
 
 def _page_findings(view: UnitView) -> list[Finding]:
-    return [f for _, _, items in view.sections for f in items]
+    return [f for _, _, items in view.sections for f in items] + list(view.shared)
 
 
 # --- the registry -----------------------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""The one sentence a unit acts on: what to do, where, by when — first in every item of a report and mail.
+
+Built from what the rule measured (the finding's status, due date, ``facts``) and what the plan's check
+looks for (its ``what`` and columns), never from the check's name::
+
+    请在“财政预决算”栏目发布2019年度部门决算（应于2020-09-30前发布，已逾期61天）
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from crawler.dates import to_date
+
+_QUARTER = re.compile(r"(\d{4})Q([1-4])")
+_QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+_DOUBLE = re.compile(r"《《(.+?)》([^《》]*)》")
+
+
+def plain(text: str) -> str:
+    """Staff-facing wording: 2020Q3 → 2020年第三季度, 《《X》解读》 → 《X解读》."""
+    text = _QUARTER.sub(lambda m: f"{m.group(1)}年第{_QUARTER_NAMES[m.group(2)]}季度", text or "")
+    while _DOUBLE.search(text):
+        text = _DOUBLE.sub(lambda m: f"《{m.group(1)}{m.group(2)}》", text)
+    return text
+
+
+def _title(text: str) -> str:
+    text = plain(text).strip()
+    return text if text.startswith("《") else f"《{text}》"
+
+
+def _when(due: dt.date | None, as_of: dt.date | None, verb: str = "发布") -> str:
+    if due is None:
+        return ""
+    if as_of is not None and as_of > due:
+        return f"（应于{due.isoformat()}前{verb}，已逾期{(as_of - due).days}天）"
+    if as_of is not None:
+        return f"（应于{due.isoformat()}前{verb}，还有{(due - as_of).days}天）"
+    return f"（应于{due.isoformat()}前{verb}）"
+
+
+def action_line(finding, as_of: dt.date | None, unit: str | None = None) -> str:
+    """One sentence: what to do, where, by when (Chinese only, no commands)."""
+    line = _action(finding, as_of, unit)
+    return line[:-1] if line.endswith("）。") else line
+
+
+def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
+    status = finding.status
+    what, columns = finding.requirement.targets.get(finding.check, ("", []))
+    what = plain(what or finding.check or finding.requirement.short)
+    where = f"在“{'”或“'.join(columns)}”栏目" if columns else ""
+    faulty, _ = finding.evidence_for(unit)
+    kind = finding.kind
+    if status == "met":
+        return "已满足，请保持。"
+    if status == "manual":
+        return f"请将{what}的证明材料（网页链接或文件）回复办公室确认。"
+    if status == "unverifiable":
+        return f"请确认{where or '相关栏目'}可以正常访问；恢复后将重新核查{what}。"
+    if status == "pending":
+        return f"请按计划{where}发布{what}{_when(finding.due, as_of)}。"
+    if faulty:
+        names = "、".join(_title(e.title) for e in faulty[:3]) + (f"等{len(faulty)}件" if len(faulty) > 3 else "")
+        due = min((d for d in (_fault_due(finding, e.url) for e in faulty) if d), default=finding.due)
+        if kind == "interpretation":
+            if status == "late":
+                return f"{names}的政策解读发布逾期，今后请在政策文件公开后3个工作日内同步发布解读。"
+            return f"请{where.replace('政策文件', '政策解读') if where else ''}为{names}发布政策解读{_when(due, as_of)}。"
+        if kind == "consultation":
+            return f"请为{names}补充说明征求意见期限（一般不少于30日）并公开意见采纳情况{_when(due, as_of, '公开')}。"
+        return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
+    if kind == "links":
+        return "请修复或删除下列文章中的失效链接、补齐缺失的附件，修复后将链接回复办公室确认。"
+    if kind == "freshness":
+        cols = [str(c.get("name") if isinstance(c, dict) else c) for c in (finding.facts.get("stale_columns") or [])]
+        names = "、".join(f"“{c}”" for c in cols[:5]) + ("等栏目" if len(cols) > 5 else "栏目") if cols else "相关栏目"
+        return f"请更新{names}；确无内容的栏目应整合或注明。"
+    if status == "late":
+        return f"{what}已{where}公开但超过时限{_when(finding.due, as_of)}，今后请按时发布。"
+    return f"请{where}发布{what}{_when(finding.due, as_of)}。"
+
+
+def _fault_due(finding, url: str) -> dt.date | None:
+    for a in finding.facts.get("at_fault") or []:
+        if isinstance(a, dict) and a.get("url") == url:
+            return to_date(a.get("due"))
+    return None

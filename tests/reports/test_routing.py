@@ -1,0 +1,138 @@
+"""Routing per document: a group's findings reach the section owning the document at fault, not all eight.
+
+Reads what staff see: the unit's text report, its HTML page, the dashboard's matrix cells.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawler.config import load_config
+from crawler.store import Store
+from reports import render_reports
+
+CONFIG = """\
+contact: admin@example.org
+paths: {data: ".", reports: reports, outbox: outbox}
+sites:
+  bureau: {name: 某区教育和体育局, base_url: "http://127.0.0.1:9"}
+units:
+  - {name: 办公室, kind: office, email: [bgs@example.org], columns: [通知公告]}
+  - {name: 计财科, kind: section, email: [jck@example.org], columns: [财政预决算]}
+  - {name: 学前教育科, kind: section, email: [xqk@example.org], columns: [学前教育]}
+  - {name: 基础教育科, kind: section, email: [jjk@example.org], issuers: [某教基, 基础教育科]}
+  - {name: 机关各相关科室, kind: group, members: [办公室, 计财科, 学前教育科, 基础教育科]}
+  - {name: 专项组, kind: group, members: [计财科, 基础教育科], contact: 计财科}
+lead_unit: 办公室
+"""
+
+BASE = "http://127.0.0.1:9/art/2020/"
+DOCS = [  # (url, column, publisher, 文号, title)
+    (BASE + "1.html", "学前教育", "某区教育和体育局", "", "某区普惠性民办幼儿园认定管理办法"),
+    (BASE + "2.html", "政策文件", "基础教育科", "", "某区中小学课后服务实施办法"),
+    (BASE + "3.html", "政策文件", "某区教育和体育局", "某教基〔2020〕3号", "某区义务教育学校招生工作方案"),
+    (BASE + "4.html", "政策文件", "某区教育和体育局", "", "某区中小学校体育工作考核办法"),
+    (BASE + "5.html", "政策文件", "某区教育和体育局", "", "某区中小学生作业管理实施意见"),
+]
+PLAN = {"sections": [{"title": "一、", "tasks": [{"number": 3, "title": "加强政策解读", "requirements": [
+    {"id": "3.1", "text": "实时发布教育最新政策信息并做好解读。", "units": ["机关各相关科室"],
+     "checks": [{"name": "政策解读", "kind": "interpretation", "params": {"policy": {"column": ["政策文件"]}}}]},
+    {"id": "6.1", "text": "定期公开重点任务执行情况。", "units": ["机关各相关科室"],
+     "checks": [{"name": "重点任务执行情况", "kind": "periodic", "params": {"what": "重点任务执行情况"}}]},
+    {"id": "6.2", "text": "做好审计整改公开。", "units": ["专项组"],
+     "checks": [{"name": "审计整改", "kind": "presence", "params": {"what": "审计整改情况"}}]},
+]}]}]}
+
+
+def _fault(n: int, problem: str) -> dict:
+    return {"url": DOCS[n][0], "status": "gap", "due": "2020-05-22", "problem": problem}
+
+
+FINDINGS = [
+    {"requirement": "3.1", "check": "政策解读", "units": ["机关各相关科室"], "status": "gap", "due": "2020-05-22",
+     "evidence": [{"url": d[0], "title": d[4], "published": "2020-05-19", "terms": ["办法"]} for d in DOCS],
+     "message": "政策解读：5件政策文件，1件已有解读",
+     "facts": {"at_fault": [_fault(0, "《某区普惠性民办幼儿园认定管理办法》未发现政策解读"),
+                            _fault(1, "《某区中小学课后服务实施办法》未发现政策解读"),
+                            _fault(2, "《某区义务教育学校招生工作方案》未发现政策解读"),
+                            _fault(3, "《某区中小学校体育工作考核办法》未发现政策解读")]}},
+    {"requirement": "6.1", "check": "重点任务执行情况", "units": ["机关各相关科室"], "status": "gap",
+     "due": "2020-10-31", "evidence": [], "message": "未发现2020Q3的重点任务执行情况"},
+    {"requirement": "6.2", "check": "审计整改", "units": ["专项组"], "status": "gap",
+     "due": "2020-12-31", "evidence": [], "message": "未发现审计整改情况"},
+]
+
+
+@pytest.fixture()
+def out(tmp_path):
+    (tmp_path / "zwgk.yaml").write_text(CONFIG, encoding="utf-8")
+    config = load_config(tmp_path / "zwgk.yaml")
+    store = Store(tmp_path / "zwgk.db")
+    for url, column, publisher, doc_no, title in DOCS:
+        store.upsert_document({"url": url, "site": "bureau", "column_id": "1", "column_name": column,
+                               "title": title, "published": "2020-05-19", "publisher": publisher,
+                               "doc_no": doc_no, "body": "正文"})
+    rid = store.start_run("check", as_of="2020-12-31")
+    store.add_findings(rid, FINDINGS)
+    store.finish_run(rid, "ok", {})
+    render_reports(store, PLAN, config, tmp_path / "out")
+    store.close()
+    return tmp_path / "out"
+
+
+def text(out, unit: str) -> str:
+    return (out / "units" / f"{unit}.txt").read_text(encoding="utf-8")
+
+
+def own_part(report: str) -> str:
+    start = report.index("【本单位事项】")
+    end = report.find("【全局共性事项】")
+    return report[start:end if end > 0 else None]
+
+
+def test_each_section_gets_its_own_documents(out):
+    xq, jj, jc = text(out, "学前教育科"), text(out, "基础教育科"), text(out, "计财科")
+    # by column: the 学前教育 policy is 学前教育科's, and only theirs
+    assert "需处理：某区普惠性民办幼儿园认定管理办法" in own_part(xq)
+    assert "普惠性民办幼儿园" not in own_part(jj) and "普惠性民办幼儿园" not in jc
+    # by publisher and by 文号 prefix: 基础教育科
+    assert "需处理：某区中小学课后服务实施办法" in own_part(jj)
+    assert "需处理：某区义务教育学校招生工作方案" in own_part(jj)
+    assert "来源：经“机关各相关科室”转本单位：文件所在栏目由本单位负责" in xq
+    # 计财科 owns none of the policies: its report does not open with someone else's 解读
+    assert "政策解读" not in own_part(jc)
+
+
+def test_action_line_first_then_fault_then_other_documents(out):
+    xq = own_part(text(out, "学前教育科"))
+    first = xq[xq.index("1. ["):].splitlines()[0]
+    assert first == ("1. [✗ 缺失] 要求 3.1：请在“政策解读”栏目为《某区普惠性民办幼儿园认定管理办法》"
+                     "发布政策解读（应于2020-05-22前发布，已逾期223天）")
+    # the document at fault is marked; the others sit behind 其他相关文件
+    assert xq.index("需处理：某区普惠性民办幼儿园认定管理办法") < xq.index("其他相关文件（1）")
+    assert "匹配" not in xq
+
+
+def test_no_owner_known_goes_to_every_member_as_shared_and_says_so(out):
+    # 4th policy (no column/publisher owner) and 6.1 (no document): nobody known → every member, shared
+    for unit in ("办公室", "计财科", "学前教育科", "基础教育科"):
+        report = text(out, unit)
+        shared = report[report.index("【全局共性事项】"):]
+        assert "无法确定具体负责科室，发送给全部成员单位" in shared
+        assert "要求 6.1" in shared and "要求 6.1" not in own_part(report)
+        # staff wording: no quarter codes
+        assert "2020年第三季度" in shared and "2020Q3" not in report
+
+
+def test_group_contact_before_members(out):
+    assert "要求 6.2" in own_part(text(out, "计财科"))
+    assert "要求 6.2" not in text(out, "基础教育科")
+
+
+def test_matrix_shows_a_shared_item_once(out):
+    html = (out / "index.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="cell status-(\w+)" data-status="\w+" data-unit="([^"]+)" data-requirement="6\.1"', html)
+    assert [u for _, u in cells] == ["全局共性事项"]
+    cells = re.findall(r'<td class="cell status-\w+" data-status="\w+" data-unit="([^"]+)" data-requirement="3\.1"', html)
+    assert sorted(cells) == sorted(["学前教育科", "基础教育科", "全局共性事项"])
