@@ -214,7 +214,7 @@ def build_summary_message(model, config, states: dict[str, str], notices: dict |
     subject = (f"【政务公开】汇总{_alarm_subject_part(notices)}：共{model.action_count}项待公开，"
                f"覆盖率{coverage}（截至{model.as_of}）")
     msg = _base_message(config, model.run["id"], key, subject, recipients)
-    views = [v for v in model.units.values() if v.findings]
+    views = [v for v in model.units.values() if v.findings or v.shared]
     rows = [{"view": v, "delivery": states.get(v.name, "")} for v in views]
     no_email = [v for v in views if not v.emails]
     all_name = f"全部单位（截至{model.as_of}）.xlsx"
@@ -429,7 +429,7 @@ def send_reports(store, config, plan: Any = None, *, run_id: int | None = None, 
 
     try:
         for view in model.units.values():
-            if not view.findings:
+            if not view.findings and not view.shared:
                 continue
             if not view.emails:  # no row in deliveries: nothing can be sent; listed in the summary
                 result.skipped.append((view.name, "没有邮箱"))

@@ -180,12 +180,12 @@ class XlsxReporter(Reporter):
 
     FINDING_HEADER = ["要求编号", "工作任务", "具体要求", "状态", "状态代码", "检查项", "责任单位（计划）",
                       "截止日期", "问题/说明", "建议措施", "证据数", "备注"]
-    EVIDENCE_HEADER = ["要求编号", "状态", "检查项", "证据标题", "发布日期", "链接", "匹配词"]
+    EVIDENCE_HEADER = ["要求编号", "状态", "检查项", "证据标题", "发布日期", "链接", "问题"]
     FINDING_WIDTHS = [9, 22, 60, 11, 11, 16, 24, 12, 50, 50, 8, 24]
     EVIDENCE_WIDTHS = [9, 11, 16, 60, 12, 60, 24]
 
     def render_unit(self, view: UnitView) -> bytes:
-        return self.workbook_bytes(view.findings, unit_name=view.name)
+        return self.workbook_bytes(view.findings + view.shared, unit_name=view.name)
 
     def workbook_bytes(self, findings: list[Finding], unit_name: str | None = None) -> bytes:
         from openpyxl import Workbook
@@ -214,11 +214,13 @@ class XlsxReporter(Reporter):
             note = []
             if f.unassigned:
                 note.append(f"未分配，转{self.model.lead}")
-            if unit_name and f.via.get(unit_name):
+            if unit_name and unit_name in f.shared:
+                note.append("全局共性事项：无法确定所属科室，发送给全部成员单位")
+            elif unit_name and f.via.get(unit_name):
                 note.append(f"经“{f.via[unit_name]}”转本单位")
             row = [f.requirement.id, f.requirement.task_title, f.requirement.text, status_label(f.status), f.status,
-                   f.check, "、".join(f.units) or "未指定", f.due or (f.due_text or None), f.message,
-                   f.action if f.status != "met" else "", len(f.evidence), "；".join(note)]
+                   f.check, "、".join(f.units) or "未指定", f.due or (f.due_text or None), plain(f.message),
+                   f.action_for(unit_name) if f.status != "met" else "", len(f.evidence), "；".join(note)]
             ws.append([neutralise(v) for v in row])
             r = ws.max_row
             ws.cell(r, 8).number_format = "yyyy-mm-dd"
@@ -227,15 +229,16 @@ class XlsxReporter(Reporter):
             for c in (2, 3, 9, 10):
                 ws.cell(r, c).alignment = wrap
             for e in f.evidence:
-                ev.append([neutralise(v) for v in (f.requirement.id, status_label(f.status), f.check, e.title,
+                ev.append([neutralise(v) for v in (f.requirement.id, status_label(f.status), f.check, plain(e.title),
                                                    e.published or (e.published_text or None), e.url,
-                                                   "、".join(e.terms))])
+                                                   plain(e.problem) if e.at_fault else "")])
                 er = ev.max_row
                 ev.cell(er, 5).number_format = "yyyy-mm-dd"
                 link = safe_url(e.url)
                 if link:
                     ev.cell(er, 6).hyperlink = link
                     ev.cell(er, 6).style = "Hyperlink"
+        ws.column_dimensions["E"].hidden = True  # 状态代码 (gap, met …): for filters and scripts, not for staff
         ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{max(ws.max_row, 1)}"
         ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{max(ev.max_row, 1)}"
         wb.properties.creator = "zwgk"
@@ -265,7 +268,7 @@ class DashboardReporter(Reporter):
         m = self.model
         return self.env.get_template("index.html").render(self.context(
             js=static_text("zwgk.js"), matrix=self.matrix(), matrix_units=m.matrix_units,
-            unit_rows=[v for v in m.units.values() if v.findings],
+            unit_rows=[v for v in m.units.values() if v.findings or v.shared],
             groups=sorted(m.router.groups.items()), unknown_units=sorted(m.router.unknown),
             trend_svg=charts.gap_trend(m.history) if len(m.history) >= 1 else None,
             submissions_svg=charts.submissions(m.submissions),

@@ -110,7 +110,7 @@ def test_delivers_each_unit_and_summary(tmp_path, smtp):
     assert jck["Subject"] == "【政务公开】计财科：0项待公开（截至2020-12-31）"
     jck_html = jck.get_body(("html",)).get_content()
     assert "<script>alert" not in jck_html and 'onmouseover="alert' not in jck_html
-    assert [r[0] for r in xlsx_rows(next(jck.iter_attachments()))] == ["4.1", "6.1", "1.1", "1.2"]
+    assert [r[0] for r in xlsx_rows(next(jck.iter_attachments()))] == ["6.1", "1.1", "1.2", "4.1"]  # shared 4.1 last
     assert HOSTILE in jck.get_body(("plain",)).get_content()
 
     # summary to the office: coverage, units without address (XLSX attached), group handling

@@ -51,7 +51,7 @@ def test_files_for_every_recipient_unit(rendered):
     for rid in ("1.1", "1.2", "1.3", "4.1", "4.2", "6.1", "7.2"):
         assert (out / "requirements" / f"{rid}.html").is_file()
     assert summary["units"]["基础教育科"]["action"] == 2       # gap + late
-    assert summary["units"]["基础教育科"]["counts"]["at_risk"] == 1
+    assert summary["units"]["基础教育科"]["counts"]["at_risk"] == 0    # 4.1 is shared (全局共性事项), not its own
     assert summary["counts"] == {"gap": 1, "late": 1, "at_risk": 1, "unverifiable": 1, "pending": 1,
                                  "manual": 1, "met": 2}
     assert summary["coverage"] == pytest.approx(2 / 5)
@@ -71,20 +71,21 @@ def test_unit_page_puts_gaps_and_late_first(rendered):
     assert PLAN["sections"][0]["tasks"][0]["requirements"][2]["text"] in gap_card
     assert "=cmd|&#39; /C calc&#39;!A0 未找到2020年招生结果公告" in gap_card
     assert "2020-09-30" in gap_card
-    assert "在招生季按时公开招生政策" in gap_card                      # suggested action for enrolment
+    action = re.search(r'<p class="action-line">([^<]*)</p>', gap_card).group(1)
+    assert action.endswith("（应于2020-09-30前发布，已逾期92天）")   # the action line: by when, how late
     assert "经“区直各学校（单位、幼儿园）”转本单位" not in gap_card      # named directly as well as via group
     at_risk = html[html.index('<article class="finding status-at_risk"'):]
-    assert "经“机关各科室”转本单位" in at_risk
-    assert html.index("缺失和逾期事项") < gap < late < html.index("临近期限和未到期事项") \
-        < html.index("已满足的事项及证据") < html.index("待人工确认的事项") < html.index("与上次检查相比的变化")
+    assert "经“机关各科室”转本单位：无法确定所属科室，发送给全部成员单位" in at_risk
+    assert html.index("与上次检查相比") < html.index("本单位事项") < html.index("缺失和逾期事项") < gap < late \
+        < html.index("全局共性事项") < html.index('<article class="finding status-at_risk"')
 
 
 def test_other_unit_orders(rendered):
     out, _, _ = rendered
     jck = (out / "units" / "计财科.html").read_text(encoding="utf-8")
-    assert statuses_in_order(jck) == ["at_risk", "unverifiable", "met", "met"]
+    assert statuses_in_order(jck) == ["unverifiable", "met", "met", "at_risk"]   # shared 4.1 last
     bgs = (out / "units" / "办公室.html").read_text(encoding="utf-8")
-    assert statuses_in_order(bgs) == ["at_risk", "pending", "manual"]
+    assert statuses_in_order(bgs) == ["pending", "manual", "at_risk"]
     assert "未分配，转办公室" in bgs
     # met items carry their evidence links
     met = jck[jck.index("已满足的事项及证据"):]
@@ -97,16 +98,16 @@ def test_changes_since_previous_run(rendered):
     out, _, _ = rendered
     jck = (out / "units" / "计财科.html").read_text(encoding="utf-8")
     changes = jck[jck.index('id="sec-changes"'):]
-    assert "新增缺失（0）" in changes
-    assert "已整改（1）" in changes and "要求 1.2" in changes
+    assert "新增 <b>0</b> 项，已解决 <b>1</b> 项" in changes
+    assert "已解决（1）" in changes and "要求 1.2" in changes
     assert "新增证据（2）" in changes and EV_B["url"] in changes and EV_C["url"] in changes
     jjk = (out / "units" / "基础教育科.html").read_text(encoding="utf-8")
     changes = jjk[jjk.index('id="sec-changes"'):]
-    assert "新增缺失（1）" in changes   # the late enrolment plan; the enrolment-result gap is not new
-    new_gaps = changes[:changes.index("已整改（")]
+    assert "新增（1）" in changes   # the late enrolment plan; the enrolment-result gap is not new
+    new_gaps = changes[changes.index("新增（1）"):changes.index("新增证据（")]
     assert new_gaps.count("要求 1.3") == 1 and "逾期公开" in new_gaps
     txt = (out / "units" / "计财科.txt").read_text(encoding="utf-8")
-    assert "已整改：1 项" in txt
+    assert "新增：0 项；已解决：1 项" in txt
 
 
 def test_first_run_has_no_previous(tmp_path):
@@ -142,12 +143,13 @@ def test_dashboard_matrix(rendered):
     rows = re.findall(r'<tr data-requirement="([^"]+)">', html)
     assert rows == ["1.1", "1.2", "1.3", "4.1", "4.2", "6.1", "7.2"]
     heads = re.findall(r'<th scope="col" data-unit="([^"]+)">', html)
-    assert heads == ["办公室", "计财科", "基础教育科", "学前教育科"]
+    assert heads == ["办公室", "计财科", "基础教育科", "全局共性事项"]   # 学前教育科 has only the shared 4.1
     cells = dict(((r, u), s) for s, u, r in re.findall(
         r'<td class="[^"]*" data-status="(\w*)" data-unit="([^"]+)" data-requirement="([^"]+)"', html))
     assert cells[("1.3", "基础教育科")] == "gap"          # worst of gap and late
     assert cells[("1.2", "计财科")] == "met"
-    assert cells[("4.1", "学前教育科")] == "at_risk"      # group expanded to members
+    assert cells[("4.1", "全局共性事项")] == "at_risk"     # a group's item nobody owns: once, not per member
+    assert cells[("4.1", "计财科")] == ""
     assert cells[("7.2", "办公室")] == "manual"           # unassigned → lead office
     assert cells[("1.3", "计财科")] == ""
     # colour AND text: every status cell carries its label
@@ -199,7 +201,7 @@ def test_xlsx(rendered):
     assert ev.cell(2, 6).hyperlink is None                # javascript: never becomes a link
     # another unit's workbook holds that unit's findings only
     jck = openpyxl.load_workbook(out / "units" / "计财科.xlsx")["发现"]
-    assert [r[0] for r in jck.iter_rows(min_row=2, values_only=True)] == ["4.1", "6.1", "1.1", "1.2"]
+    assert [r[0] for r in jck.iter_rows(min_row=2, values_only=True)] == ["6.1", "1.1", "1.2", "4.1"]
     jck_ev = openpyxl.load_workbook(out / "units" / "计财科.xlsx")["证据"]
     assert jck_ev.cell(2, 6).hyperlink.target.startswith("http://127.0.0.1:9/")
 
@@ -399,4 +401,4 @@ def test_dashboard_reads_the_rules_numbers(world):
     assert ">1↓</text>" in html and ">0↓</text>" in html
     req = (tmp_path / "dash" / "requirements" / "4.1.html").read_text(encoding="utf-8")
     units = re.findall(r'<tr data-unit="([^"]+)" data-status="(\w+)">', req)
-    assert units == [("办公室", "at_risk"), ("计财科", "at_risk"), ("基础教育科", "at_risk"), ("学前教育科", "at_risk")]
+    assert units == [("全局共性事项", "at_risk")]
