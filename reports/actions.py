@@ -35,6 +35,8 @@ def _when(due: dt.date | None, as_of: dt.date | None, verb: str = "发布") -> s
         return ""
     if as_of is not None and as_of > due:
         return f"（应于{due.isoformat()}前{verb}，已逾期{(as_of - due).days}天）"
+    if as_of is not None and as_of == due:
+        return f"（应于{due.isoformat()}前{verb}，今天到期）"
     if as_of is not None:
         return f"（应于{due.isoformat()}前{verb}，还有{(due - as_of).days}天）"
     return f"（应于{due.isoformat()}前{verb}）"
@@ -50,6 +52,7 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
     status = finding.status
     what, columns = finding.requirement.targets.get(finding.check, ("", []))
     what = plain(what or finding.check or finding.requirement.short)
+    columns = columns or finding.columns
     where = f"在“{'”或“'.join(columns)}”栏目" if columns else ""
     faulty, _ = finding.evidence_for(unit)
     kind = finding.kind
@@ -71,6 +74,19 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         if kind == "consultation":
             return f"请为{names}补充说明征求意见期限（一般不少于30日）并公开意见采纳情况{_when(due, as_of, '公开')}。"
         return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
+    if kind == "submissions":
+        short = []
+        for site in (finding.facts.get("sites") or {}).values():
+            for q, c in sorted((site.get("quarters") or {}).items()):
+                target, count = c.get("target"), c.get("count") or 0
+                if target is not None and count < target:
+                    short.append((q, target - count))
+        owed: dict[str, int] = {}
+        for q, n in short:
+            owed[q] = owed.get(q, 0) + n
+        if owed:
+            parts = "，".join(f"{plain(q)}还差{n}条" for q, n in owed.items())
+            return f"请向上级政务公开栏目报送本单位信息：{parts}{_when(finding.due, as_of, '报送')}。"
     if kind == "links":
         return "请修复或删除下列文章中的失效链接、补齐缺失的附件，修复后将链接回复办公室确认。"
     if kind == "freshness":

@@ -47,6 +47,7 @@ class Evidence:
     published_text: str
     terms: list[str]
     at_fault: bool = False   # the document the finding is about (a policy lacking its 解读 …)
+    column: str = ""         # the bureau column it is published in (where the action line points)
     problem: str = ""        # what is wrong with it, in the rule's words
 
     @property
@@ -73,6 +74,16 @@ class Finding:
     how: dict[str, str] = field(default_factory=dict)  # recipient → why (reports/routing.py HOW)
     documents: dict[str, list[str]] = field(default_factory=dict)  # recipient → URLs at fault that are its own
     as_of: dt.date | None = None                       # the check's date (overdue days in the action line)
+    #: where this requirement's documents are published on the bureau site (the action line's "where"
+    #: when the plan's check names no column)
+    columns: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """The rule's message; with documents at fault listed one by one, only its head sentence."""
+        if any(e.at_fault for e in self.evidence):
+            return self.message.split("；")[0]
+        return self.message
 
     def evidence_for(self, unit: str | None) -> tuple[list[Evidence], list[Evidence]]:
         """(the documents at fault that are *unit*'s to fix, the documents not at fault). Other units'
@@ -132,6 +143,14 @@ def _evidence(items: Any) -> list[Evidence]:
     return out
 
 
+def _own_words(problem: str, e: Evidence) -> str:
+    """The rule's sentence without the document's label it starts with (the title is shown beside it)."""
+    for head in (f"《{e.title}》（{e.published_text}）", f"《{e.title}》"):
+        if problem.startswith(head):
+            return problem[len(head):].lstrip("，：的")
+    return problem
+
+
 def make_findings(rows: list[dict], plan: PlanIndex, router: DocumentRouter) -> list[Finding]:
     out = []
     for r in rows:
@@ -142,8 +161,10 @@ def make_findings(rows: list[dict], plan: PlanIndex, router: DocumentRouter) -> 
         evidence = _evidence(r.get("evidence"))
         by_url = {a["url"]: a for a in faults}
         for e in evidence:
+            doc = router.lookup(e.url) or {}
+            e.column = str(doc.get("column_name") or "") if doc.get("site") in (None, "bureau") else ""
             if e.url in by_url:
-                e.at_fault, e.problem = True, str(by_url[e.url].get("problem") or "")
+                e.at_fault, e.problem = True, _own_words(str(by_url[e.url].get("problem") or ""), e)
         out.append(Finding(
             id=r.get("id"), requirement=plan.get(r.get("requirement")), check=str(r.get("check") or r.get("check_name") or ""),
             units=units, status=str(r.get("status") or ""), due=to_date(r.get("due")), due_text=str(r.get("due") or ""),
@@ -351,8 +372,17 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
                                changes=compute_changes(mine + shared, before, previous_run), known=known)
 
     as_of = run.get("as_of") or (run.get("started") or "")[:10]
+    seen_columns: dict[str, list[str]] = {}
+    for f in findings:
+        cols = seen_columns.setdefault(f.requirement.id, [])
+        for e in f.evidence:
+            if e.column and e.column not in cols:
+                cols.append(e.column)
     for f in findings + (previous or []):
         f.as_of = to_date(as_of)
+        seen = seen_columns.get(f.requirement.id, [])
+        owned = [c for c in seen if router.column_owner(c) in f.recipients]
+        f.columns = owned[:2] or seen[:1]
     site_names = {**SOURCE_NAMES, **{k: s.name for k, s in getattr(config, "sites", {}).items()}}
     return ReportModel(
         data_note=data_freshness(store, before_run=run["id"]).get("note"), org_name=config.bureau_name,

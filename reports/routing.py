@@ -74,6 +74,9 @@ class DocumentRouter:
         except KeyError:
             return self.registry.lead
 
+    def column_owner(self, column: str) -> str | None:
+        return self._columns.get(normalise_name(column))
+
     def owner_of(self, url: str) -> tuple[str, str] | None:
         """(unit, how) owning the document at *url*, from its column, else its publisher or 文号."""
         doc = self.lookup(url) or {}
