@@ -158,7 +158,8 @@ def _group_rows(model) -> list[tuple[str, str, list[str]]]:
     rows = []
     for group, recipients in sorted(model.router.groups.items()):
         unit = model.registry.get(group)
-        how = f"由联系单位“{unit.contact}”统一接收" if unit is not None and unit.contact else "分送各成员单位"
+        how = (f"按文件所属科室分送，其余由联系单位“{unit.contact}”接收" if unit is not None and unit.contact
+               else "按文件所属科室分送，无法确定的发送给全部成员单位")
         rows.append((group, how, recipients))
     return rows
 
@@ -218,9 +219,12 @@ def build_summary_message(model, config, states: dict[str, str], notices: dict |
     rows = [{"view": v, "delivery": states.get(v.name, "")} for v in views]
     no_email = [v for v in views if not v.emails]
     all_name = f"全部单位（截至{model.as_of}）.xlsx"
+    dashboard = (Path(config.reports_dir) / "index.html").resolve()
     ctx = dict(m=model, plan=model.plan, subject=subject, colours=STATUS_COLOURS, rows=rows, no_email=no_email,
                groups=_group_rows(model), unassigned=model.unassigned, unknown=sorted(model.router.unknown),
-               all_name=all_name, notices=notices or {})
+               all_name=all_name, notices=notices or {},
+               shared_open=[f for f in model.findings if f.shared and not f.recipients and f.status in ("gap", "late")],
+               dashboard_path=str(dashboard), dashboard_url=dashboard.as_uri())
     env = environment()
     msg.set_content(env.get_template("mail_summary.txt").render(**ctx))
     msg.add_alternative(env.get_template("mail_summary.html").render(**ctx), subtype="html")

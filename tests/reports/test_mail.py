@@ -121,8 +121,19 @@ def test_delivers_each_unit_and_summary(tmp_path, smtp):
     assert "总体覆盖率：<b>40.0%</b>" in s_html
     no_email = s_html[s_html.index('data-role="no-email"'):]
     assert "学前教育科" in no_email[:200]
-    assert "“机关各科室”：分送各成员单位 → 办公室、计财科、基础教育科、学前教育科" in s_html
-    assert "“区直各学校（单位、幼儿园）”：由联系单位“基础教育科”统一接收 → 基础教育科" in s_html
+    assert "“机关各科室”：按文件所属科室分送，无法确定的发送给全部成员单位 → 办公室、计财科、基础教育科、学前教育科" in s_html
+    assert "“区直各学校（单位、幼儿园）”：按文件所属科室分送，其余由联系单位“基础教育科”接收 → 基础教育科" in s_html
+    # open items per unit (their action lines), what changed, the dashboard's file; Chinese only, no commands
+    s_text = summary.get_body(("plain",)).get_content()
+    open_items = s_text[s_text.index("各单位待处理事项："):]
+    assert "  基础教育科（2 项）\n    - 缺失 · 要求 1.3：" in open_items
+    assert "（应于2020-09-30前发布，已逾期92天）" in open_items
+    assert "与上次检查相比：新增 1 项，已解决 1 项。" in s_text
+    assert s_text.index("与上次检查相比") < s_text.index("各单位：")
+    assert "仪表盘：" + str((config.reports_dir / "index.html").resolve()) in s_text
+    assert (config.reports_dir / "index.html").resolve().as_uri() in s_html
+    for body in (s_text, s_html, text, html):
+        assert "zwgk report" not in body and "zwgk attest" not in body and "匹配：" not in body
     names = [a.get_filename() for a in summary.iter_attachments()]
     assert names == ["全部单位（截至2020-12-31）.xlsx", "学前教育科.xlsx"]
     xq = [a for a in summary.iter_attachments() if a.get_filename() == "学前教育科.xlsx"][0]

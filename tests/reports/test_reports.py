@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from reports import render_reports
 from reports.model import build_model
 from reports.planview import PlanIndex, load_plan
-from reports.statuses import suggested_action
+from reports.actions import plain
 from reports.renderers import neutralise, safe_url
 from test_reports_data import EV_B, EV_C, FORMULA_MESSAGE, HOSTILE, PLAN, RUN2, make_world
 
@@ -241,8 +241,7 @@ def test_helpers():
     assert safe_url("https://www.yanzhou.gov.cn/x") == "https://www.yanzhou.gov.cn/x"
     assert safe_url("JavaScript:alert(1)") is None
     assert safe_url("data:text/html,x") is None
-    assert suggested_action("consultation", "gap").startswith("征求意见期限")
-    assert suggested_action("whatever", "late").startswith("该信息已公开但超过时限")
+    assert plain("2020Q3缺失；《《课后服务办法》政策解读》") == "2020年第三季度缺失；《课后服务办法政策解读》"
     p = PlanIndex(PLAN)
     assert p.get("4.1").task_title == "推进决策公开"
     assert p.get("9.9").in_plan is False
