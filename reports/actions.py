@@ -64,6 +64,8 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         return f"请确认{where or '相关栏目'}可以正常访问；恢复后将重新核查{what}。"
     if status == "pending":
         return f"请按计划{where}发布{what}{_when(finding.due, as_of)}。"
+    if kind == "links" or finding.facts.get("broken"):
+        return "请修复或删除下列文章中的失效链接、补齐缺失的附件，修复后将链接回复办公室确认。"
     if faulty:
         names = "、".join(_title(e.title) for e in faulty[:3]) + (f"等{len(faulty)}件" if len(faulty) > 3 else "")
         due = min((d for d in (_fault_due(finding, e.url) for e in faulty) if d), default=finding.due)
@@ -87,8 +89,6 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         if owed:
             parts = "，".join(f"{plain(q)}还差{n}条" for q, n in owed.items())
             return f"请向上级政务公开栏目报送本单位信息：{parts}{_when(finding.due, as_of, '报送')}。"
-    if kind == "links":
-        return "请修复或删除下列文章中的失效链接、补齐缺失的附件，修复后将链接回复办公室确认。"
     if kind == "freshness":
         cols = [str(c.get("name") if isinstance(c, dict) else c) for c in (finding.facts.get("stale_columns") or [])]
         names = "、".join(f"“{c}”" for c in cols[:5]) + ("等栏目" if len(cols) > 5 else "栏目") if cols else "相关栏目"

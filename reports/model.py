@@ -48,6 +48,7 @@ class Evidence:
     terms: list[str]
     at_fault: bool = False   # the document the finding is about (a policy lacking its 解读 …)
     column: str = ""         # the bureau column it is published in (where the action line points)
+    link: str = ""           # for a broken link: its target (the URL behind the link's name)
     problem: str = ""        # what is wrong with it, in the rule's words
 
     @property
@@ -81,6 +82,8 @@ class Finding:
     @property
     def summary(self) -> str:
         """The rule's message; with documents at fault listed one by one, only its head sentence."""
+        if self.facts.get("broken"):
+            return self.message.split("：")[0]
         if any(e.at_fault for e in self.evidence):
             return self.message.split("；")[0]
         return self.message
@@ -151,6 +154,24 @@ def _own_words(problem: str, e: Evidence) -> str:
     return problem
 
 
+def _broken_links(facts: dict, lookup) -> list[Evidence]:
+    """A links finding's evidence as staff read it: the article holding the link (its title) and the link's
+    name (attachment name, the target's title, else its file name); the URLs stay behind them."""
+    out = []
+    for b in facts.get("broken") or []:
+        if not isinstance(b, dict) or not b.get("page"):
+            continue
+        page, target = str(b["page"]), str(b.get("target") or "")
+        doc = lookup(page) or {}
+        name = str(b.get("text") or "") or str((lookup(target) or {}).get("title") or "") \
+            or target.rstrip("/").rsplit("/", 1)[-1].split("filename=")[-1] or target
+        why = str(b.get("why") or "")
+        out.append(Evidence(url=page, title=str(doc.get("title") or page), published=to_date(doc.get("published")),
+                            published_text=str(doc.get("published") or "")[:10], terms=[], at_fault=True,
+                            problem=f"其中“{name}”{'无法打开' if '附件' in why else '链接失效'}（{why}）", link=target))
+    return out
+
+
 def make_findings(rows: list[dict], plan: PlanIndex, router: DocumentRouter) -> list[Finding]:
     out = []
     for r in rows:
@@ -158,7 +179,7 @@ def make_findings(rows: list[dict], plan: PlanIndex, router: DocumentRouter) -> 
         facts = dict(r.get("facts") or {})
         faults = [a for a in (facts.get("at_fault") or []) if isinstance(a, dict) and a.get("url")]
         route = router.route(units, [a["url"] for a in faults])
-        evidence = _evidence(r.get("evidence"))
+        evidence = _broken_links(facts, router.lookup) or _evidence(r.get("evidence"))
         by_url = {a["url"]: a for a in faults}
         for e in evidence:
             doc = router.lookup(e.url) or {}

@@ -30,6 +30,7 @@ class Links(Kind):
         if ctx.config is not None:
             hosts = {urlsplit(ctx.config.sites[s].base_url).netloc for s in sites if s in ctx.config.sites}
         checked, broken, checked_targets = 0, [], set()
+        names: dict[tuple[str, str], str] = {}   # (page, attachment URL) → the attachment's name
         # without stored documents (links recorded, pages not kept) fall back to the sites' hosts
         by_host = not any(ctx.store.count_documents(site=s, state=None) for s in sites)
         for row in ctx.store.db.query("select * from links order by from_url, to_url"):   # same order every night
@@ -53,13 +54,18 @@ class Links(Kind):
                     checked += 1
                     if attachment_broken(a):
                         broken.append((d["url"], target, "附件无法打开"))
+                        names[(d["url"], target)] = str(a.get("name") or "")
         where = "、".join(SITE_LABELS.get(s, s) for s in params["site"])
         if checked == 0:
             return [ctx.finding("unverifiable", message=f"{where}尚无链接检查结果，无法判断")]
         evidence = [{"url": src, "title": f"失效链接：{to}（{why}）", "published": None, "terms": []}
                     for src, to, why in broken[:50]]
+        # per link, as data: the page holding it, the target, why, and its name where known (reports show
+        # them by the page's title and the link's name, the URLs behind)
+        facts = {"broken": [{"page": src, "target": to, "why": why, "text": names.get((src, to), "")}
+                            for src, to, why in broken[:50]], "broken_count": len(broken), "checked": checked}
         if len(broken) > params["max_broken"]:
-            return [ctx.finding("gap", evidence=evidence,
+            return [ctx.finding("gap", evidence=evidence, facts=facts,
                                 message=f"{where}发现{len(broken)}个失效链接（容许{params['max_broken']}个）：" +
                                 "；".join(f"{to}（{why}，见{src}）" for src, to, why in broken[:10]))]
-        return [ctx.finding("met", evidence=evidence, message=f"{where}检查{checked}个链接，失效{len(broken)}个，在容许范围内")]
+        return [ctx.finding("met", evidence=evidence, facts=facts, message=f"{where}检查{checked}个链接，失效{len(broken)}个，在容许范围内")]

@@ -40,6 +40,8 @@ PLAN = {"sections": [{"title": "一、", "tasks": [{"number": 3, "title": "加�
      "checks": [{"name": "政策解读", "kind": "interpretation", "params": {"policy": {"column": ["政策文件"]}}}]},
     {"id": "6.1", "text": "定期公开重点任务执行情况。", "units": ["机关各相关科室"],
      "checks": [{"name": "重点任务执行情况", "kind": "periodic", "params": {"what": "重点任务执行情况"}}]},
+    {"id": "10.1", "text": "加强网站管理。", "units": ["办公室"],
+     "checks": [{"name": "失效链接", "kind": "links", "params": {}}]},
     {"id": "6.2", "text": "做好审计整改公开。", "units": ["专项组"],
      "checks": [{"name": "审计整改", "kind": "presence", "params": {"what": "审计整改情况"}}]},
 ]}]}]}
@@ -59,6 +61,11 @@ FINDINGS = [
                             _fault(3, "《某区中小学校体育工作考核办法》未发现政策解读")]}},
     {"requirement": "6.1", "check": "重点任务执行情况", "units": ["机关各相关科室"], "status": "gap",
      "due": "2020-10-31", "evidence": [], "message": "未发现2020Q3的重点任务执行情况"},
+    {"requirement": "10.1", "check": "失效链接", "units": ["办公室"], "status": "gap", "due": None,
+     "evidence": [{"url": DOCS[4][0], "title": "失效链接：http://127.0.0.1:9/f/a.docx（附件无法打开）"}],
+     "message": "局网站发现1个失效链接（容许0个）：http://127.0.0.1:9/f/a.docx（附件无法打开，见" + DOCS[4][0] + "）",
+     "facts": {"broken": [{"page": DOCS[4][0], "target": "http://127.0.0.1:9/f/a.docx", "why": "附件无法打开",
+                           "text": "作业管理实施意见.docx"}]}},
     {"requirement": "6.2", "check": "审计整改", "units": ["专项组"], "status": "gap",
      "due": "2020-12-31", "evidence": [], "message": "未发现审计整改情况"},
 ]
@@ -136,3 +143,14 @@ def test_matrix_shows_a_shared_item_once(out):
     assert [u for _, u in cells] == ["全局共性事项"]
     cells = re.findall(r'<td class="cell status-\w+" data-status="\w+" data-unit="([^"]+)" data-requirement="3\.1"', html)
     assert sorted(cells) == sorted(["学前教育科", "基础教育科", "全局共性事项"])
+
+
+def test_broken_links_by_article_title_and_link_name(out):
+    report = own_part(text(out, "办公室"))
+    item = report[report.index("要求 10.1"):]
+    assert item.splitlines()[0] == "要求 10.1：请修复或删除下列文章中的失效链接、补齐缺失的附件，修复后将链接回复办公室确认。"
+    assert "问题：局网站发现1个失效链接（容许0个）\n" in item
+    assert "需处理：某区中小学生作业管理实施意见（2020-05-19） — 其中“作业管理实施意见.docx”无法打开（附件无法打开）" in item
+    assert "      失效地址：http://127.0.0.1:9/f/a.docx" in item
+    html = (out / "units" / "办公室.html").read_text(encoding="utf-8")
+    assert "<code>http://127.0.0.1:9/f/a.docx</code>" in html    # the URL behind the name
