@@ -68,7 +68,7 @@ def column_rows(store, as_of: dt.date | None, site_names: dict[str, str], config
         elif days is None:
             verdict, status = "无日期", "unverifiable"
         elif limit is not None and days > limit:
-            verdict, status = f"超期（{days - limit}天）", "gap"
+            verdict, status = f"栏目更新不及时（超期{days - limit}天）", "gap"
         elif limit is None:
             verdict, status = "未设时限", "met"
         else:

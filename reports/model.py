@@ -306,8 +306,11 @@ class ReportModel(_StatusCounts):
         if not fs:
             return None
         status = worst(f.status for f in fs)
+        worst_count = sum(1 for f in fs if f.status == status)
+        text = (f"{worst_count}{status_label(status)}/{len(fs)}项" if len(fs) > 1 else status_label(status))
         return {"status": status, "label": status_label(status), "symbol": STATUS_SYMBOLS.get(status, ""),
-                "count": len(fs), "findings": fs, "evidence": sum(len(f.evidence) for f in fs)}
+                "count": len(fs), "worst_count": worst_count, "text": text, "findings": fs,
+                "evidence": sum(len(f.evidence) for f in fs)}
 
     def requirement_findings(self, rid: str) -> list[Finding]:
         return sorted((f for f in self.findings if f.requirement.id == rid), key=Finding.sort_key)

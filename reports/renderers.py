@@ -22,7 +22,7 @@ from crawler.vocabulary import STATUS_ORDER
 
 from .columns import column_sources
 from .actions import plain
-from .model import Finding, ReportModel, UnitView, unit_filename
+from .model import SHARED_COLUMN, Finding, ReportModel, UnitView, unit_filename
 from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 
 HERE = Path(__file__).parent
@@ -267,7 +267,7 @@ class DashboardReporter(Reporter):
     def render_index(self) -> str:
         m = self.model
         return self.env.get_template("index.html").render(self.context(
-            js=static_text("zwgk.js"), matrix=self.matrix(), matrix_units=m.matrix_units,
+            js=static_text("zwgk.js"), matrix=self.matrix(), matrix_units=m.matrix_units, shared_column=SHARED_COLUMN,
             unit_rows=[v for v in m.units.values() if v.findings or v.shared],
             groups=sorted(m.router.groups.items()), unknown_units=sorted(m.router.unknown),
             trend_svg=charts.gap_trend(m.history) if len(m.history) >= 1 else None,

@@ -341,7 +341,7 @@ def test_dashboard_freshness_and_submissions(world):
     table = html[html.index('id="column-table"'):]
     table = table[:table.index("</table>")]
     assert re.findall(r'<tr data-status="(\w+)"', table) == ["gap", "gap", "unverifiable", "met"]
-    assert "超期（122天）" in table and "空白栏目" in table and "无法核实" in table and "HTTP 412" in table
+    assert "栏目更新不及时（超期122天）" in table and "空白栏目" in table and "无法核实" in table and "HTTP 412" in table
     assert 'href="javascript:' not in table and "<script>alert" not in table
     assert 'data-site="province" data-quarter="2020Q1" data-count="3"' in html
     assert 'data-site="province" data-quarter="2020Q2" data-count="1"' in html
@@ -385,7 +385,7 @@ def test_dashboard_reads_the_rules_numbers(world):
     assert sub["cells"]["province"]["2020Q3"]["status"] == "gap"
     cols = {c["name"]: c for c in m.columns}
     assert (cols["工作动态"]["class"], cols["工作动态"]["days"], cols["工作动态"]["limit"]) == ("动态", 31, 14)
-    assert cols["工作动态"]["verdict"] == "超期（17天）" and cols["工作动态"]["status"] == "gap"
+    assert cols["工作动态"]["verdict"] == "栏目更新不及时（超期17天）" and cols["工作动态"]["status"] == "gap"
     assert (cols["财政预决算"]["limit"], cols["财政预决算"]["verdict"]) == (None, "未设时限")
     # a date after the as-of date does not count; the newest stored item as of that date does
     assert (cols["政务公开看兖州"]["last_item_date"], cols["政务公开看兖州"]["days"]) == ("2020-12-20", 11)
