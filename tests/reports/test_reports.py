@@ -153,7 +153,7 @@ def test_dashboard_matrix(rendered):
     assert cells[("7.2", "办公室")] == "manual"           # unassigned → lead office
     assert cells[("1.3", "计财科")] == ""
     # colour AND text: every status cell carries its label
-    assert '>✗ 1缺失/2项</a></td>' in html and '×' not in html and '>✓ 已满足</a></td>' in html
+    assert '>✗ 1缺失/2项</a></td>' in html and ' ×2<' not in html and '>✓ 已满足</a></td>' in html
     # cells link to the unit page at the requirement, which has that anchor
     assert 'href="units/%E5%9F%BA%E7%A1%80%E6%95%99%E8%82%B2%E7%A7%91.html#r-1.3"' in html
     assert 'id="r-1.3"' in (out / "units" / "基础教育科.html").read_text(encoding="utf-8")
