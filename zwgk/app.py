@@ -21,15 +21,25 @@ class AppContext:
         self._config: Config | None = None
         self._store: Store | None = None
 
-    @staticmethod
-    def _find_config() -> Path | None:
+    def _find_config(self) -> Path | None:
+        """$ZWGK_CONFIG, else ./zwgk.yaml, else the configuration beside the ``--db`` database (the demo's
+        var/demo/zwgk.yaml beside var/demo/zwgk.db), so ``zwgk --db var/demo/zwgk.db …`` works as printed."""
         env = os.environ.get("ZWGK_CONFIG")
         if env:
             return Path(env)
         for name in DEFAULT_CONFIG_NAMES:
             if Path(name).exists():
                 return Path(name)
+        if self._db_option:
+            for name in DEFAULT_CONFIG_NAMES:
+                beside = Path(self._db_option).parent / name
+                if beside.exists():
+                    return beside
         return None
+
+    @property
+    def has_config(self) -> bool:
+        return self.config_path is not None
 
     @property
     def config(self) -> Config:
@@ -48,7 +58,22 @@ class AppContext:
 
     @property
     def store(self) -> Store:
+        """The existing store. A command that reads never creates an empty database: it says where it
+        looked and how to get one."""
         if self._store is None:
+            path = self.db_path
+            if not Path(path).exists():
+                raise click.ClickException(
+                    f"没有数据库：{Path(path).resolve()}（no database there）。"
+                    "先运行 `make demo`（演示数据，之后用 --db var/demo/zwgk.db）或 `zwgk crawl`（抓取），"
+                    "或用 --db PATH / ZWGK_DB 指定已有的数据库。")
+            self._store = Store(path)
+        return self._store
+
+    def new_store(self) -> Store:
+        """The store, created (and its folder) when missing: for commands that fill it (crawl, nightly, db import)."""
+        if self._store is None:
+            Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
             self._store = Store(self.db_path)
         return self._store
 

@@ -12,6 +12,8 @@ import sys
 import click
 
 from crawler.config import ConfigError
+from crawler.search import search as ranked_search
+from crawler.vocabulary import SITE_LABELS
 
 from .app import AppContext, pass_app
 
@@ -51,13 +53,16 @@ def cli(ctx, db, config):
 @click.argument("query")
 @click.option("-n", "--limit", default=20, show_default=True, help="How many documents.")
 @click.option("--site", type=click.Choice(["bureau", "province", "city", "district"]), help="Only this source.")
+@click.option("--year", type=int, help="Only documents published in this year.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_app
-def search(app: AppContext, query, limit, site, as_json):
-    """Full-text search (jieba-segmented) over titles, bodies and attachment text."""
+def search(app: AppContext, query, limit, site, year, as_json):
+    """Full-text search (jieba-segmented) over titles, bodies and attachment text: the bureau's own
+    documents first, then title matches, then the rest by rank; newest first within each."""
     import json as _json
 
-    rows = app.store.search(query, limit=limit, site=site)
+    aliases = list(app.config.bureau_aliases) + [app.config.bureau_name] if app.has_config else []
+    rows = ranked_search(app.store, query, limit=limit, site=site, year=year, aliases=aliases)
     if as_json:
         for r in rows:
             click.echo(_json.dumps(r, ensure_ascii=False))
@@ -66,7 +71,7 @@ def search(app: AppContext, query, limit, site, as_json):
         click.echo("（无结果）no documents match", err=True)
         sys.exit(1)
     for r in rows:
-        click.echo(f"{r['published'] or '????-??-??'}  {r['site']:<8}  {r['title']}\n{'':22}{r['url']}")
+        click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {SITE_LABELS.get(r['site'], r['site'])}  {r['title']}\n{'':12}{r['url']}")
 
 
 def _register() -> None:

@@ -246,7 +246,7 @@ def db():
 @pass_app
 def db_import(app: AppContext, file):
     """Add documents from a JSON-lines file (url, title, published, site, column, publisher, body, attachments)."""
-    result = import_jsonl(app.store, file)
+    result = import_jsonl(app.new_store(), file)
     for n, problem in result.bad:
         click.echo(f"{file.name}:{n}: {problem}", err=True)
     c = result.counts

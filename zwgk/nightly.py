@@ -416,7 +416,7 @@ def _run(app: AppContext, config, data_dir: Path, info_path: Path, *, as_of, ski
     started_mono = time.monotonic()
     logs_dir = data_dir / "logs"
     logs_dir.mkdir(parents=True, exist_ok=True)
-    store = app.store
+    store = app.new_store()
     run_id = store.start_run("nightly", as_of=as_of.isoformat() if as_of else None,
                              stats={"stages": {}, "pid": os.getpid()})
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
