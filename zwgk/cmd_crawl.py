@@ -14,6 +14,7 @@ from crawler.settings import VERSION
 from spiders.extract import extract as do_extract
 
 from .app import AppContext, pass_app
+from .textwidth import pad
 
 EXTRACT_KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "category", "column",
                 "body", "attachments")
@@ -143,16 +144,18 @@ def sites_list(app: AppContext):
         for cid in ids:
             st = stored.get((key, cid), {})
             name = st.get("name") or names.get(cid) or ""
-            state = st.get("state") or "never crawled"
+            state = st.get("state") or "未抓取"
             extra = ""
             if st:
-                extra = f" [{st.get('platform') or '?'}] {st.get('item_count')} items, last {st.get('last_item_date')}"
+                count = st.get("item_count")
+                extra = (f" [{st.get('platform') or '?'}] {'条数不详' if count is None else f'{count}条'}，"
+                         f"最新 {st.get('last_item_date') or '无'}")
                 if st.get("walk"):
                     extra += f", {st['walk']} walk"
                 extra += f", synced {st['full_walk_at'][:10]}" if st.get("full_walk_at") else ", never synced"
                 if st.get("reason") and state != "normal":
                     extra += f" ({st['reason']})"
-            click.echo(f"          {cid:<11} {name:<20} {state}{extra}")
+            click.echo(f"          {pad(cid, 11)} {pad(name, 20)} {state}{extra}")
 
 
 @sites.command("discover")

@@ -15,15 +15,18 @@ import click
 from crawler.config import load_config
 from crawler.store import now_iso
 from crawler.units import UnitRegistry
-from crawler.vocabulary import STATUSES
+from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER
 from rules.catalogue import default_plan_path, load_catalogue, write_plan_yaml
 from rules.dbimport import import_jsonl
 from rules.engine import counts, dumps, run_check
 from rules.errors import PlanError
 from rules.kinds import load_all
 from rules.plan import import_plan, summary_lines
+from reports.actions import plain
+from reports.planview import requirement_sort_key
 
 from .app import AppContext, pass_app
+from .textwidth import pad
 
 
 def _registry(app: AppContext):
@@ -182,12 +185,12 @@ def check(app: AppContext, as_of, as_json, plan_file, horizon):
     c = counts(findings)
     click.echo(f"{p.title or path} — 截至{as_of.isoformat()}，检查运行 #{run_id}，"
                f"{len(p.requirements())}项要求，{len(findings)}条结果")
-    click.echo("  " + "  ".join(f"{s} {c[s]}" for s in STATUSES))
-    order = {s: i for i, s in enumerate(("gap", "late", "at_risk", "unverifiable", "pending", "manual", "met"))}
-    for f in sorted(findings, key=lambda f: (order[f.status], [int(x) for x in f.requirement.split(".")])):
-        msg = f.message if len(f.message) <= 90 else f.message[:90] + "…"
-        click.echo(f"{f.status:<12} {f.requirement:<5} {f.check}（{'、'.join(f.units)}）"
-                   f"{' 到期' + f.due if f.due else ''}\n{'':13}{msg}")
+    click.echo("  " + "  ".join(f"{STATUS_LABELS[s]} {c[s]}" for s in STATUS_ORDER))
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    for f in sorted(findings, key=lambda f: (order[f.status], requirement_sort_key(f.requirement))):
+        due = f"  到期 {f.due}" if f.due else ""
+        click.echo(f"{pad(STATUS_LABELS[f.status], 10)} {pad(f.requirement, 5)} {f.check}（{'、'.join(f.units) or '未指定'}）{due}")
+        click.echo(f"{'':16}{plain(f.message)}")   # in full: the problem is the point
 
 
 # --- zwgk attest -------------------------------------------------------------------------------

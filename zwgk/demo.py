@@ -19,7 +19,7 @@ import yaml
 
 from crawler.config import database_path, load_config
 from crawler.store import Store
-from crawler.units import UnitRegistry
+from crawler.vocabulary import STATUS_LABELS
 
 PRODUCTION = Path(__file__).resolve().parents[1] / "config" / "production.yaml"
 AS_OF = "2020-12-31"
@@ -85,22 +85,22 @@ def _zwgk(args: list[str], config: Path, log) -> subprocess.CompletedProcess:
     return proc
 
 
-def unit_table(store, config) -> list[tuple[str, int, int, int, int]]:
-    """(unit, gaps, late, met, other) per recipient unit, from the latest check run."""
+def unit_table(store, config) -> list[tuple[str, int, int, int, int, int]]:
+    """(unit, gaps, late, met, other, shared) per recipient unit of the latest check run, routed as the
+    reports route it (a group's items go to the section owning the document; shared ones counted apart)."""
+    from reports import build_model, load_plan  # deferred: jinja2/openpyxl load only with the reports
 
     run = store.latest_run("check")
     if run is None:
         return []
-    registry = UnitRegistry.from_config(config)
-    counts: dict[str, Counter] = {}
-    for f in store.findings(run["id"]):
-        for unit in registry.route(f["units"]):
-            counts.setdefault(unit, Counter())[f["status"]] += 1
-    order = {u.name: i for i, u in enumerate(config.units)}
+    model = build_model(store, load_plan(config, run=run), config, history=False)
     rows = []
-    for unit in sorted(counts, key=lambda u: order.get(u, 999)):
-        c = counts[unit]
-        rows.append((unit, c["gap"], c["late"], c["met"], sum(c.values()) - c["gap"] - c["late"] - c["met"]))
+    for view in model.units.values():
+        if not view.findings and not view.shared:
+            continue
+        c = view.counts
+        rows.append((view.name, c["gap"], c["late"], c["met"], sum(c.values()) - c["gap"] - c["late"] - c["met"],
+                     len(view.shared)))
     return rows
 
 
@@ -149,9 +149,10 @@ def demo(workdir: Path, seed: int, scale: float):
     rows = unit_table(store, config)
     log("")
     log(f"各责任单位情况（截至{AS_OF}）")
-    log(_pad("单位", 22) + "".join(_pad(h, 8, right=True) for h in ("缺失gap", "逾期late", "已落实met", "其他")))
-    for unit, gap, late, met, other in rows:
-        log(_pad(unit, 22) + "".join(_pad(str(n), 8, right=True) for n in (gap, late, met, other)))
+    heads = (STATUS_LABELS["gap"], STATUS_LABELS["late"], STATUS_LABELS["met"], "其他", "全局共性")
+    log(_pad("单位", 22) + "".join(_pad(h, 10, right=True) for h in heads))
+    for unit, *numbers in rows:
+        log(_pad(unit, 22) + "".join(_pad(str(n), 10, right=True) for n in numbers))
     docs = {site: store.count_documents(site) for site in ("bureau", "province", "city", "district")}
     emls = sorted(config.outbox_dir.rglob("*.eml"))
     subjects = [str(message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"]) for p in
@@ -162,6 +163,10 @@ def demo(workdir: Path, seed: int, scale: float):
     for s in subjects:
         log(f"  {s}")
     log(f"Dashboard: {(config.reports_dir / 'index.html').resolve()}")
-    log(f"Database:  {store.path.resolve()}   (try: zwgk --db {store.path} search 预算)")
+    log(f"Database:  {store.path.resolve()}")
     log(f"Done in {time.monotonic() - started:.0f} s.")
+    log("")
+    log("To run the README's commands on the demo's data (zwgk search 部门预算, zwgk status …):")
+    log("  . .venv/bin/activate")
+    log(f"  export ZWGK_CONFIG={config_path}")
     store.close()

@@ -389,7 +389,7 @@ def test_sites_list_shows_platform_walk_and_sync(run):
                  cwd=run["db0"].parent)
     assert r.returncode == 0, r.stderr
     line = next(l for l in r.stdout.splitlines() if "zwgk/tzgg" in l)
-    assert "通知公告" in line and "normal [trs] 47 items, last 2020-12-29, full walk, synced" in line
+    assert "通知公告" in line and "normal [trs] 47条，最新 2020-12-29, full walk, synced" in line
     line = next(l for l in r.stdout.splitlines() if l.strip().startswith("9001"))
     assert "unverifiable" in line and "never synced" in line and "412" in line
 

@@ -126,11 +126,21 @@ def test_check_time_window_as_of_march(loaded):
 def test_check_summary_output(loaded):
     r = zwgk(loaded, "check", "--as-of", "2020-12-31")
     assert r.exit_code == 0
-    assert "截至2020-12-31" in r.output and "late 1" in r.output
+    assert "截至2020-12-31" in r.output and "逾期公开 1" in r.output
     lines = r.output.splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("gap"))
-    last_met = max(i for i, line in enumerate(lines) if line.startswith("met"))
+    first = next(i for i, line in enumerate(lines) if line.startswith("缺失"))
+    last_met = max(i for i, line in enumerate(lines) if line.startswith("已满足"))
     assert first < last_met   # gaps are listed before met items
+    # each problem in full on its own line, under the requirement; the id column aligned (CJK = 2 columns)
+    by_json = {(f["requirement"], f["check"]): f["message"] for f in
+               json.loads(zwgk(loaded, "check", "--as-of", "2020-12-31", "--json").output)}
+    longest = max(by_json.values(), key=len)
+    from reports.actions import plain
+    assert len(longest) > 90 and "\n" + " " * 16 + plain(longest) + "\n" in r.output
+    heads = [line for line in lines if line.split(" ")[0] in ("缺失", "逾期公开", "已满足", "待人工确认", "未到期")]
+    from zwgk.textwidth import width
+    assert {width(line[:line.index(line.split()[1])]) for line in heads} == {11}
+    assert "…" not in r.output.replace("……", "") and "gap" not in r.output and " met " not in r.output
 
 
 def test_check_refuses_a_bad_plan_before_evaluating(loaded):
