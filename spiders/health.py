@@ -186,12 +186,17 @@ class Monitors:
             s = self.per_site.get(site)
             base_url = self._base_url(site)
             if s is None:
-                self.fire(Firing("crawl_incomplete", site, f"{SITE_LABELS.get(site, site)}：本次抓取未完成，没有统计数据"
+                self.fire(Firing("crawl_incomplete", site, f"{self._label(site)}：本次抓取未完成，没有统计数据"
                                  f"（抓取运行 #{self.rid}，状态 {self.run.get('status')}）",
                                  {"metric": "statistics", "from": "present", "to": "missing", "samples": [base_url]},
                                  severity="critical"))
                 continue
             self.site(site, s, base_url)
+
+    def _label(self, site: str) -> str:
+        """The site as the configuration names it (the operator's words), else the generic label."""
+        cfg = getattr(self.config, "sites", {}) if self.config is not None else {}
+        return cfg[site].name if site in cfg and cfg[site].name else SITE_LABELS.get(site, site)
 
     def _base_url(self, site: str) -> str:
         if self.config is not None and site in getattr(self.config, "sites", {}):
@@ -199,7 +204,7 @@ class Monitors:
         return ""
 
     def site(self, site: str, s: dict, base_url: str) -> None:
-        label = SITE_LABELS.get(site, site)
+        label = self._label(site)
         requests, responses = int(s.get("requests") or 0), int(s.get("responses") or 0)
         errors = int(s.get("errors") or 0)
         reason = s.get("finish_reason")
@@ -207,8 +212,10 @@ class Monitors:
         self.measure(site, "", "reachable", 0 if unreachable else 1)
         if unreachable:
             self.unreachable.add(site)
-            self.fire(Firing("unreachable", site, f"{label}无法访问：请求{requests}次，得到应答{responses}次"
-                             f"（finish_reason={reason}）",
+            # never "无法访问" beside "得到应答3次": say what the answers were
+            said = (f"请求{requests}次，均无应答" if responses == 0 else
+                    f"请求{requests}次，得到{responses}次应答，但没有一次是可用的页面（错误{errors}次）")
+            self.fire(Firing("unreachable", site, f"{label}无法访问：{said}（结束原因：{reason}）",
                              {"metric": "reachable", "from": "可访问", "to": f"无应答（{responses}/{requests}）",
                               "responses": responses, "requests": requests,
                               "errors": errors, "finish_reason": reason,
@@ -241,7 +248,7 @@ class Monitors:
         self.documents(site, s)
 
     def columns(self, site: str, cols: list[dict]) -> None:
-        label = SITE_LABELS.get(site, site)
+        label = self._label(site)
         listed = sum(int(c.get("item_count") or 0) for c in cols)
         self.measure(site, "", "columns", len(cols))
         self.measure(site, "", "listed", listed)
@@ -298,7 +305,7 @@ class Monitors:
             "order by published desc limit ?", [site, cid, self.started, SAMPLES - 1])]
 
     def documents(self, site: str, s: dict) -> None:
-        label = SITE_LABELS.get(site, site)
+        label = self._label(site)
         db = self.store.db
         total = db.execute("select count(*) from documents where site = ?", [site]).fetchone()[0]
         live = db.execute("select count(*) from documents where site = ? and state = 'live'", [site]).fetchone()[0]

@@ -34,21 +34,23 @@ def _fmt_alarm(a: dict, verbose: bool = False) -> str:
 @click.group(invoke_without_command=True)
 @click.option("--all", "show_all", is_flag=True, help="Also resolved and accepted alarms.")
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a critical alarm is open (default: exit 1).")
 @click.pass_context
-def health(ctx, show_all, as_json):
-    """Crawl-health alarms (active by default); `evaluate` runs the monitors, `accept` closes one."""
+def health(ctx, show_all, as_json, exit_zero):
+    """Crawl-health alarms (active by default); `evaluate` runs the monitors, `accept` closes one.
+    Exits 1 while a critical alarm is open, unless --exit-zero."""
     if ctx.invoked_subcommand is not None:
         return
     app = ctx.obj
     rows = app.store.alarms(None if show_all else "active", limit=200)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    if not rows:
+    elif not rows:
         click.echo("没有告警。" if not show_all else "还没有任何告警。")
-        return
-    for a in rows:
+    for a in rows if not as_json else []:
         click.echo(_fmt_alarm(a, verbose=True))
+    if not exit_zero and any(a.get("severity") == "critical" for a in app.store.active_alarms()):
+        ctx.exit(1)
 
 
 @health.command("evaluate")

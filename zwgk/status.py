@@ -9,6 +9,8 @@ moved, the active crawl-health alarms, and how old the data is when the last cra
 from __future__ import annotations
 
 import json
+from pathlib import Path
+import sys
 import unicodedata
 
 import click
@@ -149,11 +151,15 @@ def _cn_move(k: str) -> str:
 @click.command()
 @click.option("-n", "--last", "limit", default=7, show_default=True, help="How many nights.")
 @click.option("--json", "as_json", is_flag=True, help="The run summaries and active alarms as JSON.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a critical alarm is open (default: exit 1).")
 @pass_app
-def status(app: AppContext, limit: int, as_json: bool):
-    """The last nights: start, duration, documents, findings and how they moved, mails, alarms."""
+def status(app: AppContext, limit: int, as_json: bool, exit_zero: bool):
+    """The last nights: start, duration, documents, findings and how they moved, mails, alarms.
+    Exits 1 while a critical crawl alarm is open (for cron and monitoring), unless --exit-zero."""
 
     store = app.store
+    if not as_json:
+        click.echo(f"数据库：{Path(app.db_path).resolve()}")
     runs = store.runs("nightly", limit=limit)
     active = store.active_alarms()
     if as_json:
@@ -161,6 +167,7 @@ def status(app: AppContext, limit: int, as_json: bool):
                                "latest": {k: (store.latest_run(k, status=None) or {}).get("id")
                                           for k in ("crawl", "check", "report", "mail", "nightly")}},
                               ensure_ascii=False, indent=1))
+        _exit_on_critical(active, exit_zero)
         return
     if not runs:
         click.echo("还没有夜间运行（zwgk nightly）。")
@@ -182,3 +189,10 @@ def status(app: AppContext, limit: int, as_json: bool):
             click.echo(f"  #{a['id']} {describe(a)}" + (f"\n      例：{ex[0]}" if ex else ""))
     else:
         click.echo("当前没有抓取告警。")
+    _exit_on_critical(active, exit_zero)
+
+
+def _exit_on_critical(active: list[dict], exit_zero: bool) -> None:
+    """Exit 1 while a critical alarm is open (cron, monitoring), unless --exit-zero."""
+    if not exit_zero and any(a.get("severity") == "critical" for a in active):
+        sys.exit(1)

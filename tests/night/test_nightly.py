@@ -119,6 +119,7 @@ def scenario(tmp_path_factory):
         night(5, cfg, "2021-01-05")                     # the replica is gone: every site unreachable
         out["status"] = _zwgk(cfg, "status")
         out["status_json"] = _zwgk(cfg, "status", "--json")
+        out["status_exit_zero"] = _zwgk(cfg, "status", "--exit-zero")
     finally:
         smtp.stop()
     out["db"] = wd / "zwgk.db"
@@ -334,8 +335,11 @@ def test_a_failed_crawl_still_sends_reports_marked_with_the_data_age(scenario):
 
 def test_status_shows_the_nights_at_a_glance(scenario):
     st = scenario["status"]
-    assert st.returncode == 0, st.stderr
+    critical = any(a["severity"] == "critical" for a in json.loads(scenario["status_json"].stdout)["alarms"])
+    assert st.returncode == (1 if critical else 0), st.stderr     # a critical alarm open: exit 1 (cron sees it)
+    assert scenario["status_exit_zero"].returncode == 0
     out = st.stdout
+    assert out.startswith(f"数据库：{scenario['db'].resolve()}\n")
     runs = nightly_runs(scenario["db"])
     assert "最近 6 次夜间运行" in out
     lines = out.splitlines()

@@ -1,0 +1,68 @@
+"""What the operator reads about crawl health: alarm sentences that never contradict themselves and use the
+configured site name; `status`/`health` exit 1 while a critical alarm is open (`--exit-zero` keeps 0)."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from crawler.config import load_config
+from crawler.store import Store
+from spiders.health import evaluate_crawl
+from zwgk.cli import cli
+
+CONFIG = """\
+contact: admin@example.org
+sites:
+  bureau: {name: 某区教育和体育局（测试）, base_url: "http://127.0.0.1:9"}
+units:
+  - {name: 办公室, kind: office}
+lead_unit: 办公室
+"""
+
+
+def _stats(**kw) -> dict:
+    s = {"new": 0, "changed": 0, "unchanged": 0, "withdrawn": 0, "columns": 0, "columns_normal": 0,
+         "columns_blank": 0, "columns_unverifiable": 0, "links": 0, "broken_links": 0, "attachments": 0,
+         "attachments_failed": 0, "errors": 0, "requests": 3, "refetched": 0, "not_modified": 0,
+         "responses": 3, "bytes": 1, "unreachable": True, "finish_reason": "finished"}
+    s.update(kw)
+    return s
+
+
+def _night(tmp_path, **kw):
+    (tmp_path / "zwgk.yaml").write_text(CONFIG, encoding="utf-8")
+    config = load_config(tmp_path / "zwgk.yaml")
+    store = Store(tmp_path / "zwgk.db")
+    rid = store.start_run("crawl", stats={"sites": ["bureau"]})
+    store.finish_run(rid, "ok", {"bureau": _stats(**kw)})
+    result = evaluate_crawl(store, config, rid)
+    return store, result
+
+
+def test_unreachable_with_answers_says_what_the_answers_were(tmp_path):
+    store, result = _night(tmp_path, errors=3)
+    (f,) = [f for f in result.fired if f.monitor == "unreachable"]
+    assert f.message == ("某区教育和体育局（测试）无法访问：请求3次，得到3次应答，但没有一次是可用的页面（错误3次）"
+                         "（结束原因：finished）")
+    assert "得到应答3次" not in f.message
+    store.close()
+
+
+def test_unreachable_without_answers(tmp_path):
+    store, result = _night(tmp_path, responses=0)
+    (f,) = [f for f in result.fired if f.monitor == "unreachable"]
+    assert f.message.startswith("某区教育和体育局（测试）无法访问：请求3次，均无应答")
+    store.close()
+
+
+def test_status_and_health_exit_1_while_a_critical_alarm_is_open(tmp_path):
+    store, _ = _night(tmp_path, responses=0)
+    store.close()
+    runner = CliRunner()
+    base = ["--config", str(tmp_path / "zwgk.yaml"), "--db", str(tmp_path / "zwgk.db")]
+    res = runner.invoke(cli, base + ["status"])
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith(f"数据库：{(tmp_path / 'zwgk.db').resolve()}\n")
+    assert "某区教育和体育局（测试）无法访问" in res.output
+    assert runner.invoke(cli, base + ["status", "--exit-zero"]).exit_code == 0
+    assert runner.invoke(cli, base + ["health"]).exit_code == 1
+    assert runner.invoke(cli, base + ["health", "--exit-zero"]).exit_code == 0
