@@ -12,9 +12,10 @@ Datasette is a pinned dependency (pyproject.toml).
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 PLUGINS_DIR = Path(__file__).with_name("datasette_plugins")
 
@@ -129,13 +130,12 @@ def datasette_command(db_path: str | Path, metadata_path: str | Path, *, host: s
     return cmd
 
 
-def serve(db_path: str | Path, metadata_path: str | Path, **kw) -> int:
-    """Run Datasette in the foreground until interrupted; returns its exit code."""
+def serve(db_path: str | Path, metadata_path: str | Path, **kw) -> NoReturn:
+    """Become Datasette (exec): stopping `zwgk browse` (Ctrl+C, SIGTERM from a service manager) stops the
+    server itself — no child left holding the port."""
     cmd = datasette_command(db_path, metadata_path, **kw)
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    os.execv(cmd[0], cmd)
 
 
 __all__ = ["metadata", "write_metadata", "datasette_command", "serve", "QUERIES",

@@ -120,10 +120,7 @@ def browse(app: AppContext, host: str, port: int, open_browser: bool, metadata_o
     if metadata_only:
         click.echo(f"元数据：{b.write_metadata(db, metadata_only, bureau).resolve()}")
         return
-    if not Path(db).exists():
-        click.echo(f"zwgk: 数据库不存在：{db}", err=True)
-        sys.exit(1)
-    app.store  # migrate first, so Datasette sees the current schema
+    app.store  # says where it looked when there is no database; migrates first, so Datasette sees the current schema
     meta = b.write_metadata(db, Path(db).with_name("datasette-metadata.json"), bureau)
     click.echo(f"Datasette：http://{host}:{port}/  （Ctrl+C 结束）")
-    sys.exit(b.serve(db, meta, host=host, port=port, open_browser=open_browser))
+    b.serve(db, meta, host=host, port=port, open_browser=open_browser)   # becomes Datasette (exec)

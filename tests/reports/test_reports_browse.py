@@ -98,3 +98,37 @@ def test_datasette_serves_the_canned_queries(db):
     rows, page = asyncio.run(run())
     assert [r["标题"] for r in rows] == ["兖州区教育和体育局2020年部门预算"]
     assert "全文检索" in page and "各单位检查结果" in page
+
+
+def test_stopping_zwgk_browse_stops_datasette(db, tmp_path):
+    """`zwgk browse` becomes Datasette (exec): SIGTERM to the pid the operator started frees the port."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", "from zwgk.cli import main; main()", "--db", str(db),
+                             "browse", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/zwgk.json", timeout=2) as r:
+                    assert r.status == 200
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode()
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) is not None
+        with socket.socket() as s:          # nothing left listening: the port can be taken again
+            s.bind(("127.0.0.1", port))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
