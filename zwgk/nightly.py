@@ -32,9 +32,11 @@ import click
 from crawler.alarms import data_freshness
 from crawler.store import Store, now_iso
 from reports.changes import alarm_summary, findings_movement
+from rules.errors import PlanError
 from spiders.health import evaluate_crawl
 
 from .app import AppContext, pass_app
+from .cmd_rules import _load as _load_plan
 from .status import format_run
 
 STAGES = ("crawl", "health", "check", "report", "mail")
@@ -376,6 +378,11 @@ def nightly(app: AppContext, as_of, skip_mail, skip_crawl, sites, stage_timeout,
     unknown = [s for s in sites if s not in config.sites]
     if unknown:
         click.echo(f"zwgk nightly: configuration error: site(s) not configured: {', '.join(unknown)}", err=True)
+        sys.exit(2)
+    try:   # the plan and its units, before a long crawl that a wrong unit name would waste
+        _load_plan(app, None, (as_of or dt.date.today()).year)
+    except PlanError as e:
+        click.echo(f"zwgk nightly: plan error (nothing crawled): {e}", err=True)
         sys.exit(2)
     data_dir = Path(config.data_dir)
     try:

@@ -80,3 +80,13 @@ def test_a_reading_command_never_creates_an_empty_database(tmp_path, monkeypatch
         assert res.exit_code == 1, (args, res.output)
         assert f"没有数据库：{missing}" in res.output and "make demo" in res.output and "zwgk crawl" in res.output
     assert not missing.exists() and not missing.parent.exists()
+
+
+def test_nightly_refuses_a_plan_with_units_unknown_to_the_config_before_crawling(tmp_path, monkeypatch):
+    """The default plan names units (计财科 …) this config lacks: exit 2 at once, nothing crawled or stored."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "zwgk.yaml").write_text(CONFIG.replace("http://127.0.0.1:9", "http://127.0.0.1:1"), encoding="utf-8")
+    res = run("--config", str(tmp_path / "zwgk.yaml"), "--db", str(tmp_path / "z.db"), "nightly", "--as-of", "2020-12-31")
+    assert res.exit_code == 2, res.output
+    assert "plan error (nothing crawled)" in res.output and "unknown unit" in res.output
+    assert not (tmp_path / "z.db").exists()
