@@ -35,6 +35,22 @@ def test_demo_exits_0_and_prints_the_unit_table(demo_run):
     assert f"Dashboard: {(workdir / 'reports' / 'index.html').resolve()}" in out
 
 
+def test_demo_ends_with_the_lines_that_make_the_readme_work_and_ranks_search_as_staff_mean(demo_run):
+    workdir, proc = demo_run
+    assert proc.stdout.rstrip().splitlines()[-2:] == ["  . .venv/bin/activate",
+                                                     f"  export ZWGK_CONFIG={workdir / 'zwgk.yaml'}"]
+    assert "已落实" not in proc.stdout and "gap" not in proc.stdout.split("各责任单位情况")[1]
+    # the config beside --db is found: the bureau's own 2020 部门预算 comes first, not 17th
+    out = subprocess.run(ZWGK + ["--db", str(workdir / "zwgk.db"), "search", "部门预算", "--json"],
+                         capture_output=True, text=True, check=True, cwd=workdir.parent).stdout
+    first = json.loads(out.splitlines()[0])
+    assert first["site"] == "bureau" and "2020年部门预算" in first["title"]
+    # 计财科's own part no longer opens with another section's 解读
+    report = (workdir / "reports" / "units" / "计财科.txt").read_text(encoding="utf-8")
+    own = report[report.index("【本单位事项】"):report.find("【全局共性事项】")]
+    assert "要求 3.1" not in own and "要求 1.2：请在“财政预决算”栏目发布" in own
+
+
 def test_demo_stores_what_the_replica_serves(demo_run):
     workdir, proc = demo_run
     manifest = build_world(seed=1, scale=0.2, night=0).manifest()
