@@ -23,7 +23,8 @@ HOW = {
     "column": "文件所在栏目由本单位负责",
     "issuer": "文件发布机构或文号属于本单位",
     "plan_unit": "无法确定文件所属科室，按计划责任单位转本单位",
-    "contact": "无法确定文件所属科室，由牵头单位负责",
+    "contact": "由组单位的联系单位负责",
+    "member": "组单位的每个成员单位均需落实",
     "all": "无法确定所属科室，发送给全部成员单位",
     "lead": "计划未指定或配置中没有该单位，由牵头科室负责",
 }
@@ -90,6 +91,11 @@ class DocumentRouter:
                 return unit, "issuer"
         return None
 
+    def _of_sections(self, group) -> bool:
+        """A group of the bureau's own sections (机关各科室): one of them owns each matter."""
+        kinds = {(self.registry.get(m).kind if self.registry.get(m) else "") for m in group.members}
+        return bool(kinds & {"office", "section"})
+
     def route(self, names: list[str], at_fault: list[str] | None = None) -> Route:
         route = Route()
         if not names:
@@ -113,10 +119,17 @@ class DocumentRouter:
             for r in list(route.owners) + route.shared:
                 if r not in self.groups[group.name]:
                     self.groups[group.name].append(r)
+        for name in named:       # named in the plan itself: not "through" a group
+            route.via.pop(name, None)
         return route
 
     def _route_group(self, group, named: list[str], at_fault: list[str], route: Route) -> None:
         members = [self.registry.canonical(m) for m in group.members]
+        if not self._of_sections(group):
+            # 各镇（街）教委, 区直各学校: each member publishes its own, so each one's (or the contact's) item
+            for r in self.registry.recipients(group.name):
+                route.add(r, "contact" if group.contact else "member", None, group.name)
+            return
         unowned = []
         for url in at_fault:
             found = self.owner_of(url)

@@ -154,3 +154,24 @@ def test_broken_links_by_article_title_and_link_name(out):
     assert "      失效地址：http://127.0.0.1:9/f/a.docx" in item
     html = (out / "units" / "办公室.html").read_text(encoding="utf-8")
     assert "<code>http://127.0.0.1:9/f/a.docx</code>" in html    # the URL behind the name
+
+
+def test_work_columns_get_a_class_and_a_stale_one_is_late_not_missing(tmp_path):
+    """学前教育/校园安全 columns (no class stored) are 动态 (14 days); the dashboard says 栏目更新不及时."""
+    from reports.model import build_model
+
+    (tmp_path / "zwgk.yaml").write_text(CONFIG, encoding="utf-8")
+    config = load_config(tmp_path / "zwgk.yaml")
+    with Store(tmp_path / "zwgk.db") as store:
+        for cid, name, last in (("1", "学前教育", "2020-11-30"), ("2", "校园安全", "2020-12-28"),
+                                ("3", "招生入学", "2020-06-30")):
+            store.upsert_column({"site": "bureau", "column_id": cid, "name": name, "class": "other",
+                                 "item_count": 5, "last_item_date": last, "state": "normal"})
+        rid = store.start_run("check", as_of="2020-12-31")
+        store.add_findings(rid, FINDINGS)
+        store.finish_run(rid, "ok", {})
+        cols = {c["name"]: c for c in build_model(store, PLAN, config).columns}
+    assert (cols["学前教育"]["class"], cols["学前教育"]["limit"]) == ("动态", 14)
+    assert cols["学前教育"]["verdict"] == "栏目更新不及时（超期17天）" and "缺失" not in cols["学前教育"]["verdict"]
+    assert (cols["校园安全"]["class"], cols["校园安全"]["verdict"]) == ("动态", "正常")
+    assert (cols["招生入学"]["class"], cols["招生入学"]["verdict"]) == ("other", "未设时限")   # seasonal: no limit
