@@ -67,6 +67,9 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
     if kind == "links" or finding.facts.get("broken"):
         return "请修复或删除下列文章中的失效链接、补齐缺失的附件，修复后将链接回复办公室确认。"
     if faulty:
+        owed = [e for e in faulty if _fault_status(finding, e.url) != "late"]   # late ones are done, if late
+        faulty = owed or faulty
+        status = status if owed or status != "gap" else "late"
         names = "、".join(_title(e.title) for e in faulty[:3]) + (f"等{len(faulty)}件" if len(faulty) > 3 else "")
         due = min((d for d in (_fault_due(finding, e.url) for e in faulty) if d), default=finding.due)
         if kind == "interpretation":
@@ -96,6 +99,13 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
     if status == "late":
         return f"{what}已{where}公开但超过时限{_when(finding.due, as_of)}，今后请按时发布。"
     return f"请{where}发布{what}{_when(finding.due, as_of)}。"
+
+
+def _fault_status(finding, url: str) -> str:
+    for a in finding.facts.get("at_fault") or []:
+        if isinstance(a, dict) and a.get("url") == url:
+            return str(a.get("status") or "")
+    return ""
 
 
 def _fault_due(finding, url: str) -> dt.date | None:
