@@ -175,3 +175,22 @@ def test_work_columns_get_a_class_and_a_stale_one_is_late_not_missing(tmp_path):
     assert cols["学前教育"]["verdict"] == "栏目更新不及时（超期17天）" and "缺失" not in cols["学前教育"]["verdict"]
     assert (cols["校园安全"]["class"], cols["校园安全"]["verdict"]) == ("动态", "正常")
     assert (cols["招生入学"]["class"], cols["招生入学"]["verdict"]) == ("other", "未设时限")   # seasonal: no limit
+
+
+def test_xlsx_speaks_chinese_with_the_code_hidden(out):
+    import openpyxl
+
+    ws = openpyxl.load_workbook(out / "units" / "学前教育科.xlsx")["发现"]
+    header = [c.value for c in ws[1]]
+    code = header.index("状态代码") + 1
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(code)].hidden
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    visible = [[v for i, v in enumerate(r, start=1) if i != code] for r in rows]
+    codes = {"gap", "late", "met", "at_risk", "pending", "unverifiable", "manual"}
+    assert not any(str(v) in codes for r in visible for v in r)
+    first = dict(zip(header, rows[0]))
+    assert first["状态"] == "缺失" and first["建议措施"].startswith("请在“政策解读”栏目为《某区普惠性民办幼儿园认定管理办法》")
+    shared = [dict(zip(header, r)) for r in rows if r[0] == "6.1"][0]
+    assert "全局共性事项" in shared["备注"] and "2020年第三季度" in shared["问题/说明"]
+    ev = openpyxl.load_workbook(out / "units" / "学前教育科.xlsx")["证据"]
+    assert [c.value for c in ev[1]][-1] == "问题"
