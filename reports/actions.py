@@ -1,7 +1,8 @@
 """The one sentence a unit acts on: what to do, where, by when — first in every item of a report and mail.
 
-Built from what the rule measured (the finding's status, due date, ``facts``) and what the plan's check
-looks for (its ``what`` and columns), never from the check's name::
+Built from what the rule measured (the finding's status, due date, ``facts``: documents at fault and what
+each owes, broken links, stale columns, submissions per quarter) and what the plan's check looks for (its
+``what`` and columns) — never from the check's or the kind's name::
 
     请在“财政预决算”栏目发布2019年度部门决算（应于2020-09-30前发布，已逾期61天）
 """
@@ -55,7 +56,6 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
     columns = columns or finding.columns
     where = f"在“{'”或“'.join(columns)}”栏目" if columns else ""
     faulty, _ = finding.evidence_for(unit)
-    kind = finding.kind
     if status == "met":
         return "已满足，请保持。"
     if status == "manual":
@@ -64,22 +64,23 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         return f"请确认{where or '相关栏目'}可以正常访问；恢复后将重新核查{what}。"
     if status == "pending":
         return f"请按计划{where}发布{what}{_when(finding.due, as_of)}。"
-    if kind == "links" or finding.facts.get("broken"):
+    if finding.facts.get("broken"):
         return "请修复或删除下列文章中的失效链接、补齐缺失的附件，修复后将链接回复办公室确认。"
     if faulty:
         owed = [e for e in faulty if _fault_status(finding, e.url) != "late"]   # late ones are done, if late
         faulty = owed or faulty
         status = status if owed or status != "gap" else "late"
-        names = "、".join(_title(e.title) for e in faulty[:3]) + (f"等{len(faulty)}件" if len(faulty) > 3 else "")
+        names = _names(faulty)
         due = min((d for d in (_fault_due(finding, e.url) for e in faulty) if d), default=finding.due)
-        if kind == "interpretation":
-            if status == "late":
-                return f"{names}的政策解读发布逾期，今后请在政策文件公开后3个工作日内同步发布解读。"
-            return f"请{where.replace('政策文件', '政策解读') if where else ''}为{names}发布政策解读{_when(due, as_of)}。"
-        if kind == "consultation":
-            return f"请为{names}补充说明征求意见期限（一般不少于30日）并公开意见采纳情况{_when(due, as_of, '公开')}。"
-        return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
-    if kind == "submissions":
+        owing: dict[str, list] = {}   # what is owed → the documents owing it (the rule's words, facts)
+        for e in faulty:
+            owing.setdefault(_fault_field(finding, e.url, "owed"), []).append(e)
+        if "" in owing:
+            return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
+        if status == "late":
+            return "；".join(f"{_names(docs)}的{owed}发布逾期" for owed, docs in owing.items()) + "，今后请按规定时限发布。"
+        return "；".join(f"请为{_names(docs)}发布{owed}" for owed, docs in owing.items()) + f"{_when(due, as_of)}。"
+    if finding.facts.get("sites"):   # per source and quarter: submitted vs target (rules/kinds/submissions.py)
         short = []
         for site in (finding.facts.get("sites") or {}).values():
             for q, c in sorted((site.get("quarters") or {}).items()):
@@ -92,7 +93,7 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         if owed:
             parts = "，".join(f"{plain(q)}还差{n}条" for q, n in owed.items())
             return f"请向上级政务公开栏目报送本单位信息：{parts}{_when(finding.due, as_of, '报送')}。"
-    if kind == "freshness":
+    if finding.facts.get("stale_columns") or finding.facts.get("blank_columns"):
         cols = [str(c.get("name") if isinstance(c, dict) else c) for c in (finding.facts.get("stale_columns") or [])]
         names = "、".join(f"“{c}”" for c in cols[:5]) + ("等栏目" if len(cols) > 5 else "栏目") if cols else "相关栏目"
         return f"请更新{names}；确无内容的栏目应整合或注明。"
@@ -101,11 +102,19 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
     return f"请{where}发布{what}{_when(finding.due, as_of)}。"
 
 
-def _fault_status(finding, url: str) -> str:
+def _names(docs) -> str:
+    return "、".join(_title(e.title) for e in docs[:3]) + (f"等{len(docs)}件" if len(docs) > 3 else "")
+
+
+def _fault_field(finding, url: str, key: str) -> str:
     for a in finding.facts.get("at_fault") or []:
         if isinstance(a, dict) and a.get("url") == url:
-            return str(a.get("status") or "")
+            return str(a.get(key) or "")
     return ""
+
+
+def _fault_status(finding, url: str) -> str:
+    return _fault_field(finding, url, "status")
 
 
 def _fault_due(finding, url: str) -> dt.date | None:

@@ -109,11 +109,6 @@ class Finding:
         return status_label(self.status)
 
     @property
-    def kind(self) -> str:
-        """The rule kind (presence, deadline, submissions …) when the plan's catalogue names it, else the check."""
-        return self.requirement.checks.get(self.check) or self.check
-
-    @property
     def action(self) -> str:
         """The sentence the unit acts on (what, where, by when), for the lead recipient's view."""
         return action_line(self, self.as_of)

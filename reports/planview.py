@@ -1,14 +1,14 @@
 """The plan as reports quote it: requirements (texts, units, order) found by id."""
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from crawler.dates import to_date
+from rules.catalogue import default_plan_path, load_catalogue
+from rules.errors import PlanError
 
 # --- the plan -----------------------------------------------------------------------------------
 
@@ -37,43 +37,20 @@ def requirement_sort_key(rid: str) -> tuple:
 
 
 def plan_to_dict(plan: Any) -> dict | None:
-    """Accept the plan as a dict, a JSON/YAML file path, or an object from rules/ (to_dict/as_dict/dataclass)."""
+    """The plan as plain data: a dict as it is (the ``zwgk plan import --json`` shape), or rules' ``Plan``
+    (``to_dict`` with its checks). Files are read by rules (``load_plan`` below), never here."""
     if plan is None:
         return None
-    if isinstance(plan, (str, Path)):
-        path = Path(plan)
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".json":
-            return plan_to_dict(json.loads(text))
-        import yaml
-        return plan_to_dict(yaml.safe_load(text))
     if isinstance(plan, dict):
         return plan
-    for attr in ("to_dict", "as_dict", "dict", "model_dump"):
-        fn = getattr(plan, attr, None)
-        if callable(fn):
-            return plan_to_dict(fn())
-    if dataclasses.is_dataclass(plan):
-        return dataclasses.asdict(plan)
+    if isinstance(plan, (str, Path)):
+        return load_plan(None, plan)
+    to_dict = getattr(plan, "to_dict", None)
+    if callable(to_dict):
+        return to_dict(checks=True, meta=True)
     if isinstance(plan, list):
         return {"sections": [{"title": "", "tasks": [{"number": None, "title": "", "requirements": plan}]}]}
-    sections = getattr(plan, "sections", None)
-    if sections is not None:
-        return {"title": getattr(plan, "title", None), "year": getattr(plan, "year", None),
-                "sections": [_obj_to_dict(s) for s in sections]}
     raise TypeError(f"cannot read a plan from {type(plan).__name__}")
-
-
-def _obj_to_dict(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return obj
-    if dataclasses.is_dataclass(obj):
-        return dataclasses.asdict(obj)
-    if isinstance(obj, (list, tuple)):
-        return [_obj_to_dict(o) for o in obj]
-    if hasattr(obj, "__dict__"):
-        return {k: _obj_to_dict(v) for k, v in vars(obj).items() if not k.startswith("_")}
-    return obj
 
 
 def _get(obj: Any, key: str, default=None):
@@ -140,31 +117,15 @@ class PlanIndex:
         return sorted(reqs, key=lambda r: (r.order, requirement_sort_key(r.id)))
 
 
-PLANS_DIR = Path(__file__).resolve().parents[1] / "rules" / "plans"
-
-
-def _read_plan_file(path: Path) -> dict | None:
-    try:  # the rules package owns the plan format: prefer its loader when it has one
-        from rules import plan as rules_plan  # type: ignore
-        loader = getattr(rules_plan, "load_plan", None)
-    except Exception:
-        loader = None
-    if callable(loader):
-        try:
-            return plan_to_dict(loader(path))
-        except Exception:
-            pass
-    return plan_to_dict(path)  # the JSON/YAML shape documented above (extra keys such as checks are ignored)
-
-
 def load_plan(config=None, path: str | Path | None = None, *, year: int | None = None,
               run: dict | None = None) -> dict | None:
-    """Find the plan whose texts the reports quote. First found wins:
+    """The plan whose texts the reports quote, read by rules (``rules.catalogue.load_catalogue``). First
+    found wins:
 
-    1. ``path`` (``--plan FILE``: JSON from ``zwgk plan import --json``, or a YAML plan/catalogue);
-    2. the check run's stats ``plan`` / ``plan_path`` if rules recorded one;
+    1. ``path`` (``--plan FILE``: a catalogue, or the JSON of ``zwgk plan import --json``);
+    2. the check run's stats ``plan_path`` (the plan the check used);
     3. ``paths.plan`` from the configuration;
-    4. ``rules/plans/<year>.yaml`` (year of the run's as-of date), else the newest file there.
+    4. ``rules.catalogue.default_plan_path`` for the year of the run's as-of date.
 
     Returns None when there is none: reports then show requirement ids with a note.
     """
@@ -183,21 +144,15 @@ def load_plan(config=None, path: str | Path | None = None, *, year: int | None =
     if year is None and run and run.get("as_of"):
         d = to_date(run["as_of"])
         year = d.year if d else None
-    if PLANS_DIR.is_dir():
-        if year:
-            candidates += [PLANS_DIR / f"{year}{ext}" for ext in (".yaml", ".yml", ".json")]
-        candidates += sorted((p for p in PLANS_DIR.iterdir() if p.suffix in (".yaml", ".yml", ".json")),
-                             key=lambda p: p.stem, reverse=True)
+    default = default_plan_path(year)
+    if default is not None:
+        candidates.append(default)
     for p in candidates:
-        if p.is_file():
-            try:
-                data = _read_plan_file(p)
-            except Exception:
-                if path and p == Path(path):
-                    raise
-                continue
-            if data and (data.get("sections") or data.get("requirements")):
-                return data
+        if not p.is_file():
+            continue
+        try:
+            return load_catalogue(p).to_dict(checks=True, meta=True)
+        except PlanError:
+            if path and p == Path(path):
+                raise
     return None
-
-

@@ -103,7 +103,8 @@ class Consultation(Kind):
             if window is None:
                 statuses.append("gap")
                 notes.append(f"{label(doc)}未载明征求意见的起止时间")
-                facts["at_fault"].append({"url": doc.get("url"), "status": "gap", "due": None, "problem": notes[-1]})
+                facts["at_fault"].append({"url": doc.get("url"), "status": "gap", "due": None, "problem": notes[-1],
+                                          "owed": "征求意见起止时间说明"})
                 continue
             start, end = window
             days = (end - start).days + 1
@@ -138,7 +139,8 @@ class Consultation(Kind):
             statuses.append(st)
             if short or st in ("late", "gap", "at_risk"):
                 facts["at_fault"].append({"url": doc.get("url"), "status": combine([st] + (["gap"] if short else [])),
-                                          "due": fb_due.isoformat(), "problem": "；".join(notes[noted:])})
+                                          "due": fb_due.isoformat(), "problem": "；".join(notes[noted:]),
+                                          "owed": "缩短征求意见期限的理由说明和意见采纳情况" if short else "意见采纳情况"})
         if len(drafts) < params["min_count"]:
             statuses.append("gap")
             notes.append(f"本年度仅发现{len(drafts)}件征求意见稿，要求至少{params['min_count']}件")

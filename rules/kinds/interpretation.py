@@ -42,7 +42,8 @@ class Interpretation(Kind):
             elif st == "at_risk":
                 notes.append(f"{label(doc)}的政策解读尚未发布（{due}到期）")
             if st in ("late", "gap", "at_risk"):
-                at_fault.append({"url": doc["url"], "status": st, "due": due.isoformat(), "problem": notes[-1]})
+                at_fault.append({"url": doc["url"], "status": st, "due": due.isoformat(), "problem": notes[-1],
+                                 "owed": "政策解读"})
             statuses.append(st)
         if not policies:
             problem = ctx.source_problem(params["policy"]["site"], params["policy"]["column"])

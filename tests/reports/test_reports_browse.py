@@ -127,7 +127,9 @@ def test_stopping_zwgk_browse_stops_datasette(db, tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) is not None
         with socket.socket() as s:          # nothing left listening: the port can be taken again
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # (a closed connection may linger in TIME_WAIT)
             s.bind(("127.0.0.1", port))
+            s.listen()
     finally:
         if proc.poll() is None:
             proc.kill()
