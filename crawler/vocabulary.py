@@ -34,24 +34,16 @@ CLASSES = ("动态", "通知公告", "政策文件", "人事", "规划计划", "
 # Words that reveal a class, checked in order.
 CLASS_WORDS = (("动态", "动态"), ("要闻", "动态"), ("通知公告", "通知公告"), ("政策文件", "政策文件"),
                ("人事", "人事"), ("规划计划", "规划计划"))
-#: an education bureau's work columns (专题 on each area of its work): news of that work, so 动态 (two
-#: weeks) — never 招生 (seasonal) or 信息公开 lists. Checked after CLASS_WORDS, on the column's name only.
-WORK_TOPICS = ("学前教育", "义务教育", "职业教育", "高中教育", "特殊教育", "民办教育", "校园安全", "安全工作",
-               "体育工作", "教育督导", "资助工作", "语言文字", "教师队伍", "德育工作", "教研工作")
 
 
 def infer_class(*texts: str | None) -> str:
-    """The class revealed by the first of *texts* (ColumnType, then name …) that reveals one; a work
-    column's name (学前教育, 校园安全 …, see WORK_TOPICS) reveals 动态."""
+    """The class revealed by the first of *texts* (ColumnType, then name …) that reveals one."""
     for text in texts:
         if not text:
             continue
         for word, cls in CLASS_WORDS:
             if word in text:
                 return cls
-    name = next((t for t in reversed(texts) if t), "")
-    if any(topic in name for topic in WORK_TOPICS):
-        return "动态"
     return "other"
 
 

@@ -156,14 +156,15 @@ def test_broken_links_by_article_title_and_link_name(out):
     assert "<code>http://127.0.0.1:9/f/a.docx</code>" in html    # the URL behind the name
 
 
-def test_work_columns_get_a_class_and_a_stale_one_is_late_not_missing(tmp_path):
-    """学前教育/校园安全 columns (no class stored) are 动态 (14 days); the dashboard says 栏目更新不及时."""
+def test_a_stale_column_is_late_not_missing(tmp_path):
+    """A column without a stored class gets one from its name (工作动态 → 动态, 14 days); stale, the
+    dashboard says 栏目更新不及时, never 缺失."""
     from reports.model import build_model
 
     (tmp_path / "zwgk.yaml").write_text(CONFIG, encoding="utf-8")
     config = load_config(tmp_path / "zwgk.yaml")
     with Store(tmp_path / "zwgk.db") as store:
-        for cid, name, last in (("1", "学前教育", "2020-11-30"), ("2", "校园安全", "2020-12-28"),
+        for cid, name, last in (("1", "工作动态", "2020-11-30"), ("2", "教育要闻", "2020-12-28"),
                                 ("3", "招生入学", "2020-06-30")):
             store.upsert_column({"site": "bureau", "column_id": cid, "name": name, "class": "other",
                                  "item_count": 5, "last_item_date": last, "state": "normal"})
@@ -171,9 +172,9 @@ def test_work_columns_get_a_class_and_a_stale_one_is_late_not_missing(tmp_path):
         store.add_findings(rid, FINDINGS)
         store.finish_run(rid, "ok", {})
         cols = {c["name"]: c for c in build_model(store, PLAN, config).columns}
-    assert (cols["学前教育"]["class"], cols["学前教育"]["limit"]) == ("动态", 14)
-    assert cols["学前教育"]["verdict"] == "栏目更新不及时（超期17天）" and "缺失" not in cols["学前教育"]["verdict"]
-    assert (cols["校园安全"]["class"], cols["校园安全"]["verdict"]) == ("动态", "正常")
+    assert (cols["工作动态"]["class"], cols["工作动态"]["limit"]) == ("动态", 14)
+    assert cols["工作动态"]["verdict"] == "栏目更新不及时（超期17天）" and "缺失" not in cols["工作动态"]["verdict"]
+    assert (cols["教育要闻"]["class"], cols["教育要闻"]["verdict"]) == ("动态", "正常")
     assert (cols["招生入学"]["class"], cols["招生入学"]["verdict"]) == ("other", "未设时限")   # seasonal: no limit
 
 
