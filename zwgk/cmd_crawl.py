@@ -51,14 +51,16 @@ def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str
 @click.option("--json", "as_json", is_flag=True, help="Print the run's statistics as JSON instead of a table.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this crawl (repeatable), e.g. -s ZWGK_FULL_WALK_DAYS=1.")
+@click.option("-v", "--verbose", is_flag=True, help="Scrapy's log on the terminal (default on a terminal: a "
+              "progress line, the log in <data>/logs/crawl-….log).")
 @pass_app
-def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, settings):
+def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, settings, verbose):
     """Crawl the configured sites (all four by default) into the database, in one process.
 
     Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
     (a site unreachable, a crawler that did not run), 2 on a configuration error.
     """
-    from zwgk.crawl import run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
+    from zwgk.crawl import progress_line, run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
 
     config = app.config  # ConfigError → exit 2 in the CLI group
     missing = [s for s in sites if s not in config.sites]
@@ -70,12 +72,25 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
         if not sep or not name.strip():
             raise click.UsageError(f"--set wants NAME=VALUE, not {item!r}")
         overrides[name.strip()] = value
+    progress = None
+    if not verbose and not log_file and sys.stderr.isatty():
+        import datetime as dt
+
+        logs = Path(config.data_dir) / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log_file = str(logs / f"crawl-{dt.datetime.now():%Y%m%d-%H%M%S}.log")
+        click.echo(f"Scrapy 日志：{log_file}（-v 显示在终端）", err=True)
+
+        def progress(live: dict) -> None:
+            click.echo("\r\033[K" + progress_line(live), nl=False, err=True)
     try:
         result = run_crawl(config, app.db_path, sites=list(sites) or None, columns=list(columns) or None,
-                           log_level=log_level, log_file=log_file, overrides=overrides)
+                           log_level=log_level, log_file=log_file, overrides=overrides, progress=progress)
     except Exception as e:
         click.echo(f"zwgk crawl: failed: {type(e).__name__}: {e}", err=True)
         sys.exit(1)
+    if progress is not None:
+        click.echo("", err=True)   # end the progress line
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "status": result.status, "sites": result.stats,
                                "problems": result.problems}, ensure_ascii=False))

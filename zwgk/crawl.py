@@ -66,7 +66,9 @@ def sites_by_host(config: Config, keys: list[str]) -> dict[str, list[str]]:
 
 def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
               columns: list[str] | None = None, log_level: str | None = None,
-              log_file: str | None = None, overrides: dict | None = None) -> CrawlResult:
+              log_file: str | None = None, overrides: dict | None = None, progress=None) -> CrawlResult:
+    """Crawl *sites* into the store. ``progress`` (optional): called about once a second with
+    {site: its live figures (site_stats)} while the crawl runs (the command's progress line)."""
     from scrapy.crawler import AsyncCrawlerProcess
 
     from spiders.column import ColumnSpider
@@ -92,10 +94,21 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
     for group in sites_by_host(config, keys).values():
         chain(list(group))
     problems: list[str] = []
+    loop = None
+    if progress is not None:
+        from twisted.internet import task  # deferred: the reactor Scrapy installed above
+
+        def tick() -> None:
+            progress({k: site_stats(c.stats.get_stats()) for k, c in crawlers.items()
+                      if getattr(c, "_stats", None) is not None})
+        loop = task.LoopingCall(tick)
+        loop.start(1.0, now=False)
     try:
         process.start()
     except Exception as e:  # the reactor itself failed: nothing sensible was crawled
         problems.append(f"crawl process failed: {type(e).__name__}: {e}")
+    if loop is not None and loop.running:
+        loop.stop()
     stats: dict[str, dict] = {}
     for key, crawler in crawlers.items():
         raw = crawler.stats.get_stats() if getattr(crawler, "_stats", None) is not None else {}
@@ -116,6 +129,14 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
     with Store(db_path) as store:
         store.finish_run(run_id, status, stats)
     return CrawlResult(run_id=run_id, status=status, stats=stats, problems=problems)
+
+
+def progress_line(live: dict[str, dict]) -> str:
+    """One refreshed terminal line: per site pages fetched, new documents, errors."""
+    from crawler.vocabulary import SITE_LABELS
+
+    return "  ".join(f"{SITE_LABELS.get(k, k)}：页面 {s['responses']}，新增 {s['new']}，错误 {s['errors']}"
+                     for k, s in live.items())
 
 
 def summary_table(result: CrawlResult) -> str:
