@@ -158,8 +158,11 @@ def _group_rows(model) -> list[tuple[str, str, list[str]]]:
     rows = []
     for group, recipients in sorted(model.router.groups.items()):
         unit = model.registry.get(group)
-        how = (f"按文件所属科室分送，其余由联系单位“{unit.contact}”接收" if unit is not None and unit.contact
-               else "按文件所属科室分送，无法确定的发送给全部成员单位")
+        if model.router.of_sections(group):
+            how = (f"按文件所属科室分送，其余由联系单位“{unit.contact}”接收" if unit is not None and unit.contact
+                   else "按文件所属科室分送，无法确定的发送给全部成员单位")
+        else:
+            how = f"由联系单位“{unit.contact}”统一接收" if unit is not None and unit.contact else "分送各成员单位"
         rows.append((group, how, recipients))
     return rows
 

@@ -91,6 +91,10 @@ class DocumentRouter:
                 return unit, "issuer"
         return None
 
+    def of_sections(self, name: str) -> bool:
+        unit = self.registry.get(name)
+        return bool(unit is not None and unit.kind == "group" and self._of_sections(unit))
+
     def _of_sections(self, group) -> bool:
         """A group of the bureau's own sections (机关各科室): one of them owns each matter."""
         kinds = {(self.registry.get(m).kind if self.registry.get(m) else "") for m in group.members}
@@ -114,11 +118,12 @@ class DocumentRouter:
         for name in named:
             route.add(name, "plan")
         for group in groups:
+            before = set(route.owners) | set(route.shared)
             self._route_group(group, named, at_fault or [], route)
-            self.groups.setdefault(group.name, [])
+            reached = self.groups.setdefault(group.name, [])
             for r in list(route.owners) + route.shared:
-                if r not in self.groups[group.name]:
-                    self.groups[group.name].append(r)
+                if (r not in before or route.via.get(r) == group.name) and r not in reached:
+                    reached.append(r)
         for name in named:       # named in the plan itself: not "through" a group
             route.via.pop(name, None)
         return route

@@ -122,7 +122,7 @@ def test_delivers_each_unit_and_summary(tmp_path, smtp):
     no_email = s_html[s_html.index('data-role="no-email"'):]
     assert "学前教育科" in no_email[:200]
     assert "“机关各科室”：按文件所属科室分送，无法确定的发送给全部成员单位 → 办公室、计财科、基础教育科、学前教育科" in s_html
-    assert "“区直各学校（单位、幼儿园）”：按文件所属科室分送，其余由联系单位“基础教育科”接收 → 基础教育科" in s_html
+    assert "“区直各学校（单位、幼儿园）”：由联系单位“基础教育科”统一接收 → 基础教育科</li>" in s_html
     # open items per unit (their action lines), what changed, the dashboard's file; Chinese only, no commands
     s_text = summary.get_body(("plain",)).get_content()
     open_items = s_text[s_text.index("各单位待处理事项："):]
