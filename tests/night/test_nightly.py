@@ -256,7 +256,8 @@ def test_redesign_night_raises_alarms_and_no_unit_gets_a_new_gap(scenario):
     # withdrawals of unlisted items, refetches with lost titles; the replica is built so that it can)
     msg = next(f for f in findings_of(scenario["db"], redesign["check_run"]) if f["status"] == "unverifiable"
                and f["message"].startswith("抓取告警"))
-    assert "局网站各栏目列出的条目合计由" in msg["message"]   # the whole site's alarm first
+    # the whole site's alarm first, under the site's configured name
+    assert msg["message"].startswith("抓取告警，本次无法核实：济宁市兖州区教育和体育局（仿真）各栏目列出的条目合计由")
 
 
 def test_the_office_gets_the_alarm_with_its_evidence(scenario):
