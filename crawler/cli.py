@@ -18,6 +18,7 @@ from .store import Store, default_db_path
 # module path -> names of click commands/groups it defines
 COMMAND_MODULES = {
     "spiders.commands": ("crawl", "extract", "sites"),
+    "spiders.redis_commands": ("ingest",),
     "rules.commands": ("plan", "check", "attest", "db"),
     "reports.commands": ("report", "mail", "browse"),
     "crawler.demo": ("demo",),

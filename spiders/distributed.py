@@ -1,0 +1,340 @@
+"""A crawl worker on Redis: ``zwgk crawl --redis URL`` (the night itself: crawler/ingest.py).
+
+One worker process runs one crawler per crawl unit (a site, crawled once for every bureau that has it).
+Each crawler's spider is the ordinary ColumnSpider with scrapy-redis underneath:
+
+- requests go through the shared Redis queue and duplicate filter of their unit (spiders/redis_compat.py),
+  so any number of workers on any machines share the work; a list walk travels in its list-page
+  requests (pickled with them), so whichever worker fetches page n+1 continues the walk;
+- what the spider kept in memory for one site becomes Redis state: the known documents and columns
+  (published by the ingest), the article URLs claimed tonight, and per column the articles issued and
+  done (a column is synced when its full walk is finished and every article it issued is done);
+- withdrawals of a fully walked column are decided when its walk finishes (same rule and share guard);
+- items go to ``zwgk:items`` (RedisItemPipeline), never to SQLite: ``zwgk ingest`` is the one writer;
+- HostSlotMiddleware keeps the per-host limit across all workers: a download needs one of
+  ``crawl.concurrency_per_host`` leased slots of its host in Redis.
+
+Not done in distributed mode (single-process crawls still do them): link checks of the bureau's pages
+(they need every page's answer in one process), and the "site unreachable" alarm.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import os
+import socket
+import uuid
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+
+from crawler.bureaus import CrawlUnit
+from crawler.ingest import Keys, connect, night_state, recover_dead
+from crawler.items import ColumnSyncedItem
+
+from .column import ColumnSpider
+from .redis_compat import RedisStartMixin
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_TTL = 10.0   # seconds without a heartbeat before a worker counts as dead
+
+
+class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
+    name = "column"
+
+    def __init__(self, *args, unit: CrawlUnit | None = None, **kwargs):
+        super().__init__(*args, site=unit.site, config=unit.config, **kwargs)
+        self.unit = unit
+        self.unit_id = unit.id
+        self.check_links = False
+        self.redis_server = None
+        self.redis_key = Keys.start(unit.id)
+        self.worker_id = None
+        self._idle_since = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.redis_server = connect(crawler.settings.get("REDIS_URL"))
+        spider.worker_id = crawler.settings.get("ZWGK_WORKER_ID")
+        crawler.signals.connect(spider._redis_idle, signal=scrapy.signals.spider_idle)
+        crawler.signals.connect(spider._report_stats, signal=scrapy.signals.spider_closed)
+        return spider
+
+    # --- state from Redis instead of SQLite ------------------------------------------------------------
+    def _load_known(self) -> None:
+        r = self.redis_server
+        self.known = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.known(self.unit_id)).items()}
+        self.stored_columns = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.columns(self.unit_id)).items()}
+        self.known_by_column = {}
+        for url, info in self.known.items():
+            if info.get("state") == "live":
+                self.known_by_column.setdefault(str(info.get("column_id")), []).append(url)
+
+    def seed_requests(self, payload: dict) -> list[scrapy.Request]:
+        """ColumnSpider.start(): the configured columns' walks, else the home page to discover them."""
+        self._load_known()
+        home = self.site.start_url or f"{self.site.base_url}/index.html"
+        if self.site.columns:
+            cols = [c for c in self.site.columns if not self.only_columns or c.id in self.only_columns]
+            walks = [self._new_walk(c.id, urljoin(self.site.base_url + "/", c.url) if c.url
+                                    else f"{self.site.base_url}/col/col{c.id}/index.html", c.name, c.cls)
+                     for c in cols]
+            return list(self._start_walks(walks))
+        return [self._request(home, self.parse_home, self.home_failed, cb_kwargs={"discover": True})]
+
+    def parse_home(self, response, discover: bool = True):
+        if not self.known and not self.stored_columns:
+            self._load_known()
+        yield from super().parse_home(response, discover)
+
+    def parse_column(self, response, walk):
+        if not self.known and not self.stored_columns:   # a worker that did not take the seed
+            self._load_known()
+        yield from super().parse_column(response, walk)
+
+    # --- walks and articles across workers -----------------------------------------------------------
+    def _article(self, entry, walk):
+        r = self.redis_server
+        if entry.url in self.scheduled or not r.sadd(Keys.articles(self.unit_id), entry.url):
+            self.scheduled.add(entry.url)   # another walk (maybe on another worker) has it
+            return
+        for out in super()._article(entry, walk):
+            if isinstance(out, scrapy.Request):
+                r.sadd(Keys.walk(self.unit_id, walk.column_id, "issued"), entry.url)
+                # the article carries a small copy of its walk (no list entries), marked with its URL
+                slim = copy.copy(walk)
+                slim.entries, slim.page_entries = {}, []
+                slim.zwgk_article = entry.url
+                out = out.replace(cb_kwargs={**out.cb_kwargs, "walk": slim})
+            yield out
+
+    def _article_done(self, walk, ok: bool = True):
+        r = self.redis_server
+        url = getattr(walk, "zwgk_article", None)
+        if not ok:
+            r.hset(Keys.walk(self.unit_id, walk.column_id, "state"), "article_failures", 1)
+        if url:
+            r.sadd(Keys.walk(self.unit_id, walk.column_id, "done"), url)
+        yield from self._maybe_synced_shared(walk.column_id)
+
+    def _finish_walk(self, walk):
+        """ColumnSpider._finish_walk for one column at a time: withdrawals and the sync mark of this
+        column are decided here, whichever worker finishes its walk."""
+        if walk.finished:
+            return
+        walk.finished = True
+        if walk.candidate and not walk.is_list_page and not walk.entries:
+            return
+        yield from self._column_item(walk)
+        for entry in walk.entries.values():
+            self.listed.add(entry.url)
+            yield from self._article(entry, walk)
+        yield from self._rechecks(walk)
+        self.walks = [walk]
+        yield from self._withdraw_unlisted()
+        ok = walk.complete and not walk.failed and not walk.stopped_early
+        self.redis_server.hset(Keys.walk(self.unit_id, walk.column_id, "state"),
+                               mapping={"finished": 1, "complete": int(bool(ok))})
+        yield from self._maybe_synced_shared(walk.column_id)
+
+    def _maybe_synced(self, walk):
+        return iter(())   # decided in Redis (_maybe_synced_shared)
+
+    def _maybe_synced_shared(self, column_id: str):
+        r = self.redis_server
+        state = {k.decode(): v.decode() for k, v in r.hgetall(Keys.walk(self.unit_id, column_id, "state")).items()}
+        if state.get("finished") != "1" or state.get("complete") != "1" or state.get("article_failures"):
+            return
+        issued = r.scard(Keys.walk(self.unit_id, column_id, "issued"))
+        done = r.scard(Keys.walk(self.unit_id, column_id, "done"))
+        if issued == done and r.hsetnx(Keys.walk(self.unit_id, column_id, "state"), "synced", 1):
+            yield ColumnSyncedItem(site=self.site_key, column_id=column_id)
+
+    def _not_checked(self) -> None:
+        pass
+
+    # --- lifetime ----------------------------------------------------------------------------------
+    def _idle(self, spider=None):
+        return   # link checks: not in distributed mode
+
+    def _redis_idle(self, spider=None):
+        """Stay open until the ingest says the night is done; take new seeds; requeue dead workers'."""
+        import time
+
+        from scrapy.exceptions import DontCloseSpider
+
+        r = self.redis_server
+        self.schedule_seeds()
+        recover_dead(r, self.worker_id)
+        state = night_state(r)
+        if state == "done":
+            return
+        if state is None:
+            self._idle_since = self._idle_since or time.monotonic()
+            if time.monotonic() - self._idle_since > self.crawler.settings.getfloat("ZWGK_REDIS_WAIT", 60):
+                self.logger.error("no night on Redis after %.0f s (start `zwgk ingest --redis URL`)",
+                                  time.monotonic() - self._idle_since)
+                return
+        raise DontCloseSpider
+
+    def _report_stats(self, spider=None, reason=None):
+        from crawler.pipelines import site_stats
+
+        stats = dict(self.crawler.stats.get_stats())
+        stats["finish_reason"] = reason
+        try:
+            self.redis_server.hset(Keys.stats(self.unit_id), self.worker_id,
+                                   json.dumps(site_stats(stats), default=str))
+        except Exception:   # pragma: no cover - Redis gone at shutdown
+            self.logger.exception("could not report the worker's statistics")
+
+
+class RedisItemPipeline:
+    """Every item to ``zwgk:items`` as JSON {unit, kind, item}; the ingest writes it to SQLite."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.server = connect(crawler.settings.get("REDIS_URL"))
+        self.unit = crawler.settings.get("ZWGK_UNIT")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        data = json.dumps({"unit": self.unit, "kind": type(item).__name__, "item": dict(item)},
+                          ensure_ascii=False, default=str)
+        self.server.rpush(Keys.items, data)
+        self.crawler.stats.inc_value(f"zwgk/items_{type(item).__name__}")
+        return item
+
+
+# lease a slot of a host: drop expired leases, take one if fewer than the limit are held
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+class HostSlotMiddleware:
+    """At most CONCURRENT_REQUESTS_PER_DOMAIN downloads per host over ALL workers: each download
+    leases a slot in ``zwgk:slots:<host>`` (a sorted set of lease expiries) and frees it when its
+    answer or error comes back. A killed worker's leases expire after the download timeout."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.server = connect(crawler.settings.get("REDIS_URL"))
+        self.worker = crawler.settings.get("ZWGK_WORKER_ID")
+        self.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 15
+        self.held: dict[int, tuple[str, str]] = {}
+        self.n = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @staticmethod
+    def host(url: str) -> str:
+        host = urlsplit(url).netloc.lower()
+        return host[4:] if host.startswith("www.") else host
+
+    async def process_request(self, request, spider=None):
+        limit = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        key = Keys.slots(self.host(request.url))
+        self.n += 1
+        token = f"{self.worker}:{self.n}"
+        wait = 0.005
+        while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token):
+            self.crawler.stats.inc_value("zwgk/host_slot_waits")
+            await asyncio.sleep(wait)
+            wait = min(0.05, wait * 2)
+        self.held[id(request)] = (key, token)
+        return None
+
+    def _release(self, request) -> None:
+        got = self.held.pop(id(request), None)
+        if got:
+            self.server.zrem(*got)
+
+    def process_response(self, request, response, spider=None):
+        self._release(request)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self._release(request)
+        return None
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def unit_settings(unit: CrawlUnit, redis_url: str, wid: str) -> dict:
+    return {
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "spiders.redis_compat.Scheduler",
+        "SCHEDULER_QUEUE_CLASS": "spiders.redis_compat.InflightPriorityQueue",
+        "SCHEDULER_QUEUE_KEY": Keys.queue(unit.id),
+        "SCHEDULER_DUPEFILTER_KEY": Keys.dupefilter(unit.id),
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "ZWGK_UNIT": unit.id,
+        "ZWGK_WORKER_ID": wid,
+        "ITEM_PIPELINES": {"spiders.distributed.RedisItemPipeline": 300},
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "spiders.middlewares.BackoffRetryMiddleware": 550,
+            "spiders.middlewares.SchemeFallbackMiddleware": 560,
+            # last before the download, first to see its answer: the slot is held only while fetching
+            "spiders.distributed.HostSlotMiddleware": 990,
+        },
+    }
+
+
+def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None = None,
+               log_file: str | None = None, overrides: dict | None = None) -> dict[str, dict]:
+    """Run one crawl worker until the night is done; returns {unit: this worker's site stats}."""
+    from scrapy.crawler import AsyncCrawlerProcess
+    from twisted.internet import task
+
+    from crawler.crawl import scrapy_settings
+    from crawler.pipelines import site_stats
+
+    wid = worker_id()
+    r = connect(redis_url)
+    r.ping()
+    ttl = float((overrides or {}).get("ZWGK_REDIS_HEARTBEAT_TTL") or HEARTBEAT_TTL)
+    r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+    settings = scrapy_settings("unused.db", log_level=log_level, log_file=log_file, overrides=overrides)
+    process = AsyncCrawlerProcess(settings)
+    crawlers = {}
+    for unit in units:
+        cls = type(f"Unit_{len(crawlers)}", (DistributedColumnSpider,),
+                   {"custom_settings": {**unit_settings(unit, redis_url, wid), **(overrides or {})}})
+        crawlers[unit.id] = process.create_crawler(cls)
+        process.crawl(crawlers[unit.id], unit=unit)
+
+    def beat():
+        r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+
+    heart = task.LoopingCall(beat)
+    heart.start(ttl / 4, now=False)
+    logger.info("worker %s: %d crawl unit(s) on %s", wid, len(units), redis_url)
+    try:
+        process.start()
+    finally:
+        if heart.running:
+            heart.stop()
+        r.delete(Keys.worker(wid))
+    return {uid: site_stats(c.stats.get_stats()) if getattr(c, "_stats", None) is not None else {}
+            for uid, c in crawlers.items()}
