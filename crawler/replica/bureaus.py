@@ -52,7 +52,11 @@ class CountingBureau:
                     site.max_in_flight = 0
                     request.setHeader(b"content-type", b"application/json")
                     return json.dumps({"night": int(args.get("n", "0"))}).encode()
-                body_in = request.content.read().decode("latin-1") if request.content else ""
+                body_in = ""
+                if request.content is not None:
+                    request.content.seek(0)
+                    body_in = request.content.read().decode("latin-1")
+                    request.content.seek(0)
                 record = {"method": request.method.decode(), "path": request.uri.decode("latin-1"),
                           "body": body_in, "start": round(time.monotonic(), 4), "end": None}
                 site.requests.append(record)
