@@ -213,11 +213,16 @@ class RedisItemPipeline:
         return item
 
 
-# lease a slot of a host: drop expired leases, take one if fewer than the limit are held
+# lease a slot of a host: drop expired leases and leases of dead workers (heartbeat key gone), take
+# one if fewer than the limit are held
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local worker = string.match(token, '^(.*):[0-9]+$')
+  if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[1], token) end
+end
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
   return 1
@@ -229,7 +234,8 @@ return 0
 class HostSlotMiddleware:
     """At most CONCURRENT_REQUESTS_PER_DOMAIN downloads per host over ALL workers: each download
     leases a slot in ``zwgk:slots:<host>`` (a sorted set of lease expiries) and frees it when its
-    answer or error comes back. A killed worker's leases expire after the download timeout."""
+    answer or error comes back. A killed worker's leases go when its heartbeat key expires (at the
+    latest after the download timeout)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -254,7 +260,7 @@ class HostSlotMiddleware:
         self.n += 1
         token = f"{self.worker}:{self.n}"
         wait = 0.005
-        while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token):
+        while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token, Keys.worker("")):
             self.crawler.stats.inc_value("zwgk/host_slot_waits")
             await asyncio.sleep(wait)
             wait = min(0.05, wait * 2)

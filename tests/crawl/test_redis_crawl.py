@@ -1,0 +1,250 @@
+"""The distributed crawl with real parts: a real redis-server on a free loopback port, the replica's 8
+bureau sub-sites (8 ports = 8 hosts, each its own seed), two `zwgk crawl --redis` workers and one
+`zwgk ingest --redis` in child processes.
+
+Checked: every bureau's store holds exactly the replica's documents of that bureau (each once); no URL
+was fetched twice (robots.txt excepted: each worker reads it once per host); no host ever had more
+than crawl.concurrency_per_host requests in flight, summed over the workers; a worker killed with
+SIGKILL mid-crawl and a fresh one started change nothing in the result; the no-change night on Redis
+reads only list pages.
+"""
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+COUNT, SCALE, PER_HOST = 8, 0.03, 2
+pytestmark = pytest.mark.timeout(400)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    exe = shutil.which("redis-server")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server missing: `make test` installs it (scripts/install-test-deps.sh)")
+        pytest.skip("redis-server not installed (scripts/install-test-deps.sh installs it as root)")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path_factory.mktemp("redis"))],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+    r = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            r.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def replica(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bureaus")
+    ports = tmp / "ports.json"
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.replica.bureaus", "--count", str(COUNT), "--scale",
+                             str(SCALE), "--ports-file", str(ports), "--parent-pid", str(os.getpid())],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if ports.exists():
+            break
+        time.sleep(0.05)
+    urls = json.loads(ports.read_text())
+    yield urls
+    proc.terminate()
+    proc.wait(10)
+
+
+def _manifest(i: int) -> list[dict]:
+    from crawler.replica.world import build_world
+
+    return [d for d in build_world(1 + i, SCALE, 0).manifest()["documents"] if d["site"] == "bureau"]
+
+
+def _district(tmp: Path, urls: dict[str, str], recheck_days: int = 7) -> Path:
+    (tmp / "bureaus").mkdir(parents=True, exist_ok=True)
+    for key, url in urls.items():
+        (tmp / "bureaus" / f"{key}.yaml").write_text(
+            f"contact: {key}@example.org\n"
+            f"sites:\n  bureau: {{name: {key}局, base_url: \"{url}\", platform: jcms}}\n"
+            "units: [{name: 办公室}, {name: 计财科}]\n", encoding="utf-8")
+    path = tmp / "district.yaml"
+    path.write_text("contact: zwgk-test@example.org\npaths: {data: var}\n"
+                    f"crawl: {{concurrency_per_host: {PER_HOST}, download_delay: 0, autothrottle: false, "
+                    f"recheck_days: {recheck_days}}}\nbureaus_dir: bureaus\n", encoding="utf-8")
+    return path
+
+
+def _requests(urls) -> dict[str, dict]:
+    return {k: json.load(urllib.request.urlopen(u + "/__replica__/requests.json")) for k, u in urls.items()}
+
+
+def _reset(urls, night: int = 0) -> None:
+    for u in urls.values():
+        urllib.request.urlopen(urllib.request.Request(f"{u}/__replica__/night?n={night}", method="POST")).read()
+
+
+def _start(config: Path, redis_url: str, *args: str, log: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
+    return subprocess.Popen(ZWGK + ["--config", str(config), *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
+
+
+WORKER_SET = ["-s", "ZWGK_REDIS_HEARTBEAT_TTL=3", "--log-level", "INFO", "--json"]
+
+
+def _night(config, redis_url, tmp: Path, *, kill_after: int | None = None, extra=()) -> dict:
+    """One night: ingest + two workers; with *kill_after*, worker 1 is SIGKILLed once the replica has
+    answered that many requests, and a third worker is started in its place."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    ingest = _start(config, redis_url, "ingest", "--redis", redis_url, "--timeout", "300", "--json",
+                    log=tmp / "ingest.log")
+    workers = [_start(config, redis_url, "crawl", "--redis", redis_url, *WORKER_SET, *extra, log=tmp / f"w{i}.log")
+               for i in (1, 2)]
+    killed = False
+    if kill_after is not None:
+        urls = json.loads((tmp / "urls.json").read_text())
+        while sum(len(v["requests"]) for v in _requests(urls).values()) < kill_after:
+            assert ingest.poll() is None, "the night ended before the kill"
+            time.sleep(0.2)
+        os.kill(workers[0].pid, signal.SIGKILL)
+        workers[0].wait()
+        killed = True
+        workers.append(_start(config, redis_url, "crawl", "--redis", redis_url, *WORKER_SET, *extra,
+                              log=tmp / "w3.log"))
+    out, _ = ingest.communicate(timeout=300)
+    outs = [w.communicate(timeout=60)[0] for w in workers]
+    codes = [w.returncode for w in workers]
+    assert ingest.returncode == 0, (tmp / "ingest.log").read_text()[-3000:]
+    assert codes[1:] == [0] * (len(codes) - 1), [(tmp / f"w{i}.log").read_text()[-3000:] for i in (2, 3)
+                                                  if (tmp / f"w{i}.log").exists()]
+    workers_stats = [json.loads(o)["units"] for o, c in zip(outs, codes) if c == 0]
+    return {"ingest": json.loads(out), "killed": killed, "workers": workers_stats}
+
+
+def _documents(tmp: Path, key: str) -> dict[str, tuple]:
+    conn = sqlite3.connect(tmp / "var" / key / "zwgk.db")
+    try:
+        return {r[0]: r[1:] for r in conn.execute("select url, title, published, body from documents")}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, redis_url, replica):
+    tmp = tmp_path_factory.mktemp("clean")
+    (tmp / "urls.json").write_text(json.dumps(replica))
+    config = _district(tmp, replica)
+    _reset(replica)
+    night = _night(config, redis_url, tmp)
+    return {"tmp": tmp, "config": config, "night": night, "log": _requests(replica)}
+
+
+def test_two_workers_store_every_document_once(clean, replica):
+    for i, key in enumerate(sorted(replica)):
+        docs = _documents(clean["tmp"], key)
+        want = {replica[key] + d["url"]: d["title"] for d in _manifest(i)}
+        assert set(docs) == set(want), key
+        assert all(docs[u][0] for u in docs)
+        conn = sqlite3.connect(clean["tmp"] / "var" / key / "zwgk.db")
+        runs = conn.execute("select status, stats from runs where kind = 'crawl'").fetchall()
+        conn.close()
+        assert [r[0] for r in runs] == ["ok"]
+        stats = json.loads(runs[0][1])["bureau"]
+        assert stats["ingested_new"] == len(want)
+        assert stats["requests"] > len(want)       # both workers' Scrapy stats, summed
+    assert clean["night"]["ingest"]["items"] > 0
+
+
+def test_both_workers_worked_and_no_url_was_fetched_twice(clean, replica):
+    for key, log in clean["log"].items():
+        seen = collections.Counter((r["method"], r["path"], r.get("body")) for r in log["requests"])
+        twice = {k: n for k, n in seen.items() if n > 1 and k[1] != "/robots.txt"}
+        assert not twice, (key, list(twice)[:5])
+        assert seen[("GET", "/robots.txt", "")] <= 2      # once per worker
+    workers = clean["night"]["workers"]
+    assert len(workers) == 2
+    for units in workers:   # each worker crawled on every host: the queues are shared, not split
+        assert len(units) == len(replica)
+        assert all(s["requests"] > 0 and s["finish_reason"] == "finished" for s in units.values()), units
+
+
+def test_per_host_concurrency_never_above_the_limit(clean):
+    peaks = {k: v["max_in_flight"] for k, v in clean["log"].items()}
+    assert all(p <= PER_HOST for p in peaks.values()), peaks
+    assert max(peaks.values()) == PER_HOST, peaks        # and the limit was really used
+
+
+def test_sigkilled_worker_changes_nothing(clean, replica, redis_url, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("killed")
+    (tmp / "urls.json").write_text(json.dumps(replica))
+    config = _district(tmp, replica)
+    _reset(replica)
+    total = sum(len(v["requests"]) for v in clean["log"].values())
+    night = _night(config, redis_url, tmp, kill_after=total // 3)
+    assert night["killed"]
+    for key in replica:
+        assert _documents(tmp, key) == _documents(clean["tmp"], key), key
+    after = _requests(replica)
+    assert all(v["max_in_flight"] <= PER_HOST for v in after.values())
+    # the killed worker's in-flight requests were fetched again by the others: a few, not a new crawl
+    refetched = sum(len(v["requests"]) for v in after.values()) - total
+    assert 0 <= refetched < total // 5
+
+
+def test_no_change_night_on_redis_reads_only_list_pages(clean, replica, redis_url):
+    from spiders.column import full_walk_turn, recheck_due
+
+    tmp = clean["tmp"]
+    columns = {key: [str(r[0]) for r in sqlite3.connect(tmp / "var" / key / "zwgk.db").execute(
+        "select column_id from columns")] for key in replica}
+    docs = {key: [(u, v[1]) for u, v in _documents(tmp, key).items()] for key in replica}
+    day = dt.date(2021, 1, 1)
+    while any(full_walk_turn("bureau", c, day, 30) for cols in columns.values() for c in cols) or \
+            any(recheck_due(u, p, day, 400, 400) for d in docs.values() for u, p in d):
+        day += dt.timedelta(days=1)
+    lazy = _district(tmp / "lazy", replica, recheck_days=400)
+    for key in replica:   # the same stores: the lazy config's bureaus live under tmp/lazy/var/<key>
+        (tmp / "lazy" / "var" / key).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp / "var" / key / "zwgk.db", tmp / "lazy" / "var" / key / "zwgk.db")
+    _reset(replica)
+    night = _night(lazy, redis_url, tmp / "lazy",
+                   extra=("-s", f"ZWGK_TODAY={day.isoformat()}", "-s", "ZWGK_FULL_WALK_DAYS=30",
+                          "-s", "ZWGK_RECHECK_MAX_DAYS=400"))
+    assert night["ingest"]["status"] == "ok"
+    first = sum(len(v["requests"]) for v in clean["log"].values())
+    log = _requests(replica)
+    second = sum(len(v["requests"]) for v in log.values())
+    articles = [r for v in log.values() for r in v["requests"] if "/art/" in r["path"]]
+    assert not articles, articles[:3]
+    assert second < first / 2
+    for key in replica:
+        assert _documents(tmp / "lazy", key) == _documents(tmp, key)
+        stores = night["ingest"]["stores"].get(key, {}).get("bureau", {})
+        assert not stores.get("new") and not stores.get("changed")
