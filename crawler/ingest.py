@@ -231,6 +231,7 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                                                                           "units": [u.id for u in units]})
     t0 = time.monotonic()
     quiet_since: float | None = None
+    checked_at = 0.0
     try:
         while True:
             # an item left half-written by a killed ingest first, then new ones
@@ -246,6 +247,15 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                 result.status = "failed"
                 result.problems.append(f"the night was not done after {max_seconds:.0f} s")
                 break
+            got = r.blmove(Keys.items, Keys.ingesting, 0.2, "LEFT", "RIGHT")
+            if got is not None:
+                quiet_since = None
+                _write(got, by_id, opened, today, result)
+                r.lpop(Keys.ingesting)
+                continue
+            if time.monotonic() - checked_at < 0.5:
+                continue
+            checked_at = time.monotonic()
             recover_dead(r)
             if pending_work(r, list(by_id)) == 0:
                 quiet_since = quiet_since or time.monotonic()
@@ -254,11 +264,6 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                     break
             else:
                 quiet_since = None
-            got = r.blmove(Keys.items, Keys.ingesting, 0.2, "LEFT", "RIGHT")
-            if got is not None:
-                quiet_since = None
-                _write(got, by_id, opened, today, result)
-                r.lpop(Keys.ingesting)
         if follow:
             _wait_for_workers(r, timeout=15.0)
         _finish_runs(r, units, opened, result)

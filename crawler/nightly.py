@@ -443,6 +443,12 @@ def nightly(app: AppContext, as_of, skip_mail, skip_crawl, sites, stage_timeout,
     """
     from filelock import FileLock, Timeout
 
+    from .bureaus import is_district, load_district
+    if app.config_path is not None and Path(app.config_path).exists() and is_district(app.config_path):
+        from .district import district_nightly   # several bureaus: each one's night (crawler/district.py)
+        args = (["--as-of", str(as_of)] if as_of else []) + (["--skip-mail"] if skip_mail else [])
+        sys.exit(district_nightly(load_district(app.config_path), args, skip_crawl=skip_crawl,
+                                  log=lambda m: None if quiet else click.echo(m)))
     config = app.config                      # a configuration error exits 2 (crawler.cli.ZwgkGroup)
     unknown = [s for s in sites if s not in config.sites]
     if unknown:

@@ -54,6 +54,8 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self.redis_key = Keys.start(unit.id)
         self.worker_id = None
         self._idle_since = None
+        self._issued: dict[str, list[str]] = {}
+        self._recovered_at = 0.0
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -104,7 +106,9 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             return
         for out in super()._article(entry, walk):
             if isinstance(out, scrapy.Request):
-                r.sadd(Keys.walk(self.unit_id, walk.column_id, "issued"), entry.url)
+                # recorded before the walk is marked finished (_finish_walk), so before a sync check can
+                # compare issued with done
+                self._issued.setdefault(walk.column_id, []).append(entry.url)
                 # the article carries a small copy of its walk (no list entries), marked with its URL
                 slim = copy.copy(walk)
                 slim.entries, slim.page_entries = {}, []
@@ -113,13 +117,14 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             yield out
 
     def _article_done(self, walk, ok: bool = True):
-        r = self.redis_server
-        url = getattr(walk, "zwgk_article", None)
-        if not ok:
-            r.hset(Keys.walk(self.unit_id, walk.column_id, "state"), "article_failures", 1)
-        if url:
-            r.sadd(Keys.walk(self.unit_id, walk.column_id, "done"), url)
-        yield from self._maybe_synced_shared(walk.column_id)
+        url = getattr(walk, "zwgk_article", None) or ""
+        if self._sync_check(walk.column_id, url, 0 if ok else 1):
+            yield ColumnSyncedItem(site=self.site_key, column_id=walk.column_id)
+
+    def _sync_check(self, column_id: str, done_url: str = "", failed: int = 0) -> bool:
+        """Record a finished article (if any) and tell whether this call marked the column synced."""
+        keys = [Keys.walk(self.unit_id, column_id, p) for p in ("state", "issued", "done")]
+        return bool(self.redis_server.eval(_SYNC, 3, *keys, done_url, failed))
 
     def _finish_walk(self, walk):
         """ColumnSpider._finish_walk for one column at a time: withdrawals and the sync mark of this
@@ -137,22 +142,18 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self.walks = [walk]
         yield from self._withdraw_unlisted()
         ok = walk.complete and not walk.failed and not walk.stopped_early
-        self.redis_server.hset(Keys.walk(self.unit_id, walk.column_id, "state"),
-                               mapping={"finished": 1, "complete": int(bool(ok))})
-        yield from self._maybe_synced_shared(walk.column_id)
+        pipe = self.redis_server.pipeline()
+        issued = self._issued.pop(walk.column_id, [])
+        if issued:
+            pipe.sadd(Keys.walk(self.unit_id, walk.column_id, "issued"), *issued)
+        pipe.hset(Keys.walk(self.unit_id, walk.column_id, "state"),
+                  mapping={"finished": 1, "complete": int(bool(ok))})
+        pipe.execute()
+        if self._sync_check(walk.column_id):
+            yield ColumnSyncedItem(site=self.site_key, column_id=walk.column_id)
 
     def _maybe_synced(self, walk):
-        return iter(())   # decided in Redis (_maybe_synced_shared)
-
-    def _maybe_synced_shared(self, column_id: str):
-        r = self.redis_server
-        state = {k.decode(): v.decode() for k, v in r.hgetall(Keys.walk(self.unit_id, column_id, "state")).items()}
-        if state.get("finished") != "1" or state.get("complete") != "1" or state.get("article_failures"):
-            return
-        issued = r.scard(Keys.walk(self.unit_id, column_id, "issued"))
-        done = r.scard(Keys.walk(self.unit_id, column_id, "done"))
-        if issued == done and r.hsetnx(Keys.walk(self.unit_id, column_id, "state"), "synced", 1):
-            yield ColumnSyncedItem(site=self.site_key, column_id=column_id)
+        return iter(())   # decided in Redis (_sync_check)
 
     def _not_checked(self) -> None:
         pass
@@ -169,7 +170,9 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
         r = self.redis_server
         self.schedule_seeds()
-        recover_dead(r, self.worker_id)
+        if time.monotonic() - self._recovered_at > 2.0:
+            self._recovered_at = time.monotonic()
+            recover_dead(r, self.worker_id)
         state = night_state(r)
         if state == "done":
             return
@@ -191,6 +194,18 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                                    json.dumps(site_stats(stats), default=str))
         except Exception:   # pragma: no cover - Redis gone at shutdown
             self.logger.exception("could not report the worker's statistics")
+
+
+# an article is done (or a walk finished): record it; the column is synced when its full walk is
+# finished, no article failed and every article it issued is done — marked once (HSETNX)
+_SYNC = """
+if ARGV[1] ~= '' then redis.call('SADD', KEYS[3], ARGV[1]) end
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'article_failures', 1) end
+local st = redis.call('HMGET', KEYS[1], 'finished', 'complete', 'article_failures')
+if st[1] ~= '1' or st[2] ~= '1' or st[3] then return 0 end
+if redis.call('SCARD', KEYS[2]) ~= redis.call('SCARD', KEYS[3]) then return 0 end
+return redis.call('HSETNX', KEYS[1], 'synced', 1)
+"""
 
 
 class RedisItemPipeline:
@@ -259,11 +274,11 @@ class HostSlotMiddleware:
         key = Keys.slots(self.host(request.url))
         self.n += 1
         token = f"{self.worker}:{self.n}"
-        wait = 0.005
+        wait = 0.01
         while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token, Keys.worker("")):
             self.crawler.stats.inc_value("zwgk/host_slot_waits")
             await asyncio.sleep(wait)
-            wait = min(0.05, wait * 2)
+            wait = min(0.1, wait * 1.5)
         self.held[id(request)] = (key, token)
         return None
 
@@ -294,9 +309,15 @@ def unit_settings(unit: CrawlUnit, redis_url: str, wid: str) -> dict:
         "SCHEDULER_DUPEFILTER_KEY": Keys.dupefilter(unit.id),
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,
+        # one crawler per unit (= one host): taking more requests off the shared queue than the host
+        # may get at once would only park them here while another worker could fetch them
+        "CONCURRENT_REQUESTS": max(1, unit.config.crawl.concurrency_per_host),
         "ZWGK_UNIT": unit.id,
         "ZWGK_WORKER_ID": wid,
         "ITEM_PIPELINES": {"spiders.distributed.RedisItemPipeline": 300},
+        # Scrapy re-parses a callback's source for this warning whenever the bound method is new — which
+        # is every request read back from Redis (a quarter of a worker's CPU in a profile)
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "spiders.middlewares.BackoffRetryMiddleware": 550,

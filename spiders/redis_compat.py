@@ -143,7 +143,7 @@ class Scheduler(_RedisScheduler):
     def _tick(self) -> None:
         self._release_finished()
         slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None and not slot.closing and len(self.queue) > 0:
+        if slot is not None and not slot.closing and not slot.inprogress and len(self.queue) > 0:
             slot.nextcall.schedule()
 
 
