@@ -10,9 +10,9 @@ import html
 import json
 from pathlib import Path
 
-STATUSES = ("gap", "late", "at_risk", "unverifiable", "met")
+STATUSES = ("gap", "late", "at_risk", "unverifiable", "manual", "met")
 LABELS = {"gap": "缺失 gap", "late": "逾期 late", "at_risk": "临近期限 at risk", "unverifiable": "无法核实 unverifiable",
-          "met": "已满足 met"}
+          "manual": "人工核实 manual", "met": "已满足 met"}
 
 
 def order(rows: list[dict]) -> list[dict]:
