@@ -63,6 +63,7 @@ def four_sites(tmp: Path, urls: dict) -> Path:
     lines = ["contact: bench@example.org", "paths: {data: var}", "sites:"]
     for key, u in zip(keys, list(urls.values())[:4]):
         lines.append(f"  {key}: {{name: {key}, base_url: \"{u}\", platform: jcms}}")
+    tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "four.yaml"
     path.write_text("\n".join(lines) + "\nunits: [{name: 办公室}]\n" + CRAWL, encoding="utf-8")
     return path

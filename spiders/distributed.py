@@ -62,6 +62,9 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.redis_server = connect(crawler.settings.get("REDIS_URL"))
         spider.worker_id = crawler.settings.get("ZWGK_WORKER_ID")
+        # a worker started between two nights waits for the next one instead of ending with the last
+        spider._night_at_start = spider.redis_server.hget(Keys.night, "id")
+        spider._waiting_for_new = night_state(spider.redis_server) != "running"
         crawler.signals.connect(spider._redis_idle, signal=scrapy.signals.spider_idle)
         crawler.signals.connect(spider._report_stats, signal=scrapy.signals.spider_closed)
         return spider
@@ -174,9 +177,9 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             self._recovered_at = time.monotonic()
             recover_dead(r, self.worker_id)
         state = night_state(r)
-        if state == "done":
+        if state == "done" and (not self._waiting_for_new or r.hget(Keys.night, "id") != self._night_at_start):
             return
-        if state is None:
+        if state != "running":
             self._idle_since = self._idle_since or time.monotonic()
             if time.monotonic() - self._idle_since > self.crawler.settings.getfloat("ZWGK_REDIS_WAIT", 60):
                 self.logger.error("no night on Redis after %.0f s (start `zwgk ingest --redis URL`)",
