@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "try:\n    from zwgk.cli import main\nexcept ImportError:\n    from crawler.cli import main\nmain()"]
 CRAWL = "crawl: {concurrency_per_host: 2, download_delay: 0, autothrottle: false, recheck_days: 7}\n"
 
 

@@ -28,7 +28,7 @@ import yaml
 from .bureaus import District, crawl_units
 from .store import Store
 
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "try:\n    from zwgk.cli import main\nexcept ImportError:\n    from crawler.cli import main\nmain()"]
 
 
 def effective_config(district: District, key: str) -> Path:

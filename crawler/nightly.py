@@ -443,9 +443,9 @@ def nightly(app: AppContext, as_of, skip_mail, skip_crawl, sites, stage_timeout,
     """
     from filelock import FileLock, Timeout
 
-    from .bureaus import is_district, load_district
+    from crawler.bureaus import is_district, load_district
     if app.config_path is not None and Path(app.config_path).exists() and is_district(app.config_path):
-        from .district import district_nightly   # several bureaus: each one's night (crawler/district.py)
+        from crawler.district import district_nightly   # several bureaus: each one's night
         args = (["--as-of", str(as_of)] if as_of else []) + (["--skip-mail"] if skip_mail else [])
         sys.exit(district_nightly(load_district(app.config_path), args, skip_crawl=skip_crawl,
                                   log=lambda m: None if quiet else click.echo(m)))

@@ -337,7 +337,8 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     from scrapy.crawler import AsyncCrawlerProcess
     from twisted.internet import task
 
-    from crawler.crawl import scrapy_settings
+    from scrapy.settings import Settings
+
     from crawler.pipelines import site_stats
 
     wid = worker_id()
@@ -345,7 +346,12 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     r.ping()
     ttl = float((overrides or {}).get("ZWGK_REDIS_HEARTBEAT_TTL") or HEARTBEAT_TTL)
     r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
-    settings = scrapy_settings("unused.db", log_level=log_level, log_file=log_file, overrides=overrides)
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in {"LOG_LEVEL": (log_level or "").upper() or None, "LOG_FILE": log_file,
+                        **(overrides or {})}.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
     process = AsyncCrawlerProcess(settings)
     crawlers = {}
     for unit in units:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "try:\n    from zwgk.cli import main\nexcept ImportError:\n    from crawler.cli import main\nmain()"]
 SCALE = 0.01
 pytestmark = pytest.mark.timeout(600)
 
