@@ -92,9 +92,10 @@ def _start(config: Path, redis_url: str, *args: str, log: Path) -> subprocess.Po
 WORKER_SET = ["-s", "ZWGK_REDIS_HEARTBEAT_TTL=3", "--log-level", "INFO", "--json"]
 
 
-def _night(config, redis_url, tmp: Path, *, kill_after: int | None = None, extra=()) -> dict:
-    """One night: ingest + two workers; with *kill_after*, worker 1 is SIGKILLed once the replica has
-    answered that many requests, and a third worker is started in its place."""
+def _night(config, redis_url, tmp: Path, *, kill_after: int | None = None, kill_ingest: bool = False,
+           extra=()) -> dict:
+    """One night: ingest + two workers; with *kill_after*, worker 1 (or, with *kill_ingest*, the ingest)
+    is SIGKILLed once the replica has answered that many requests, and a fresh one started in its place."""
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
@@ -108,17 +109,24 @@ def _night(config, redis_url, tmp: Path, *, kill_after: int | None = None, extra
         while sum(len(v["requests"]) for v in _requests(urls).values()) < kill_after:
             assert ingest.poll() is None, "the night ended before the kill"
             time.sleep(0.2)
-        os.kill(workers[0].pid, signal.SIGKILL)
-        workers[0].wait()
+        if kill_ingest:
+            os.kill(ingest.pid, signal.SIGKILL)
+            ingest.wait()
+            ingest = _start(config, redis_url, "ingest", "--redis", redis_url, "--timeout", "300", "--json",
+                            log=tmp / "ingest2.log")
+        else:
+            os.kill(workers[0].pid, signal.SIGKILL)
+            workers[0].wait()
+            workers.append(_start(config, redis_url, "crawl", "--redis", redis_url, *WORKER_SET, *extra,
+                                  log=tmp / "w3.log"))
         killed = True
-        workers.append(_start(config, redis_url, "crawl", "--redis", redis_url, *WORKER_SET, *extra,
-                              log=tmp / "w3.log"))
     out, _ = ingest.communicate(timeout=300)
     outs = [w.communicate(timeout=60)[0] for w in workers]
     codes = [w.returncode for w in workers]
     assert ingest.returncode == 0, (tmp / "ingest.log").read_text()[-3000:]
-    assert codes[1:] == [0] * (len(codes) - 1), [(tmp / f"w{i}.log").read_text()[-3000:] for i in (2, 3)
-                                                  if (tmp / f"w{i}.log").exists()]
+    survivors = codes if kill_ingest or not killed else codes[1:]
+    assert survivors == [0] * len(survivors), [(tmp / f"w{i}.log").read_text()[-3000:] for i in (1, 2, 3)
+                                                if (tmp / f"w{i}.log").exists()]
     workers_stats = [json.loads(o)["units"] for o, c in zip(outs, codes) if c == 0]
     return {"ingest": json.loads(out), "killed": killed, "workers": workers_stats}
 
@@ -196,6 +204,23 @@ def test_sigkilled_worker_changes_nothing(clean, replica, redis_url, tmp_path_fa
     # the killed worker's in-flight requests were fetched again by the others: a few, not a new crawl
     refetched = sum(len(v["requests"]) for v in after.values()) - total
     assert 0 <= refetched < total // 5
+
+
+def test_sigkilled_ingest_restarted_changes_nothing(clean, replica, redis_url, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ingest-killed")
+    (tmp / "urls.json").write_text(json.dumps(replica))
+    config = _district(tmp, replica)
+    _reset(replica)
+    total = sum(len(v["requests"]) for v in clean["log"].values())
+    night = _night(config, redis_url, tmp, kill_after=total // 2, kill_ingest=True)
+    assert night["killed"] and night["ingest"]["status"] == "ok"
+    for key in replica:
+        assert _documents(tmp, key) == _documents(clean["tmp"], key), key
+    # nothing was fetched twice: only the writer died
+    log = _requests(replica)
+    for key, v in log.items():
+        seen = collections.Counter((r["method"], r["path"], r.get("body")) for r in v["requests"])
+        assert all(n == 1 for k, n in seen.items() if k[1] != "/robots.txt"), key
 
 
 def test_no_change_night_on_redis_reads_only_list_pages(clean, replica, redis_url):
