@@ -136,16 +136,15 @@ def _shared_sections(path: Path, root: dict) -> dict:
     probe.setdefault("contact", "zwgk@localhost.invalid")
     probe["sites"] = {"bureau": {"name": "-", "base_url": "http://127.0.0.1"}}
     probe["units"] = [{"name": "办公室"}]
-    tmp = path.parent / f".{path.name}.shared-probe.yaml"
-    try:
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="zwgk-config-") as folder:   # the config folder may be read-only
+        tmp = Path(folder) / "shared.yaml"
         tmp.write_text(yaml.safe_dump(probe, allow_unicode=True), encoding="utf-8")
         try:
             cfg = load_config(tmp)
         except ConfigError as e:   # name the district file, not the probe
-            line = root[e.field.split(".")[0]].line if e.field.split(".")[0] in root else None
-            raise ConfigError(path, line, e.field, e.problem) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+            top = e.field.split(".")[0]
+            raise ConfigError(path, root[top].line if top in root else None, e.field, e.problem) from None
     if "contact" in data:
         out["contact"] = cfg.contact
     if "crawl" in data:

@@ -125,3 +125,21 @@ def test_district_config_errors_name_the_line(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_district(path)
     assert ":3:" in str(e.value) and "missing.yaml" in str(e.value)
+
+
+def test_district_sections_are_checked_and_replace_the_bureaus(tmp_path):
+    from crawler.bureaus import load_district
+    from crawler.config import ConfigError
+
+    (tmp_path / "b.yaml").write_text("contact: b@example.org\nsites:\n  bureau: {name: x, base_url: "
+                                     "'http://127.0.0.1:1'}\nunits: [{name: 办公室}]\ncrawl: {concurrency_per_host: 5}\n",
+                                     encoding="utf-8")
+    path = tmp_path / "d.yaml"
+    path.write_text("contact: d@example.org\ncrawl: {concurrency_per_host: 0}\nbureaus: {x: b.yaml}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_district(path)
+    assert "d.yaml:2:" in str(e.value) and "concurrency_per_host" in str(e.value)
+    path.write_text("contact: d@example.org\ncrawl: {concurrency_per_host: 3}\nbureaus: {x: b.yaml}\n", encoding="utf-8")
+    d = load_district(path)
+    assert d.bureaus["x"].crawl.concurrency_per_host == 3 and d.bureaus["x"].contact == "d@example.org"
+    assert d.db_path("x") == tmp_path / "var" / "x" / "zwgk.db"
