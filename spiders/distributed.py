@@ -43,7 +43,9 @@ HEARTBEAT_TTL = 10.0   # seconds without a heartbeat before a worker counts as d
 
 
 class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
-    name = "column"
+    # no name: not a spider of its own for `scrapy crawl` (whose loader would then find two "column"s);
+    # run_worker names the per-unit subclasses it makes
+    name = None
 
     def __init__(self, *args, unit: CrawlUnit | None = None, **kwargs):
         super().__init__(*args, site=unit.site, config=unit.config, **kwargs)
@@ -356,7 +358,8 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     crawlers = {}
     for unit in units:
         cls = type(f"Unit_{len(crawlers)}", (DistributedColumnSpider,),
-                   {"custom_settings": {**unit_settings(unit, redis_url, wid), **(overrides or {})}})
+                   {"name": "column-redis",
+                    "custom_settings": {**unit_settings(unit, redis_url, wid), **(overrides or {})}})
         crawlers[unit.id] = process.create_crawler(cls)
         process.crawl(crawlers[unit.id], unit=unit)
 
