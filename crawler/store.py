@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -117,7 +118,35 @@ def _m3_crawl_sync(db: sqlite_utils.Database) -> None:
     db["links"].add_column("kind", str)             # internal | attachment | external
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync]
+def _m4_search_by_document(db: sqlite_utils.Database) -> None:
+    """Search rows keyed by the document, so replacing one is a lookup: m1's index found a document's row
+    by an UNINDEXED url, a scan of the whole index per stored document (O(n²) over a crawl).
+
+    ``documents.doc_id`` is a stable integer id (the implicit rowid of a table keyed by url may change
+    on VACUUM) and the FTS5 row's rowid; new documents get max + 1 (a trigger covers rows inserted by
+    other code). Also the indexes the rules' reads use (state, published)."""
+    db.execute("ALTER TABLE documents ADD COLUMN doc_id INTEGER")
+    db.execute("UPDATE documents SET doc_id = rowid")
+    db.execute("CREATE UNIQUE INDEX idx_documents_doc_id ON documents (doc_id)")
+    db.execute("CREATE TRIGGER documents_doc_id AFTER INSERT ON documents WHEN new.doc_id IS NULL BEGIN "
+               "UPDATE documents SET doc_id = (SELECT coalesce(max(doc_id), 0) + 1 FROM documents) "
+               "WHERE rowid = new.rowid; END")
+    db.execute("CREATE INDEX idx_documents_state_published ON documents (state, published)")
+    db.execute(
+        "CREATE VIRTUAL TABLE documents_fts_m4 USING fts5("
+        "url UNINDEXED, title, body, attachments, tokenize='unicode61 remove_diacritics 2')")
+    # the old index's newest row per url (a scan, once)
+    db.execute(
+        "INSERT INTO documents_fts_m4 (rowid, url, title, body, attachments) "
+        "SELECT d.doc_id, f.url, f.title, f.body, f.attachments FROM documents_fts f "
+        "JOIN documents d ON d.url = f.url "
+        "WHERE f.rowid IN (SELECT max(rowid) FROM documents_fts GROUP BY url)")
+    db.execute("DROP TABLE documents_fts")
+    db.execute("ALTER TABLE documents_fts_m4 RENAME TO documents_fts")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync,
+                                                            _m4_search_by_document]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -147,10 +176,75 @@ class Store:
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 30000")
         self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")   # WAL: durable at checkpoints, never corrupt
+        self._batch = False
+        self._table_columns: dict[str, set[str]] = {}
         migrate(self.db)
 
     def close(self) -> None:
         self.db.close()
+
+    # transactions ----------------------------------------------------------------------------
+    @contextmanager
+    def batch(self):
+        """Many writes in one transaction, all of them or none: a crash loses the open batch, never half
+        a document. Inside, each write is its own savepoint (a failing one leaves the others)."""
+        if self._batch:
+            yield self
+            return
+        conn = self.db.conn
+        if conn.in_transaction:
+            conn.commit()
+        conn.execute("BEGIN IMMEDIATE")
+        self._batch = True
+        try:
+            yield self
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            self._batch = False
+
+    @contextmanager
+    def _atomic(self):
+        """One write (a document with its version and search row …): a savepoint inside a batch, else its
+        own transaction."""
+        conn = self.db.conn
+        if not self._batch:
+            with conn:
+                yield
+            return
+        conn.execute("SAVEPOINT write")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO write")
+            conn.execute("RELEASE write")
+            raise
+        conn.execute("RELEASE write")
+
+    def _columns_of(self, table: str) -> set[str]:
+        if table not in self._table_columns:
+            self._table_columns[table] = {r[1] for r in self.db.execute(f"PRAGMA table_info([{table}])")}
+        return self._table_columns[table]
+
+    def _upsert_row(self, table: str, row: dict, pk: tuple[str, ...]) -> None:
+        """insert … on conflict update, adding columns the table lacks (sqlite-utils' alter=True) without
+        committing, so it can be part of a batch."""
+        have = self._columns_of(table)
+        for key, value in row.items():
+            if key not in have:
+                kind = "INTEGER" if isinstance(value, (bool, int)) else "FLOAT" if isinstance(value, float) else "TEXT"
+                self.db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{key}] {kind}")
+                have.add(key)
+        keys = list(row)
+        sets = ", ".join(f"[{k}] = excluded.[{k}]" for k in keys if k not in pk)
+        self.db.execute(
+            f"INSERT INTO [{table}] ({', '.join(f'[{k}]' for k in keys)}) VALUES ({', '.join('?' for _ in keys)}) "
+            f"ON CONFLICT ({', '.join(pk)}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING"),
+            [row[k] for k in keys])
 
     def __enter__(self):
         return self
@@ -194,24 +288,27 @@ class Store:
             record["attachment_text"] = "\n".join(a.get("text") or "" for a in attachments).strip() or None
         record["content_hash"] = content_hash(record)
         old = self.get_document(record["url"])
-        with self.db.conn:
-            if old is None:
-                record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1)
-                self.db["documents"].insert(record)
-                self._version(record, 1, seen, diff=None)
-                outcome = "new"
-            elif old["content_hash"] == record["content_hash"]:
+        with self._atomic():
+            if old is not None and old["content_hash"] == record["content_hash"]:
                 updates = {"last_seen": seen, "state": "live", "withdrawn_on": None}
                 for k in ("etag", "last_modified"):
                     if record.get(k):
                         updates[k] = record[k]
-                self.db["documents"].update(record["url"], updates)
-                return "unchanged"
+                self._update_document(record["url"], updates)
+                return "unchanged"    # same text: the search row stands, nothing to segment
+            if old is None:
+                record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1,
+                              doc_id=self._next_doc_id())
+                keys = list(record)
+                self.db.execute(f"INSERT INTO documents ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})",
+                                [record[k] for k in keys])
+                self._version(record, 1, seen, diff=None)
+                outcome = "new"
             else:
                 version = (old["version"] or 1) + 1
                 record.update(first_seen=old["first_seen"], last_seen=seen, state="live",
-                              withdrawn_on=None, version=version)
-                self.db["documents"].update(record["url"], record)
+                              withdrawn_on=None, version=version, doc_id=old.get("doc_id") or self._next_doc_id())
+                self._update_document(record["url"], {k: v for k, v in record.items() if k != "url"})
                 diff = "\n".join(difflib.unified_diff(
                     (old["body"] or "").splitlines(), (record["body"] or "").splitlines(),
                     "v%d" % (version - 1), "v%d" % version, lineterm=""))
@@ -220,29 +317,40 @@ class Store:
             self._index(record)
         return outcome
 
+    def _next_doc_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(doc_id), 0) + 1 FROM documents").fetchone()[0]
+
+    def _update_document(self, url: str, updates: dict) -> None:
+        keys = list(updates)
+        self.db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in keys)} WHERE url = ?",
+                        [updates[k] for k in keys] + [url])
+
     def _version(self, record: dict, version: int, seen: str, diff: str | None) -> None:
-        self.db["versions"].insert({
-            "url": record["url"], "version": version, "seen": seen, "title": record.get("title"),
-            "published": record.get("published"), "body": record.get("body"),
-            "content_hash": record["content_hash"], "diff": diff}, replace=True)
+        self.db.execute(
+            "INSERT OR REPLACE INTO versions (url, version, seen, title, published, body, content_hash, diff) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [record["url"], version, seen, record.get("title"), record.get("published"), record.get("body"),
+             record["content_hash"], diff])
 
     def _index(self, record: dict) -> None:
-        self.db.execute("delete from documents_fts where url = ?", [record["url"]])
+        """The document's one search row, replaced by rowid (= documents.doc_id): a lookup, not a scan."""
+        self.db.execute("DELETE FROM documents_fts WHERE rowid = ?", [record["doc_id"]])
         self.db.execute(
-            "insert into documents_fts (url, title, body, attachments) values (?, ?, ?, ?)",
-            [record["url"], textseg.segment(record.get("title")), textseg.segment(record.get("body")),
-             textseg.segment(record.get("attachment_text"))])
+            "INSERT INTO documents_fts (rowid, url, title, body, attachments) VALUES (?, ?, ?, ?, ?)",
+            [record["doc_id"], record["url"], textseg.segment(record.get("title")),
+             textseg.segment(record.get("body")), textseg.segment(record.get("attachment_text"))])
 
     def touch_document(self, url: str, seen: str | None = None) -> None:
         """Seen again without refetching (listed, or answered 304)."""
-        self.db.execute("update documents set last_seen = ?, state = 'live', withdrawn_on = null "
-                        "where url = ?", [seen or now_iso(), url])
+        with self._atomic():
+            self.db.execute("update documents set last_seen = ?, state = 'live', withdrawn_on = null "
+                            "where url = ?", [seen or now_iso(), url])
 
     def mark_withdrawn(self, url: str, date: str) -> bool:
         """Mark a document withdrawn on *date* (first night it was missed). True if it changed state."""
-        cur = self.db.execute("update documents set state = 'withdrawn', withdrawn_on = ? "
-                              "where url = ? and state != 'withdrawn'", [date, url])
-        self.db.conn.commit()
+        with self._atomic():
+            cur = self.db.execute("update documents set state = 'withdrawn', withdrawn_on = ? "
+                                  "where url = ? and state != 'withdrawn'", [date, url])
         return cur.rowcount > 0
 
     def documents(self, where: str | None = None, args: Iterable[Any] = (), *,
@@ -267,7 +375,7 @@ class Store:
         match = textseg.fts_query(query)
         sql = ("select d.url, d.site, d.column_name, d.title, d.published, d.publisher, "
                "bm25(documents_fts, 0, 10.0, 1.0, 1.0) as rank "
-               "from documents_fts join documents d on d.url = documents_fts.url "
+               "from documents_fts join documents d on d.doc_id = documents_fts.rowid "
                "where documents_fts match ? and d.state = 'live'")
         args: list[Any] = [match]
         if site:
@@ -280,7 +388,8 @@ class Store:
     def upsert_column(self, column: dict) -> None:
         column = dict(column)
         column.setdefault("checked_at", now_iso())
-        self.db["columns"].upsert(column, pk=("site", "column_id"), alter=True)
+        with self._atomic():
+            self._upsert_row("columns", column, ("site", "column_id"))
 
     def columns(self, site: str | None = None) -> list[dict]:
         if site:
@@ -293,14 +402,15 @@ class Store:
                "checked_at": checked_at or now_iso()}
         if kind is not None:
             row["kind"] = kind
-        self.db["links"].upsert(row, pk=("from_url", "to_url"))
+        with self._atomic():
+            self._upsert_row("links", row, ("from_url", "to_url"))
 
     def record_links(self, rows: list[dict]) -> None:
         """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?}), one transaction."""
         if not rows:
             return
         stamp = now_iso()
-        with self.db.conn:
+        with self._atomic():
             self.db.conn.executemany(
                 "insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
                 "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
@@ -310,7 +420,7 @@ class Store:
 
     def mark_column_synced(self, site: str, column_id: str, when: str | None = None) -> None:
         """A full walk of the column stored every listed article (the incremental crawl's resume marker)."""
-        with self.db.conn:
+        with self._atomic():
             self.db.execute("update columns set full_walk_at = ? where site = ? and column_id = ?",
                             [when or now_iso(), site, str(column_id)])
 
