@@ -62,6 +62,10 @@ COOKIES_ENABLED = True
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
 }
+# Scrapy (2.13+, asyncio) starts CONCURRENT_ITEMS worker tasks for the output of EVERY callback
+# (scrapy/utils/asyncio.py _parallel_asyncio): the default 100 made ~100 tasks and ~220 loop callbacks
+# per page. Our pipeline is synchronous, so parallel items gain nothing.
+CONCURRENT_ITEMS = 1
 
 # Scrapy's defaults, stated: asyncio reactor, the 2.7+ request fingerprinter
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
