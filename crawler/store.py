@@ -10,13 +10,14 @@ import difflib
 import hashlib
 import json
 import os
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
 from . import textseg
+from .batches import BatchWrites
+from .searchindex import m4_search_by_document, replace_search_row
 
 DEFAULT_DB = Path("var") / "zwgk.db"
 
@@ -118,35 +119,8 @@ def _m3_crawl_sync(db: sqlite_utils.Database) -> None:
     db["links"].add_column("kind", str)             # internal | attachment | external
 
 
-def _m4_search_by_document(db: sqlite_utils.Database) -> None:
-    """Search rows keyed by the document, so replacing one is a lookup: m1's index found a document's row
-    by an UNINDEXED url, a scan of the whole index per stored document (O(n²) over a crawl).
-
-    ``documents.doc_id`` is a stable integer id (the implicit rowid of a table keyed by url may change
-    on VACUUM) and the FTS5 row's rowid; new documents get max + 1 (a trigger covers rows inserted by
-    other code). Also the indexes the rules' reads use (state, published)."""
-    db.execute("ALTER TABLE documents ADD COLUMN doc_id INTEGER")
-    db.execute("UPDATE documents SET doc_id = rowid")
-    db.execute("CREATE UNIQUE INDEX idx_documents_doc_id ON documents (doc_id)")
-    db.execute("CREATE TRIGGER documents_doc_id AFTER INSERT ON documents WHEN new.doc_id IS NULL BEGIN "
-               "UPDATE documents SET doc_id = (SELECT coalesce(max(doc_id), 0) + 1 FROM documents) "
-               "WHERE rowid = new.rowid; END")
-    db.execute("CREATE INDEX idx_documents_state_published ON documents (state, published)")
-    db.execute(
-        "CREATE VIRTUAL TABLE documents_fts_m4 USING fts5("
-        "url UNINDEXED, title, body, attachments, tokenize='unicode61 remove_diacritics 2')")
-    # the old index's newest row per url (a scan, once)
-    db.execute(
-        "INSERT INTO documents_fts_m4 (rowid, url, title, body, attachments) "
-        "SELECT d.doc_id, f.url, f.title, f.body, f.attachments FROM documents_fts f "
-        "JOIN documents d ON d.url = f.url "
-        "WHERE f.rowid IN (SELECT max(rowid) FROM documents_fts GROUP BY url)")
-    db.execute("DROP TABLE documents_fts")
-    db.execute("ALTER TABLE documents_fts_m4 RENAME TO documents_fts")
-
-
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync,
-                                                            _m4_search_by_document]
+                                                            m4_search_by_document]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -167,7 +141,7 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 # --- the store --------------------------------------------------------------------------------
 
-class Store:
+class Store(BatchWrites):
     """All reads and writes of crawled data, findings and deliveries go through here."""
 
     def __init__(self, path: str | os.PathLike | None = None):
@@ -183,74 +157,6 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
-
-    # transactions ----------------------------------------------------------------------------
-    @contextmanager
-    def batch(self):
-        """Many writes in one transaction, all of them or none: a crash loses the open batch, never half
-        a document. Inside, each write is its own savepoint (a failing one leaves the others)."""
-        if self._batch:
-            yield self
-            return
-        conn = self.db.conn
-        if conn.in_transaction:
-            conn.commit()
-        conn.execute("BEGIN IMMEDIATE")
-        self._batch = True
-        try:
-            yield self
-        except BaseException:
-            conn.rollback()
-            raise
-        else:
-            conn.commit()
-        finally:
-            self._batch = False
-
-    @contextmanager
-    def _atomic(self):
-        """One write (a document with its version and search row …): a savepoint inside a batch, else its
-        own transaction."""
-        conn = self.db.conn
-        if not self._batch:
-            with conn:
-                yield
-            return
-        conn.execute("SAVEPOINT write")
-        try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK TO write")
-            conn.execute("RELEASE write")
-            raise
-        conn.execute("RELEASE write")
-
-    def _columns_of(self, table: str) -> set[str]:
-        if table not in self._table_columns:
-            self._table_columns[table] = {r[1] for r in self.db.execute(f"PRAGMA table_info([{table}])")}
-        return self._table_columns[table]
-
-    def _upsert_row(self, table: str, row: dict, pk: tuple[str, ...]) -> None:
-        """insert … on conflict update, adding columns the table lacks (sqlite-utils' alter=True) without
-        committing, so it can be part of a batch."""
-        have = self._columns_of(table)
-        for key, value in row.items():
-            if key not in have:
-                kind = "INTEGER" if isinstance(value, (bool, int)) else "FLOAT" if isinstance(value, float) else "TEXT"
-                self.db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{key}] {kind}")
-                have.add(key)
-        keys = list(row)
-        sets = ", ".join(f"[{k}] = excluded.[{k}]" for k in keys if k not in pk)
-        self.db.execute(
-            f"INSERT INTO [{table}] ({', '.join(f'[{k}]' for k in keys)}) VALUES ({', '.join('?' for _ in keys)}) "
-            f"ON CONFLICT ({', '.join(pk)}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING"),
-            [row[k] for k in keys])
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # documents -----------------------------------------------------------------------------
     def get_document(self, url: str) -> dict | None:
@@ -333,12 +239,7 @@ class Store:
              record["content_hash"], diff])
 
     def _index(self, record: dict) -> None:
-        """The document's one search row, replaced by rowid (= documents.doc_id): a lookup, not a scan."""
-        self.db.execute("DELETE FROM documents_fts WHERE rowid = ?", [record["doc_id"]])
-        self.db.execute(
-            "INSERT INTO documents_fts (rowid, url, title, body, attachments) VALUES (?, ?, ?, ?, ?)",
-            [record["doc_id"], record["url"], textseg.segment(record.get("title")),
-             textseg.segment(record.get("body")), textseg.segment(record.get("attachment_text"))])
+        replace_search_row(self.db, record)
 
     def touch_document(self, url: str, seen: str | None = None) -> None:
         """Seen again without refetching (listed, or answered 304)."""
