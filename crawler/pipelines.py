@@ -66,6 +66,7 @@ class StorePipeline:
         self.pending: list = []            # items not yet written, in the order they came
         self.batch_started = time.monotonic()
         self.timer = None
+        self.counting: dict[str, int] | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -74,7 +75,10 @@ class StorePipeline:
         return pipeline
 
     def _inc(self, key: str, n: int = 1) -> None:
-        self.crawler.stats.inc_value(f"zwgk/{key}", n)
+        if self.counting is not None:   # inside a batch: counted once it is committed
+            self.counting[key] = self.counting.get(key, 0) + n
+        else:
+            self.crawler.stats.inc_value(f"zwgk/{key}", n)
 
     def open_spider(self, spider=None):
         path = self.crawler.settings.get("ZWGK_DB_PATH")
@@ -137,17 +141,28 @@ class StorePipeline:
             return
         items, self.pending = self.pending, []
         links: list[dict] = []
-        with self.store.batch():
-            for item in items:
-                if isinstance(item, LinkItem):
-                    links.append(self._link(item))
-                    continue
-                try:
-                    self._store_item(item)
-                except Exception:
-                    self._inc("errors")
-                    logger.exception("could not store %s %s", type(item).__name__, item.get("url") or "")
-            self.store.record_links(links)
+        self.counting = {}
+        try:
+            with self.store.batch():
+                for item in items:
+                    if isinstance(item, LinkItem):
+                        links.append(self._link(item))
+                        continue
+                    try:
+                        self._store_item(item)
+                    except Exception:
+                        self._inc("errors")
+                        logger.exception("could not store %s %s", type(item).__name__, item.get("url") or "")
+                self.store.record_links(links)
+        except Exception:   # the whole batch was rolled back (a locked or full disk …): fetched again next night
+            counted = {"errors": self.counting.get("errors", 0) + 1}
+            logger.exception("could not store a batch of %d items", len(items))
+        else:
+            counted = self.counting
+        finally:
+            self.counting = None
+        for key, n in counted.items():
+            self._inc(key, n)
 
     def _link(self, item) -> dict:
         self._inc("links")
