@@ -40,30 +40,37 @@ TOKEN_CACHE = 20000   # (document, field) token sets kept: memory flat in the nu
 
 
 class LazyDoc(dict):
-    """A document row without its long texts: ``body`` and ``attachment_text`` are read when asked for."""
-    LONG = ("body", "attachment_text")
+    """A document row with the columns checks filter on (CORE); any other column (body, attachment_text,
+    attachments …) is read from the store each time it is asked for and not kept, so memory stays flat
+    however many documents a check walks through."""
+    CORE = ("doc_id", "url", "site", "column_id", "column_name", "title", "published", "publisher", "source",
+            "state", "index_no", "doc_no", "category")
+    _MISSING = object()
 
-    def __init__(self, row, store):
+    def __init__(self, row, store, columns: frozenset = frozenset()):
         super().__init__(row)
-        self._store = store
+        self._store, self._columns = store, columns
 
-    def _load(self, key):
-        if key in self.LONG and not dict.__contains__(self, key) and self._store is not None:
-            rows = self._store.db.execute("select body, attachment_text from documents where url = ?",
-                                          [dict.get(self, "url")]).fetchall()
-            body, att = rows[0] if rows else (None, None)
-            dict.update(self, body=body, attachment_text=att)
+    def _read(self, key):
+        if dict.__contains__(self, key) or key not in self._columns or self._store is None:
+            return self._MISSING
+        row = self._store.db.execute(f"select [{key}] from documents where url = ?", [dict.get(self, "url")]).fetchone()
+        return row[0] if row else self._MISSING
 
     def __missing__(self, key):
-        self._load(key)
-        if dict.__contains__(self, key):
-            return dict.__getitem__(self, key)
-        raise KeyError(key)
+        value = self._read(key)
+        if value is self._MISSING:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or key in self._columns
 
     def get(self, key, default=None):
-        self._load(key)
-        return dict.get(self, key, default)
-
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        value = self._read(key)
+        return default if value is self._MISSING else value
 
 
 def active_alarms(store) -> list[dict]:
@@ -191,12 +198,13 @@ class Context:
         limit = as_of.isoformat()
         # rows without their long texts (LazyDoc reads those when a kind asks): memory stays small
         # in the number of documents; the search index picks candidates (rules/match.py)
-        light = ", ".join(c for c in store.db["documents"].columns_dict if c not in LazyDoc.LONG)
+        columns = frozenset(store.db["documents"].columns_dict)
+        light = ", ".join(c for c in LazyDoc.CORE if c in columns)
         self.all_docs = []
         for d in store.db.query(f"select {light} from documents where state = 'live' and published is not null "
                                 "and published != '' and substr(published, 1, 10) <= ? order by published, url",
                                 [limit]):
-            d = LazyDoc(d, store)
+            d = LazyDoc(d, store, columns)
             d["published"] = d["published"][:10]
             self.all_docs.append(d)
         self.docs = self.all_docs

@@ -48,8 +48,9 @@ def test_index_candidates_change_nothing_but_the_work(tmp_path):
     assert len(asked) == 7   # the none-only and publisher specs look at every document
     assert sum(1 for kw in SPECS if select(ctx, spec(**kw))) >= 6
     doc = ctx.docs[0]
-    assert isinstance(doc, LazyDoc) and not dict.__contains__(doc, "body")
+    assert isinstance(doc, LazyDoc) and not dict.__contains__(doc, "body") and not dict.__contains__(doc, "attachments")
     assert doc.get("body") and "attachment_text" in doc and doc["body"].endswith("。")
+    assert not dict.__contains__(doc, "body")   # read, not kept
     store.close()
 
 
