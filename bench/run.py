@@ -5,10 +5,12 @@ Crawl (replica at --scale, politeness off on both sides: no delay, no AutoThrott
 - crawl_ratio: our first crawl's responses/s ÷ a bare Scrapy spider's (bench/bare.py) fetching the same
   URLs (recorded by bench/record.py during our crawl) with the same total concurrency;
 - recrawl_request_ratio: requests of the next night without changes ÷ the first crawl's;
+- crawl_cpu_ratio: the bare spider's CPU seconds per page ÷ ours (steadier under load);
 - crawl_peak_rss_mb: the crawl process's peak RSS; the replica server's CPU seconds are recorded too.
 Store (a generated store of --docs realistic documents, bench/corpus.py):
-- import_ratio: `db import` docs/s ÷ jieba's own rate segmenting the same documents' text (a sample of
-  them, in this run) — jieba is the floor of our indexing;
+- import_ratio: `db import` docs/s ÷ jieba's own rate (cut_for_search) over the same documents' text (a
+  sample of them, in this run) — jieba is the floor of our indexing; import_cpu_ratio: the same per CPU
+  second (steadier than wall time when other work shares the machine);
 - import_growth: seconds for the last 10,000 documents ÷ the first 10,000 (1.0: linear);
 - check_seconds_100k / check_peak_rss_mb: `zwgk check --as-of 2020-12-31`; report_seconds_100k: `zwgk report`;
 - search_ms_100k: median of 10 queries (Store.search), with the LIKE-scan speed-up for reference.
@@ -45,28 +47,34 @@ GOALS = {"crawl_ratio": (">=", 0.6), "recrawl_request_ratio": ("<=", 0.05), "imp
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def measured(cmd: list[str], **kw) -> tuple[float, float, str]:
-    """Run *cmd*; (wall seconds, peak RSS in MB, stdout). Fails loudly with the command's stderr."""
+def measured(cmd: list[str], **kw) -> tuple[float, float, str, float]:
+    """Run *cmd* (wrapped by WRAP); (wall seconds, peak RSS in MB, stdout, CPU seconds). Fails loudly
+    with the command's stderr."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     out, err = proc.communicate()   # (communicate reaps it; its rusage comes from /proc below instead)
     seconds = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd[-4:])} exited {proc.returncode}:\n{err[-3000:]}")
-    return seconds, _peak_mb(err), out
+    rss, cpu = _rusage(err)
+    return seconds, rss, out, cpu
 
 
-def _peak_mb(stderr: str) -> float:
+def _rusage(stderr: str) -> tuple[float, float]:
     for line in reversed(stderr.splitlines()):
-        if line.startswith("BENCH_PEAK_RSS_KB="):
-            return round(int(line.split("=")[1]) / 1024, 1)
-    return float("nan")
+        if line.startswith("BENCH_RUSAGE="):
+            kb, cpu = line.split("=")[1].split(",")
+            return round(int(kb) / 1024, 1), round(float(cpu), 2)
+    return float("nan"), float("nan")
 
 
-# Each measured command runs under this wrapper, which reports its own peak RSS on exit.
+# Each measured command runs under this wrapper, which reports its own peak RSS and CPU seconds on exit:
+# with other work on the machine, CPU seconds compare more steadily than wall time.
 WRAP = ("import atexit, resource, sys, runpy\n"
-        "atexit.register(lambda: print('BENCH_PEAK_RSS_KB=%d' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        " file=sys.stderr))\n")
+        "def _bench_usage():\n"
+        "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    print('BENCH_RUSAGE=%d,%.3f' % (u.ru_maxrss, u.ru_utime + u.ru_stime), file=sys.stderr)\n"
+        "atexit.register(_bench_usage)\n")
 
 
 def zwgk(*args: str) -> list[str]:
@@ -97,36 +105,37 @@ def bench_crawl(workdir: Path, scale: float) -> dict:
         concurrency = per_host * len(sites_by_host(load_config(config), list(rep.urls)))
         urls = workdir / "urls.txt"
 
-        def ours(today: str, record: bool) -> tuple[float, float, float, dict]:
+        def ours(today: str, record: bool) -> tuple[float, float, float, dict, float]:
             extra = ["-s", 'EXTENSIONS={"bench.record.RecordUrls": 500}', "-s", f"BENCH_URLS_FILE={urls}"] \
                 if record else []
             cpu0 = cpu_seconds(rep.proc.pid)
-            seconds, rss, _ = measured(zwgk("--config", str(config), "crawl", "--json", "-s", f"ZWGK_TODAY={today}",
-                                            "-s", "LOG_LEVEL=WARNING", *extra))
+            seconds, rss, _, cpu = measured(zwgk("--config", str(config), "crawl", "--json", "-s",
+                                                 f"ZWGK_TODAY={today}", "-s", "LOG_LEVEL=WARNING", *extra))
             with Store(workdir / "zwgk.db") as store:
                 stats = store.latest_run("crawl", status=None)["stats"]
-            return seconds, rss, cpu_seconds(rep.proc.pid) - cpu0, stats
+            return seconds, rss, cpu_seconds(rep.proc.pid) - cpu0, stats, cpu
 
-        t_ours, rss_ours, cpu_ours, first = ours(TODAY, record=True)
+        t_ours, rss_ours, cpu_ours, first, own_cpu = ours(TODAY, record=True)
         cpu0 = cpu_seconds(rep.proc.pid)
-        t_bare, rss_bare, out = measured([sys.executable, "-c", WRAP + "runpy.run_path('bench/bare.py', run_name='__main__')",
+        t_bare, rss_bare, out, bare_cpu = measured([sys.executable, "-c", WRAP + "runpy.run_path('bench/bare.py', run_name='__main__')",
                                           str(urls), str(concurrency)])
         cpu_bare = cpu_seconds(rep.proc.pid) - cpu0
         bare = json.loads(out.strip().splitlines()[-1])
-        t_night, _, _, night = ours((dt.date.fromisoformat(TODAY) + dt.timedelta(days=1)).isoformat(), record=False)
+        t_night, _, _, night, _ = ours((dt.date.fromisoformat(TODAY) + dt.timedelta(days=1)).isoformat(), record=False)
     responses = total(first, "responses")
     ours_rate = responses / t_ours
     bare_rate = bare["responses"] / bare["seconds"]
     return {
         "figures": {"crawl_ratio": round(ours_rate / bare_rate, 3),
+                    "crawl_cpu_ratio": round((bare_cpu / bare["responses"]) / (own_cpu / responses), 3),
                     "recrawl_request_ratio": round(total(night, "requests") / max(total(first, "requests"), 1), 4),
                     "crawl_peak_rss_mb": rss_ours},
         "first_crawl": {"seconds": round(t_ours, 1), "requests": total(first, "requests"), "responses": responses,
                         "documents_new": total(first, "new"), "pages_per_s": round(ours_rate, 1),
-                        "replica_cpu_s": round(cpu_ours, 1), "concurrency": concurrency},
+                        "cpu_s": own_cpu, "replica_cpu_s": round(cpu_ours, 1), "concurrency": concurrency},
         "bare_scrapy": {"seconds": round(bare["seconds"], 1), "process_seconds": round(t_bare, 1),
                         "urls": bare["urls"], "responses": bare["responses"], "pages_per_s": round(bare_rate, 1),
-                        "peak_rss_mb": rss_bare, "replica_cpu_s": round(cpu_bare, 1)},
+                        "cpu_s": bare_cpu, "peak_rss_mb": rss_bare, "replica_cpu_s": round(cpu_bare, 1)},
         "no_change_night": {"seconds": round(t_night, 1), "requests": total(night, "requests"),
                             "new": total(night, "new"), "changed": total(night, "changed")},
     }
@@ -143,11 +152,15 @@ def jieba_rate(corpus: Path, sample: int) -> dict:
     step = max(1, len(lines) // sample)
     docs = [json.loads(line) for line in lines[::step]]
     textseg.segment("预热")   # the dictionary loads outside the timing
-    t0 = time.perf_counter()
-    for d in docs:
-        textseg.segment(d["title"]), textseg.segment(d.get("body")), textseg.segment(d.get("attachment_text"))
-    seconds = time.perf_counter() - t0
-    return {"docs": len(docs), "seconds": round(seconds, 2), "docs_per_s": round(len(docs) / seconds, 1)}
+    jieba = textseg._jieba()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for d in docs:   # jieba itself, as the index calls it (search mode), without our word filter
+        for text in (d["title"], d.get("body"), d.get("attachment_text")):
+            if text:
+                list(jieba.cut_for_search(text))
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"docs": len(docs), "seconds": round(seconds, 2), "docs_per_s": round(len(docs) / seconds, 1),
+            "cpu_s": round(cpu, 2), "docs_per_cpu_s": round(len(docs) / cpu, 1)}
 
 
 IMPORT_WORKER = WRAP + """
@@ -177,7 +190,7 @@ def bench_store(workdir: Path, n: int, sample: int) -> dict:
     text_bytes = write_corpus(corpus, n)
     jieba = jieba_rate(corpus, sample)
     db = workdir / "store.db"
-    seconds, import_rss, out = measured([sys.executable, "-c", IMPORT_WORKER, str(db), str(corpus)])
+    seconds, import_rss, out, import_cpu = measured([sys.executable, "-c", IMPORT_WORKER, str(db), str(corpus)])
     imp = json.loads(out.strip().splitlines()[-1])
     marks = imp["marks"]
     per10k = [b - a for a, b in zip(marks, marks[1:])]
@@ -189,19 +202,21 @@ def bench_store(workdir: Path, n: int, sample: int) -> dict:
     config.write_text(yaml.safe_dump(demo_config({k: f"http://bench.invalid/{k}" for k in
                                                   ("bureau", "province", "city", "district")}, workdir, 25),
                                      allow_unicode=True), encoding="utf-8")
-    t_check, rss_check, _ = measured(zwgk("--config", str(config), "--db", str(db), "check", "--as-of", TODAY))
-    t_report, rss_report, _ = measured(zwgk("--config", str(config), "--db", str(db), "report",
+    t_check, rss_check, _, cpu_check = measured(zwgk("--config", str(config), "--db", str(db), "check", "--as-of", TODAY))
+    t_report, rss_report, _, cpu_report = measured(zwgk("--config", str(config), "--db", str(db), "report",
                                             "--out", str(workdir / "reports")))
     search = bench_search(db)
     return {
         "figures": {"import_ratio": round(import_rate / jieba["docs_per_s"], 3),
+                    "import_cpu_ratio": round((n / import_cpu) / jieba["docs_per_cpu_s"], 3),
                     "import_growth": round(per10k[-1] / per10k[0], 3) if len(per10k) > 1 else None,
                     "check_seconds_100k": round(t_check, 1), "report_seconds_100k": round(t_report, 1),
                     "check_peak_rss_mb": rss_check, "search_ms_100k": search["median_ms"]},
         "documents": n, "text_mb": round(text_bytes / 2**20, 1),
         "import": {"seconds": round(imp["seconds"], 1), "docs_per_s": round(import_rate, 1),
                    "seconds_per_10k": [round(s, 1) for s in per10k], "peak_rss_mb": import_rss,
-                   "counts": imp["counts"], "db_mb": round(db.stat().st_size / 2**20, 1)},
+                   "cpu_s": import_cpu, "counts": imp["counts"], "db_mb": round(db.stat().st_size / 2**20, 1)},
+        "check_cpu_s": cpu_check, "report_cpu_s": cpu_report,
         "jieba": jieba, "report_peak_rss_mb": rss_report, "search": search,
     }
 
@@ -274,10 +289,11 @@ def main() -> None:
         print(f"  crawl: ours {c['first_crawl']['responses']} pages in {c['first_crawl']['seconds']} s, bare Scrapy "
               f"{c['bare_scrapy']['responses']} in {c['bare_scrapy']['seconds']} s (concurrency "
               f"{c['first_crawl']['concurrency']}); replica CPU {c['first_crawl']['replica_cpu_s']} s / "
-              f"{c['bare_scrapy']['replica_cpu_s']} s")
+              f"{c['bare_scrapy']['replica_cpu_s']} s; CPU s ours {c['first_crawl']['cpu_s']}, bare {c['bare_scrapy']['cpu_s']}")
     if "store" in result:
         s = result["store"]
-        print(f"  import: {s['import']['docs_per_s']} docs/s, jieba alone {s['jieba']['docs_per_s']} docs/s; "
+        print(f"  import: {s['import']['docs_per_s']} docs/s ({s['import']['cpu_s']} CPU s), jieba alone "
+              f"{s['jieba']['docs_per_s']} docs/s ({s['jieba']['docs_per_cpu_s']} per CPU s); "
               f"s per 10k {s['import']['seconds_per_10k']}")
     print(f"  ({result['bench_seconds']} s; load {result['load_after']} at the end)  written to {args.out}")
 

@@ -36,7 +36,8 @@ SITE_LABELS = {"bureau": "局网站", "province": "政务公开看山东", "city
 
 
 ALARM_STATUSES = ("gap", "at_risk")   # statuses that rest on something NOT being found
-TOKEN_CACHE = 20000   # (document, field) token sets kept: memory flat in the number of documents
+TOKEN_CACHE = 2000   # (document, field) token sets kept (a body's: ~15 KB): memory flat in the number of documents
+_SHARED = ("site", "column_id", "column_name", "publisher", "source", "state", "category")   # few distinct values
 
 
 class LazyDoc(dict):
@@ -46,10 +47,15 @@ class LazyDoc(dict):
     CORE = ("doc_id", "url", "site", "column_id", "column_name", "title", "published", "publisher", "source",
             "state", "index_no", "doc_no", "category")
     _MISSING = object()
+    __slots__ = ("_store", "_columns")
 
     def __init__(self, row, store, columns: frozenset = frozenset()):
         super().__init__(row)
         self._store, self._columns = store, columns
+        for k in _SHARED:   # one string object per distinct value, not one per document
+            v = dict.get(self, k)
+            if type(v) is str:
+                dict.__setitem__(self, k, sys.intern(v))
 
     def _read(self, key):
         if dict.__contains__(self, key) or key not in self._columns or self._store is None:
