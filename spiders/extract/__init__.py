@@ -25,7 +25,7 @@ from .encoding import decode_html
 from .labels import ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, metas
 from .links import ATTACHMENT_TYPES, article_region, attachment_type, attachments, base_url, links
 from .text import clean_value, element_text, parse, parse_date, squash, strip_noise
-from .title import choose_title, headline_blocks
+from .title import block_before_body, choose_title, headline_blocks
 
 __all__ = ["extract", "decode_html", "attachment_type", "parse_date", "squash", "element_text", "KEYS",
            "ATTACHMENT_TYPES"]
@@ -95,6 +95,8 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
 
     order = {el: i for i, el in enumerate(root.iter())}
     blocks = headline_blocks(root, order, order.get(body_start))
+    if body_start is not None and not any(b[2] < 10**6 for b in blocks):
+        blocks += block_before_body(body_start, order)
     names = {n for n in (metas_.get("sitename"), metas_.get("columnname")) if n}
     witnesses = [(metas_[n], f"meta {n}") for n in META_TITLE_NAMES if metas_.get(n)]
     if "title" in found:

@@ -56,12 +56,13 @@ def _zone_date(zone: str) -> tuple[str | None, str | None]:
         d = parse_date(m.group(2))
         if d:
             return d, f"byline {m.group(1)}"
-    for line in zone.split("\n"):
+    for i, line in enumerate(zone.split("\n")):
         m = find_date(line)
         if not m or re.search(r"[:：]\s*$", line[:m.start()]):
             continue   # "成文日期：2020-05-28" is another label's date
         rest = (line[:m.start()] + line[m.end():]).strip()
-        if not rest or re.fullmatch(r"[\d:：\s]*", rest) or _BYLINE_WORDS.search(line):
+        at_start = not line[:m.start()].strip(" |｜[]【】()（）")
+        if not rest or re.fullmatch(r"[\d:：\s]*", rest) or _BYLINE_WORDS.search(line) or (i < 2 and at_start):
             return parse_date(m.group(0)), "byline date"
     return None, None
 

@@ -93,6 +93,16 @@ def _where(el, body_el) -> str:
     return "label"
 
 
+def _near(label_el, value_el) -> bool:
+    """Whether *value_el* can hold the value of the label in *label_el*: in the same table, else
+    within the label's parent."""
+    table = next((a for a in label_el.iterancestors() if a.tag == "table"), None)
+    scope = table if table is not None else label_el.getparent()
+    if scope is None:
+        return True
+    return value_el is scope or any(a is scope for a in value_el.iterancestors())
+
+
 def cut_at_next_label(value: str) -> str:
     """``X 作者：Y`` → ``X``: a value ends where another label begins."""
     m = ANY_LABEL.search(value)
@@ -125,7 +135,9 @@ def labelled(root, body_el=None) -> dict[str, Labelled]:
             value = re.split(r"[:：]", chunk, maxsplit=1)[1] if re.search(r"[:：]", chunk) else rest
             value = cut_at_next_label(" " + value.strip()).strip(" |｜")
         else:
-            value = chunks[i + 1][0] if i + 1 < len(chunks) else ""
+            value, value_el = chunks[i + 1] if i + 1 < len(chunks) else ("", None)
+            if value_el is not None and not _near(el, value_el):
+                value = ""   # an empty cell: the next text is the page's, not this label's
             if value[:1] in "|｜" or ANY_LABEL.match(value) or compact(value) in LABELS:
                 value = ""  # the next chunk is another label (or a separator): this one is empty
         value = clean_value(value)

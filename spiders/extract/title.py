@@ -60,6 +60,25 @@ def headline_blocks(root, order: dict, body_pos: int | None) -> list[tuple[str, 
     return out
 
 
+def block_before_body(body_start, order: dict) -> list[tuple[str, object, int]]:
+    """The first short, link-free, undated block before the body (up to 4 siblings back, 3 levels up):
+    the headline of a template that marks it with no recognisable class."""
+    node, levels = body_start, 0
+    while node is not None and levels < 3 and node.tag not in ("body", "html"):
+        sib, steps = node.getprevious(), 0
+        while sib is not None and steps < 4:
+            if isinstance(sib.tag, str) and sib.tag not in ("head", "title") and not in_chrome(sib):
+                text = squash(sib.text_content())
+                links = sum(len(squash(a.text_content())) for a in sib.iter("a"))
+                if text and not find_date(text) and not ANY_LABEL.search(text) and links < len(text) / 2 \
+                        and 5 <= len(text) <= 150 and text not in GENERIC_HEADINGS:
+                    return [(tidy(text), sib, order.get(body_start, 0) - order.get(sib, 0))]
+                steps += 1
+            sib = sib.getprevious()
+        node, levels = node.getparent(), levels + 1
+    return []
+
+
 def title_parts(page_title: str | None, names: set[str]) -> list[str]:
     """The parts of ``<title>`` that are not the site's or column's name, most title-like first."""
     if not page_title:

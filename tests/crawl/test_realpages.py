@@ -1,0 +1,106 @@
+"""Real-page regression set: every page under shared/realpages/ annotated in its expected.json, and the
+pages in other template styles under tests/fixtures/pages/ (same format), through ``extract``.
+
+Pages are read as bytes (several are GBK or declare nothing). Fields not annotated are not checked;
+``publisher_contains`` is a substring of the publisher; attachments are compared by URL, in order.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from spiders.extract import extract
+
+HERE = Path(__file__).resolve().parent
+REAL = Path(os.environ.get("ZWGK_REALPAGES", HERE.parents[2] / "shared" / "realpages"))
+if not (REAL / "expected.json").is_file():
+    REAL = Path("/work/shared/realpages")
+OWN = HERE.parent / "fixtures" / "pages"
+FIELDS = ("title", "published", "index_no", "doc_no", "source")
+
+
+def _cases(folder: Path):
+    path = folder / "expected.json"
+    if not path.is_file():
+        return []
+    return [pytest.param(folder, name, exp, id=f"{folder.name}/{name}")
+            for name, exp in json.loads(path.read_text(encoding="utf-8")).items()]
+
+
+def _page_bytes(folder: Path, name: str, exp: dict) -> bytes:
+    data = (folder / name).read_bytes()
+    encode = exp.get("encode")
+    if encode:   # own pages are stored as UTF-8 text; the test serves them the way the case says
+        text = data.decode("utf-8")
+        if encode == "gbk-undeclared":
+            text = text.replace('<meta charset="utf-8">', "")
+        data = text.encode("gbk")
+    return data
+
+
+def check(result: dict, exp: dict) -> list[str]:
+    """The annotated fields *result* gets wrong, as readable lines (empty: all right)."""
+    wrong = []
+    for key in FIELDS:
+        if key in exp and result.get(key) != exp[key]:
+            wrong.append(f"{key}: {result.get(key)!r} != {exp[key]!r}")
+    if "publisher_contains" in exp and exp["publisher_contains"] not in (result.get("publisher") or ""):
+        wrong.append(f"publisher: {result.get('publisher')!r} lacks {exp['publisher_contains']!r}")
+    if "attachments" in exp:
+        want = [a["url"] if isinstance(a, dict) else a for a in exp["attachments"]]
+        got = [a["url"] for a in result.get("attachments") or []]
+        if got != want:
+            wrong.append(f"attachments: {got} != {want}")
+    for text in exp.get("body_contains", []):
+        if text not in result.get("body", ""):
+            wrong.append(f"body lacks {text!r}")
+    for text in exp.get("body_excludes", []):
+        if text in result.get("body", ""):
+            wrong.append(f"body has {text!r}")
+    return wrong
+
+
+@pytest.mark.skipif(not (REAL / "expected.json").is_file(), reason="shared/realpages not present")
+@pytest.mark.parametrize("folder,name,exp", _cases(REAL))
+def test_real_page(folder, name, exp):
+    result = extract((folder / name).read_bytes(), exp.get("url"), last_modified=exp.get("last_modified"))
+    assert check(result, exp) == [], result["explain"]
+
+
+@pytest.mark.parametrize("folder,name,exp", _cases(OWN))
+def test_own_style_page(folder, name, exp):
+    result = extract(_page_bytes(folder, name, exp), exp.get("url"), last_modified=exp.get("last_modified"))
+    assert check(result, exp) == [], result["explain"]
+
+
+def test_own_pages_cover_the_branches():
+    """Each own page is read through the branch it was written for (so a fallback cannot pass for it)."""
+    cases = {name: exp for _, name, exp in (p.values for p in _cases(OWN))}
+    explain = {name: extract(_page_bytes(OWN, name, exp), exp["url"], last_modified=exp.get("last_modified"))["explain"]
+               for name, exp in cases.items()}
+    assert explain["ucap_con_title.html"]["title"].startswith("headline <div class=con_title>")
+    assert explain["ucap_con_title.html"]["published"] == "byline 发布时间"
+    assert "re-generation" in explain["ucap_con_title.html"]["published_notes"]
+    assert explain["td_title.html"]["title"].startswith("headline <td class=title>")
+    assert explain["td_title.html"]["published"] == "byline date"
+    assert explain["meta_firstpublished.html"]["published"] == "meta firstpublishedtime"
+    assert explain["meta_firstpublished.html"]["body"] == "text density"
+    assert explain["lastmodified_regen.html"]["published"] == "table 成文日期"
+    assert "Last-Modified" in explain["lastmodified_regen.html"]["published_notes"]
+
+
+def test_same_page_with_and_without_last_modified():
+    """Without the header, the meta PubDate is the only publication date there is; with it, it is a
+    re-generation time and the 成文日期 stands in."""
+    page = (OWN / "lastmodified_regen.html").read_bytes()
+    assert extract(page, "http://h/a.html")["published"] == "2023-05-06"
+    assert extract(page, "http://h/a.html", last_modified="Tue, 21 Jan 2020 02:00:00 GMT")["published"] == "2020-01-20"
+
+
+def test_numbers_lose_stray_spaces_but_words_keep_theirs():
+    html = ("<html><head><title>x</title></head><body><h1>【不忘初心 牢记使命】万载县2007 年末第 3 期统计</h1>"
+            "<div id='zoom'><p>正文内容，足够长的一段文字用于测试。</p></div></body></html>")
+    assert extract(html, "http://h/a.html")["title"] == "【不忘初心 牢记使命】万载县2007年末第3期统计"
