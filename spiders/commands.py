@@ -28,12 +28,12 @@ def _user_agent(app: AppContext | None = None) -> str:
     return f"zwgk/{VERSION} (+mailto:{contact})"
 
 
-def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str | None, str]:
-    """(body, charset from Content-Type, final URL) of one page."""
+def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str | None, str, str | None]:
+    """(body, charset from Content-Type, final URL, Last-Modified) of one page."""
     req = urllib.request.Request(url, headers={"User-Agent": user_agent})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         body = resp.read(32 * 1024 * 1024)
-        return body, resp.headers.get_content_charset(), resp.geturl()
+        return body, resp.headers.get_content_charset(), resp.geturl(), resp.headers.get("Last-Modified")
 
 
 @click.command()
@@ -90,14 +90,21 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
               help="The page's address, to resolve relative links (default: the URL fetched, or the file).")
 @click.option("--encoding", default=None, help="Override the page's declared encoding (e.g. gbk).")
 @click.option("--all", "show_all", is_flag=True, help="Also print links, encoding and the raw header fields.")
+@click.option("--explain", is_flag=True,
+              help='Add "explain": where each field came from (meta, table, label, byline, headline, '
+                   'container, density …) and evidence set aside.')
+@click.option("--last-modified", metavar="HTTP_DATE", default=None,
+              help="The Last-Modified header the page came with (a URL's own header is used by default): "
+                   "meta dates later than it are re-generation times.")
 @click.pass_obj
-def extract(app, source, page_url, encoding, show_all):
+def extract(app, source, page_url, encoding, show_all, explain, last_modified):
     """Extract one article page (a saved file or a URL) and print it as one JSON object."""
     from .extract import extract as do_extract
 
     if re.match(r"^https?://", source):
         try:
-            body, charset, final = _fetch(source, _user_agent(app))
+            body, charset, final, modified = _fetch(source, _user_agent(app))
+            last_modified = last_modified or modified
         except Exception as e:
             click.echo(f"zwgk extract: cannot fetch {source}: {e}", err=True)
             sys.exit(1)
@@ -110,8 +117,11 @@ def extract(app, source, page_url, encoding, show_all):
             sys.exit(1)
         body = path.read_bytes()
         base = page_url or path.resolve().as_uri()
-    data = do_extract(body, base, encoding=encoding)
-    out = data if show_all else {k: data.get(k) for k in EXTRACT_KEYS}
+    data = do_extract(body, base, encoding=encoding, last_modified=last_modified)
+    out = dict(data) if show_all else {k: data.get(k) for k in EXTRACT_KEYS}
+    out.pop("explain", None)
+    if explain:
+        out["explain"] = data["explain"]
     click.echo(json.dumps(out, ensure_ascii=False, indent=None))
 
 

@@ -104,3 +104,25 @@ def test_numbers_lose_stray_spaces_but_words_keep_theirs():
     html = ("<html><head><title>x</title></head><body><h1>【不忘初心 牢记使命】万载县2007 年末第 3 期统计</h1>"
             "<div id='zoom'><p>正文内容，足够长的一段文字用于测试。</p></div></body></html>")
     assert extract(html, "http://h/a.html")["title"] == "【不忘初心 牢记使命】万载县2007年末第3期统计"
+
+
+def test_zwgk_extract_explain_says_where_each_field_came_from(tmp_path):
+    import subprocess
+    import sys
+
+    page = tmp_path / "page.html"
+    page.write_bytes(_page_bytes(OWN, "ucap_con_title.html", {"encode": "gbk-undeclared"}))
+    cmd = [sys.executable, "-c", "from crawler.cli import main; main()", "extract", str(page),
+           "--url", "http://www.example-county.gov.cn/zwgk/tzgg/202006/t20200610_1.html"]
+    plain = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert "explain" not in json.loads(plain.stdout)
+    out = subprocess.run(cmd + ["--explain"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["title"] == "关于做好2020年秋季学期中小学招生工作的通知"
+    assert data["explain"]["title"].startswith("headline <div class=con_title>")
+    assert data["explain"]["published"] == "byline 发布时间"
+    assert data["explain"]["source"] == "byline 来源"
+    assert data["explain"]["body"] == "container UCAP-CONTENT"
+    assert "2024-03-02" in data["explain"]["published_notes"]
