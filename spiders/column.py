@@ -44,7 +44,7 @@ import os
 import re
 import zlib
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -58,7 +58,7 @@ from crawler.items import (ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem,
 from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
 from .attachments import attachment_text
 from .extract import extract
-from .pagelinks import breadcrumb_name, column_candidates, page_links
+from .pagelinks import breadcrumb_name, column_candidates, column_url, page_links, site_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -249,8 +249,7 @@ class ColumnSpider(scrapy.Spider):
         home = self.site.start_url or f"{self.site.base_url}/index.html"
         if self.site.columns:
             columns = [c for c in self.site.columns if not self.only_columns or c.id in self.only_columns]
-            walks = [self._new_walk(c.id, urljoin(self.site.base_url + "/", c.url) if c.url
-                                    else f"{self.site.base_url}/col/col{c.id}/index.html", c.name, c.cls)
+            walks = [self._new_walk(c.id, column_url(self.site.base_url, c.id, c.url), c.name, c.cls)
                      for c in columns]
             for req in self._start_walks(walks):
                 yield req
@@ -303,7 +302,7 @@ class ColumnSpider(scrapy.Spider):
         if not discover:
             return
         walks = []
-        found = column_candidates(text, response.url, loose=True)
+        found = column_candidates(text, response.url, loose=True, prefix=site_prefix(self.site.base_url))
         if any(strong for *_, strong in found) and self.site.platform in ("jcms", "jpaas"):
             found = [c for c in found if c[3]]   # a Hanweb portal: its columns are the /col/colN/ links
         for url, cid, label, strong in found:

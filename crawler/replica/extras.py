@@ -32,7 +32,7 @@ from html import escape
 
 from .server import _etag, _http_date, send_reply
 
-EXTRA_SITES = ("trs", "jpaas", "quirks", "external")
+EXTRA_SITES = ("trs", "jpaas", "quirks", "external", "subsite")   # subsite: subsite.py
 RESPONSE_DELAY = 0.004        # seconds every extra-site answer waits (lets concurrency be observed)
 
 
@@ -293,9 +293,13 @@ def listen_extras(reactor, main_state, keys, host: str = "127.0.0.1", base_port:
     if unknown:
         raise ValueError(f"unknown extra site(s): {', '.join(sorted(unknown))}")
     urls: dict[str, str] = {}
-    state = ExtrasState(main_state, keys, urls)
+    state = ExtrasState(main_state, [k for k in keys if k != "subsite"], urls)
     for i, key in enumerate(keys):
-        factory = Site(make_resource(state, key))
+        if key == "subsite":   # the main world's bureau under /jtj/ (subsite.py), not an ExtraSite
+            from .subsite import SubsiteResource
+            factory = Site(SubsiteResource(main_state, state))
+        else:
+            factory = Site(make_resource(state, key))
         factory.noisy = False
         port = reactor.listenTCP(base_port + 4 + i if base_port else 0, factory, interface=host)
         urls[key] = f"http://{host}:{port.getHost().port}"
