@@ -180,12 +180,16 @@ def sites_list(app: AppContext):
 def sites_discover(app: AppContext, url, key, depth, max_pages, max_columns, delay, as_json):
     """Walk a portal's navigation from URL and print its columns as a configuration stanza.
 
+    URL may be a sub-site under a path (``http://host/jtj/``: the base URL keeps ``/jtj``) or one column
+    page (its stanza alone). Exit 1 when what is printed cannot be crawled (no column page answers,
+    or a printed URL would resolve elsewhere).
+
     For each column: name (ColumnName meta, breadcrumb or link text), URL, platform (jcms, jpaas, trs,
     generic), item count, last item date and state, as a comment above a ready-to-paste
     ``{id, name, url, class}`` line. Requests are polite: one at a time, robots.txt obeyed, the
     configured User-Agent.
     """
-    from .discover import Fetcher, discover, stanza
+    from .discover import Fetcher, crawlable, discover, problems, stanza
 
     obey = True
     if delay is None:
@@ -207,8 +211,13 @@ def sites_discover(app: AppContext, url, key, depth, max_pages, max_columns, del
         sys.exit(1)
     if as_json:
         for c in columns:
-            click.echo(json.dumps({**c.as_dict(), "site": site["name"], "base_url": site["base_url"]},
-                                  ensure_ascii=False))
+            click.echo(json.dumps({**c.as_dict(), "site": site["name"], "base_url": site["base_url"],
+                                   "crawlable": crawlable(c)}, ensure_ascii=False))
     else:
         click.echo(stanza(site, columns, key))
     click.echo(f"zwgk sites discover: {len(columns)} columns, {fetcher.requests} requests", err=True)
+    wrong = problems(site, columns)
+    for p in wrong:
+        click.echo(f"zwgk sites discover: cannot be crawled: {p}", err=True)
+    if wrong:
+        sys.exit(1)
