@@ -23,8 +23,9 @@ from .body import body_text, container, densest
 from .dates import byline_zone, choose_published
 from .encoding import decode_html
 from .labels import ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, metas
-from .links import ATTACHMENT_TYPES, article_region, attachment_type, attachments, base_url, links
-from .text import clean_value, element_text, parse, parse_date, squash, strip_noise
+from .links import (ATTACHMENT_TYPES, article_region, attachment_type, attachments, base_url, links,
+                    region_attachments)
+from .text import clean_value, element_text, parse, parse_date, squash, strip_noise, tidy
 from .title import block_before_body, choose_title, headline_blocks
 
 __all__ = ["extract", "decode_html", "attachment_type", "parse_date", "squash", "element_text", "KEYS",
@@ -99,7 +100,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
         blocks += block_before_body(body_start, order)
     names = {n for n in (metas_.get("sitename"), metas_.get("columnname")) if n}
     witnesses = [(metas_[n], f"meta {n}") for n in META_TITLE_NAMES if metas_.get(n)]
-    if "title" in found:
+    if "title" in found and found["title"].where != "body":
         witnesses.append((found["title"].value, f"{found['title'].where} 标题"))
     title, explain["title"] = choose_title(witnesses, blocks, page_title, names)
     headline_el = next((el for txt, el, _ in blocks if txt == title), None)
@@ -118,21 +119,21 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
 
     out: dict = {"title": title, "published": published, "publisher": publisher, "source": source}
     for key, label in (("index_no", "索引号"), ("doc_no", "文号"), ("category", "主题分类")):
-        out[key] = found[key].value if key in found else None
+        out[key] = (tidy(found[key].value) if key == "doc_no" else found[key].value) if key in found else None
         explain[key] = f"{found[key].where} {label}" if key in found else None
     out["column"] = metas_.get("columnname")
     explain["column"] = "meta ColumnName" if out["column"] else None
     out["body"] = body_text(body_el)
     explain["body"] = body_how if body_el is not None else None
 
-    region = body_el
-    if body_el is not None and body_el is body_start:
-        region = article_region(body_el, headline_el)
-    atts = attachments(region, base, stop=region) if region is not None else []
-    if region is not body_el and body_el is not None:
-        # the body's own links first (their order is the author's), then the rest of the article's
-        inner = attachments(body_el, base)
-        atts = inner + [a for a in atts if a["url"] not in {i["url"] for i in inner}]
+    # the body's own document links first (their order is the author's), then the article region's
+    # 附件 blocks around it; the JCMS body is a fragment, so the region is found from its container
+    anchor = body_start.getparent() if body_el is not body_start and body_start is not None else body_el
+    atts = attachments(body_el, base) if body_el is not None else []
+    if anchor is not None:
+        region = article_region(anchor, headline_el)
+        known = {a["url"] for a in atts}
+        atts += [a for a in region_attachments(region, anchor, base) if a["url"] not in known]
     out["attachments"] = atts
     explain["attachments"] = (f"{len(atts)} document links in the article region" if atts else None)
     att_urls = {a["url"] for a in atts}

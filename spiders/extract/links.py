@@ -52,8 +52,9 @@ def _absolute(href: str, base: str | None) -> str:
 
 
 def links(el, base: str | None, stop=None) -> Iterable[tuple[str, str, object]]:
-    """(absolute URL, text, element) of the links under *el* that are not in the chrome."""
-    for a in el.iter("a"):
+    """(absolute URL, text, element) of the links under *el* (or of the anchors in a list *el*) that
+    are not in the chrome."""
+    for a in (el if isinstance(el, list) else el.iter("a")):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             oldsrc = (a.get("oldsrc") or "").strip()
@@ -81,6 +82,53 @@ def attachments(el, base: str | None, stop=None) -> list[dict]:
             name = unquote((q.get("filename") or [urlsplit(oldsrc or href).path.rsplit("/", 1)[-1]])[0])
         out.append({"url": href, "name": name, "type": kind})
     return out
+
+
+_ATTACHMENT_WORDS = re.compile(r"附件|附表|相关文件|文件下载|相关附件|附件下载")
+
+
+def _labelled_as_attachment(a, region) -> bool:
+    """Whether a link outside the body sits in an 附件/附件下载 block: some ancestor up to three levels
+    (below the region) says so."""
+    node, levels = a.getparent(), 0
+    while node is not None and node is not region and levels < 3:
+        if _ATTACHMENT_WORDS.search(node.text_content()[:2000]):
+            return True
+        node, levels = node.getparent(), levels + 1
+    return False
+
+
+def _right_after(a, body_el, region) -> bool:
+    """Whether a link sits in one of the three elements that follow the body (or the body's ancestor)
+    inside the region: where templates print the attachment list."""
+    anchor = body_el
+    while anchor is not None and anchor.getparent() is not None and anchor.getparent() is not region:
+        anchor = anchor.getparent()
+    if anchor is None:
+        return False
+    following = []
+    sib = anchor.getnext()
+    while sib is not None and len(following) < 3:
+        if isinstance(sib.tag, str):
+            following.append(sib)
+        sib = sib.getnext()
+    return any(a is f or any(x is f for x in a.iterancestors()) for f in following)
+
+
+def region_attachments(region, body_el, base: str | None) -> list[dict]:
+    """Attachments of the article region outside the body: links in an 附件 block, or right after the
+    body, not in the chrome."""
+    picked = []
+    for a in region.iter("a"):
+        if body_el is not None and (a is body_el or any(x is body_el for x in a.iterancestors())):
+            continue
+        if in_chrome(a, region):
+            continue
+        if _labelled_as_attachment(a, region) or (body_el is not None and _right_after(a, body_el, region)):
+            picked.append(a)
+    if not picked:
+        return []
+    return attachments(picked, base)
 
 
 def article_region(body_el, headline_el):

@@ -51,7 +51,7 @@ def clean_value(value: str | None) -> str | None:
 
 
 # a space typed inside a number ("2007 年末", "20 19年", "第 3 期") is a typo, not a word break
-_NUMBER_SPACE = re.compile(r"(?<=\d) +(?=\d*[年月日号期届次个项%％])|(?<=[第〔\[（(]) +(?=\d)|(?<=\d) +(?=[〕\]）)])")
+_NUMBER_SPACE = re.compile(r"(?<=\d) +(?=\d*[年月日号期届次个项%％])|(?<=[第〔\[（(]) +(?=\d)|(?<=\d) +(?=[〕\]）)])|(?<=[〕\]]) +(?=\d+号)")
 
 
 def tidy(text: str | None) -> str:

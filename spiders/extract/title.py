@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .labels import ANY_LABEL
-from .text import element_text, find_date, in_chrome, longest_common_substring, squash, tidy
+from .text import BLOCK_TAGS, element_text, find_date, in_chrome, longest_common_substring, squash, tidy
 
 _TITLE_CLASS = re.compile(r"(^|[\s_-])(title|tit|article-title|con_title|con-title|art_title|bt|biaoti|"
                           r"news_title|detail-title|content-title|headline|arti_title|xl_title|"
@@ -38,6 +38,13 @@ def clean_headline(text: str) -> str:
     return tidy(first).strip(" -_|｜")
 
 
+def _headline_text(el) -> str:
+    """A headline broken over lines with ``<br>`` is one line; block children stay lines of their own."""
+    if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS - {"br"} for c in el.iterdescendants()):
+        return element_text(el)
+    return squash(el.text_content())
+
+
 def headline_blocks(root, order: dict, body_pos: int | None) -> list[tuple[str, object, int]]:
     """(text, element, distance before the body) of every headline-like block outside the chrome."""
     out, seen = [], set()
@@ -50,7 +57,7 @@ def headline_blocks(root, order: dict, body_pos: int | None) -> list[tuple[str, 
             continue
         if in_chrome(el):
             continue
-        text = clean_headline(element_text(el))
+        text = clean_headline(_headline_text(el))
         if not 4 <= len(text) <= 150 or text in GENERIC_HEADINGS or text in seen:
             continue
         seen.add(text)
