@@ -110,7 +110,8 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
 
     zone = byline_zone(root, headline_el, body_start if body_start is not None and body_start in order else None,
                        title)
-    published, explain["published"], date_notes = choose_published(zone, found, metas_, last_modified)
+    body = body_text(body_el)
+    published, explain["published"], date_notes = choose_published(zone, found, metas_, last_modified, body, url)
     source, explain["source"] = _source(metas_, found, zone)
     if "publisher" in found:
         publisher, explain["publisher"] = found["publisher"].value, f"{found['publisher'].where} 发布机构"
@@ -123,7 +124,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
         explain[key] = f"{found[key].where} {label}" if key in found else None
     out["column"] = metas_.get("columnname")
     explain["column"] = "meta ColumnName" if out["column"] else None
-    out["body"] = body_text(body_el)
+    out["body"] = body
     explain["body"] = body_how if body_el is not None else None
 
     # the body's own document links first (their order is the author's), then the article region's

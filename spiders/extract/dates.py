@@ -5,7 +5,9 @@
 2. a labelled 发布日期 elsewhere outside the body, then the 信息公开 table's 发布日期;
 3. meta tags (PubDate, firstpublishedtime, article:published_time …) — but a meta date later than the
    response's ``Last-Modified`` is the time the page was re-generated, not published;
-4. 发布日期 inside the body text, then 成文日期.
+4. 发布日期 inside the body text, then 成文日期;
+5. last resorts: the 落款 date closing the body, then the date in the address (JCMS ``/art/2020/6/3/``,
+   TRS ``t20200603_``), which can differ from the page's own (cmse: t20210106 vs 发布日期 2021-01-05).
 A date in the body (``报名时间：2020年6月20日``) is never the page's date unless labelled 发布日期.
 Because the visible date outranks the meta, a meta later than it (a re-generation) never wins.
 """
@@ -76,8 +78,31 @@ def _last_modified(value: str | None) -> str | None:
         return parse_date(value)
 
 
+_URL_DATE = re.compile(r"/(?:art/)?((?:19|20)\d{2})[/-]?(\d{1,2})[/-]?(\d{1,2})(?=/)|(?<=/)t((?:19|20)\d{2})(\d{2})(\d{2})_")
+
+
+def url_date(url: str | None) -> str | None:
+    """The date a JCMS (``/art/2020/6/3/``) or TRS (``t20200603_``) address carries."""
+    for m in _URL_DATE.finditer(url or ""):
+        y, mo, d = (g for g in m.groups() if g is not None)
+        date = parse_date(f"{y}-{mo}-{d}")
+        if date:
+            return date
+    return None
+
+
+def signature_date(body: str) -> str | None:
+    """The 落款 date on the last lines of the body (``2020年6月10日`` alone on a line)."""
+    for line in reversed([ln for ln in body.split("\n") if ln.strip()][-3:]):
+        m = find_date(line)
+        if m and len(line.strip()) <= len(m.group(0)) + 2:
+            return parse_date(m.group(0))
+    return None
+
+
 def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
-                     last_modified: str | None = None) -> tuple[str | None, str | None, list[str]]:
+                     last_modified: str | None = None, body: str = "",
+                     url: str | None = None) -> tuple[str | None, str | None, list[str]]:
     """(date, where it came from, notes on evidence set aside)."""
     notes: list[str] = []
     ranked: list[tuple[str | None, str]] = []
@@ -102,6 +127,8 @@ def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
         ranked.append((parse_date(pub.value), "body 发布日期"))
     if labelled.get("written") is not None:
         ranked.append((parse_date(labelled["written"].value), f"{labelled['written'].where} 成文日期"))
+    ranked.append((signature_date(body), "body signature date"))
+    ranked.append((url_date(url), "URL"))
     chosen = next(((d, s) for d, s in ranked if d), (None, None))
     for name in META_DATE_NAMES:
         d = parse_date(metas.get(name))

@@ -14,9 +14,20 @@ import re
 from .labels import ANY_LABEL
 from .text import BLOCK_TAGS, element_text, find_date, in_chrome, longest_common_substring, squash, tidy
 
-_TITLE_CLASS = re.compile(r"(^|[\s_-])(title|tit|article-title|con_title|con-title|art_title|bt|biaoti|"
-                          r"news_title|detail-title|content-title|headline|arti_title|xl_title|"
-                          r"[a-z]*-title|[a-z]*_title)([\s_-]|\d|$)", re.I)
+_SUBTITLE = re.compile(r"sub[_-]?title|fu[_-]?bt|subhead", re.I)
+
+
+def titleish(ident: str | None) -> bool:
+    """Whether a class/id names a headline: a token with "title" (not a subtitle), or one ending in the
+    pinyin abbreviations bt (标题: wzbt, xxbt, nrbt), tit or biaoti; "headline"."""
+    for token in re.split(r"[\s]+", (ident or "").lower()):
+        if not token or _SUBTITLE.search(token):
+            continue
+        if "title" in token or token.endswith(("bt", "tit", "biaoti")) or token in ("headline", "heading"):
+            return True
+    return False
+
+
 _TITLE_TAGS = ("h1", "h2", "h3", "ucaptitle")
 # separators of "<headline> - <column> - <site>": _ | ｜ always; a dash between words, not in "2020-2021"
 _SPLIT = re.compile(r"\s*[_|｜]+\s*|\s+[-–—]{1,2}\s+|(?<=[^\d\s])[-–—]{1,2}(?=[^\d\s])|\s*::\s*|\s{2,}")
@@ -52,8 +63,7 @@ def headline_blocks(root, order: dict, body_pos: int | None) -> list[tuple[str, 
         if not isinstance(el.tag, str):
             continue
         tag = el.tag.lower()
-        if tag not in _TITLE_TAGS and not _TITLE_CLASS.search(el.get("class") or "") \
-                and not _TITLE_CLASS.search(el.get("id") or ""):
+        if tag not in _TITLE_TAGS and not titleish(el.get("class")) and not titleish(el.get("id")):
             continue
         if in_chrome(el):
             continue

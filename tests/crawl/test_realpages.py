@@ -126,3 +126,24 @@ def test_zwgk_extract_explain_says_where_each_field_came_from(tmp_path):
     assert data["explain"]["source"] == "byline 来源"
     assert data["explain"]["body"] == "container UCAP-CONTENT"
     assert "2024-03-02" in data["explain"]["published_notes"]
+
+
+def test_last_resort_dates_signature_then_address():
+    body = ("<div id='zoom'><p>各学校：现将有关事项通知如下，请认真贯彻执行，按时报送材料。</p>"
+            "<p>某某区教育和体育局</p><p>2020年6月10日</p></div>")
+    html = f"<html><head><title>关于报送材料的通知_某某区教育和体育局</title></head><body>{body}</body></html>"
+    r = extract(html, "http://h/art/2020/6/12/art_1_2.html")
+    assert (r["published"], r["explain"]["published"]) == ("2020-06-10", "body signature date")
+    r = extract(html.replace("<p>2020年6月10日</p>", ""), "http://h/xwzx/202006/t20200612_5.html")
+    assert (r["published"], r["explain"]["published"]) == ("2020-06-12", "URL")
+    assert extract(html.replace("<p>2020年6月10日</p>", ""), "http://h/n/5.html")["published"] is None
+
+
+@pytest.mark.parametrize("markup", ['<div class="wzbt">{t}</div>', '<p class="con_tit">{t}</p>',
+                                    '<td class="title">{t}</td>', '<div id="ArticleTitle">{t}</div>'])
+def test_headline_classes_beyond_h1(markup):
+    t = "某某镇关于开展2021年度春季植树造林活动的通知"
+    html = (f"<html><head><title>某某镇人民政府</title></head><body><table><tr>{markup.format(t=t)}</tr></table>"
+            "<div class='sub_title'>副标题不是标题</div>"
+            "<div id='zoom'><p>各村（社区）：为改善生态环境，经研究决定开展春季植树造林活动，请认真组织。</p></div></body></html>")
+    assert extract(html, "http://h/a.html")["title"] == t
