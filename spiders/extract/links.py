@@ -126,9 +126,15 @@ def region_attachments(region, body_el, base: str | None) -> list[dict]:
             continue
         if _labelled_as_attachment(a, region) or (body_el is not None and _right_after(a, body_el, region)):
             picked.append(a)
-    if not picked:
-        return []
-    return attachments(picked, base)
+    # an 附件 box just after the article's own block (a table layout's 相关附件 row below the table)
+    sib, seen = region.getnext(), 0
+    while sib is not None and seen < 2:
+        if isinstance(sib.tag, str):
+            seen += 1
+            if not in_chrome(sib) and _ATTACHMENT_WORDS.search(sib.text_content()[:2000]):
+                picked += [a for a in sib.iter("a") if not in_chrome(a, sib)]
+        sib = sib.getnext()
+    return attachments(picked, base) if picked else []
 
 
 def article_region(body_el, headline_el):
