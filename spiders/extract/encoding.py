@@ -20,6 +20,9 @@ def _resolve(name: str | None) -> str | None:
     return resolve_encoding(name)
 
 
+_WEAK = {"cp1252", "latin-1", "iso8859-1", "ascii", "windows-1252"}
+
+
 def decode_html(data: bytes | str, encoding: str | None = None) -> tuple[str, str]:
     """Text of *data* and the encoding used (``"unicode"`` when *data* is already text).
 
@@ -34,8 +37,13 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> tuple[str, st
     header = None
     if encoding:
         header = http_content_type_encoding(encoding if "=" in encoding else f"text/html; charset={encoding}")
+    declared = html_body_declared_encoding(data[:8192])
+    order = [header, encoding, declared, "utf-8", "gb18030"]
+    if _resolve(header or encoding) in _WEAK:
+        # a server default (ISO-8859-1) decodes any bytes: it goes last, after the page and the CJK guesses
+        order = [declared, "utf-8", "gb18030", header, encoding]
     candidates: list[str] = []
-    for enc in (header, encoding, html_body_declared_encoding(data[:8192]), "utf-8", "gb18030"):
+    for enc in order:
         enc = _resolve(enc)
         if enc and enc not in candidates:
             candidates.append(enc)

@@ -147,3 +147,11 @@ def test_headline_classes_beyond_h1(markup):
             "<div class='sub_title'>副标题不是标题</div>"
             "<div id='zoom'><p>各村（社区）：为改善生态环境，经研究决定开展春季植树造林活动，请认真组织。</p></div></body></html>")
     assert extract(html, "http://h/a.html")["title"] == t
+
+
+def test_a_server_default_latin1_header_does_not_garble_a_gbk_page():
+    page = (OWN / "td_title.html").read_bytes().decode("utf-8").encode("gbk")
+    r = extract(page, "http://h/a.html", encoding="ISO-8859-1")
+    assert r["title"] == "某某镇关于2020年度城乡居民医疗保险集中缴费的公告" and r["encoding"] == "gb18030"
+    from spiders.extract import decode_html
+    assert decode_html(b"<p>caf\xe9</p>", "iso-8859-1")[0] == "<p>caf\xe9</p>"   # a Latin-1 page still reads
