@@ -22,7 +22,7 @@ import lxml.html
 from .body import body_text, container, densest
 from .dates import byline_zone, choose_published
 from .encoding import decode_html
-from .labels import ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, metas
+from .labels import ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, metas, source_value
 from .links import (ATTACHMENT_TYPES, article_region, attachment_type, attachments, base_url, links,
                     region_attachments)
 from .text import clean_value, element_text, parse, parse_date, squash, strip_noise, tidy
@@ -37,7 +37,7 @@ KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "cate
 _MARKERS = re.compile(
     r"<meta\s+name\s*=\s*[\"']?ContentStart[\"']?\s*/?>(.*?)<meta\s+name\s*=\s*[\"']?ContentEnd[\"']?\s*/?>",
     re.I | re.S)
-_ZONE_SOURCE = re.compile(r"(?:信息来源|文章来源|稿源|来源)[^\S\n]*[:：][^\S\n]*([^\n|｜]{2,60})")
+_ZONE_SOURCE = re.compile(r"(?:信息来源|文章来源|稿件来源|稿源|来源)[^\S\n]*[:：][^\S\n]*([^\n|｜]{2,60})")
 
 
 def _content_start(root):
@@ -70,7 +70,7 @@ def _source(metas_: dict, found: dict, zone: str) -> tuple[str | None, str | Non
         return found["source"].value, f"{found['source'].where} 来源"
     m = _ZONE_SOURCE.search(zone)
     if m and not ANY_LABEL.match(m.group(1)):
-        value = clean_value(cut_at_next_label(" " + m.group(1)).strip(" |｜"))
+        value = source_value(m.group(1))
         if value and not parse_date(value):
             return value, "byline 来源"
     return None, None

@@ -22,7 +22,9 @@ LABELS = {
     "主题分类": "category", "组配分类": "category", "信息分类": "category", "分类": "category",
     "有效性": "validity", "公开方式": "open_mode", "失效日期": "expires",
     "标题": "title", "名称": "title", "信息名称": "title",
-    "来源": "source", "信息来源": "source", "文章来源": "source", "稿源": "source",
+    "来源": "source", "信息来源": "source", "文章来源": "source", "稿源": "source", "稿件来源": "source",
+    "来源单位": "source", "供稿单位": "source", "信息提供单位": "source", "发布部门": "publisher",
+    "发文部门": "publisher", "制发机关": "publisher",
     "日期": "date", "时间": "date",
 }
 _LABEL_KEYS = sorted(LABELS, key=len, reverse=True)
@@ -109,6 +111,16 @@ def cut_at_next_label(value: str) -> str:
     return value[:m.start()] if m else value
 
 
+_SOURCE_END = re.compile(r"[】\]]|\s{2,}|(?<!\d)(?:19|20)\d{2}\s*[-年./]")
+
+
+def source_value(text: str) -> str | None:
+    """A 来源/发布机构 value alone: up to the next label, a closing bracket, a date or a wide gap
+    (``新华社】 2023-12-01``, ``新华社 2023-12-01 14:43``, ``本站原创  作者：…``)."""
+    value = _SOURCE_END.split(cut_at_next_label(" " + text))[0]
+    return clean_value(value.strip(" |｜【["))
+
+
 def labelled(root, body_el=None) -> dict[str, Labelled]:
     """The first value of every known label on the page, with where it sits."""
     found: dict[str, Labelled] = {}
@@ -140,7 +152,7 @@ def labelled(root, body_el=None) -> dict[str, Labelled]:
                 value = ""   # an empty cell: the next text is the page's, not this label's
             if value[:1] in "|｜" or ANY_LABEL.match(value) or compact(value) in LABELS:
                 value = ""  # the next chunk is another label (or a separator): this one is empty
-        value = clean_value(value)
+        value = source_value(value) if key in ("source", "publisher") else clean_value(value.strip("【】[] "))
         if value:
             found[key] = Labelled(value, where, el)
     return found

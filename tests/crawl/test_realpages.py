@@ -155,3 +155,18 @@ def test_a_server_default_latin1_header_does_not_garble_a_gbk_page():
     assert r["title"] == "某某镇关于2020年度城乡居民医疗保险集中缴费的公告" and r["encoding"] == "gb18030"
     from spiders.extract import decode_html
     assert decode_html(b"<p>caf\xe9</p>", "iso-8859-1")[0] == "<p>caf\xe9</p>"   # a Latin-1 page still reads
+
+
+@pytest.mark.parametrize("byline,source", [
+    ('<div class="info">【来源：新华社】 2023-12-01</div>', "新华社"),
+    ('<div class="info">来源：新华社 2023-12-01 14:43</div>', "新华社"),
+    ('<div class="info">2023-12-01 来源：兖州区教体局（办公室）</div>', "兖州区教体局（办公室）"),
+    ('<div class="info"><span>来源：<a href="http://x/">新华网</a></span><span>2023-12-01</span></div>', "新华网"),
+    ('<div class="info">稿件来源：县融媒体中心 发布时间：2023-12-01</div>', "县融媒体中心"),
+    ('<p class="info">来源:人民网  作者:张三  2023-12-01 10:00</p>', "人民网"),
+])
+def test_byline_source_stands_alone(byline, source):
+    html = ("<html><head><title>关于开展春季安全大检查的通知-某网</title></head><body><h1>关于开展春季安全大检查的通知</h1>"
+            f"{byline}<div id='zoom'><p>各单位：为切实做好春季安全生产工作，决定开展安全大检查，请认真组织实施。</p></div></body></html>")
+    r = extract(html, "http://h/a.html")
+    assert (r["source"], r["publisher"], r["published"]) == (source, source, "2023-12-01")
