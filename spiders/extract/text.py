@@ -152,8 +152,11 @@ def element_text(el) -> str:
 
 # --- page chrome ----------------------------------------------------------------------------------
 
-_CHROME = re.compile(r"(nav|menu|footer|foot|header|banner|breadcrumb|crumb|sidebar|related|xglj|share|"
-                     r"copyright|bottom|position|location|dqwz|toolbar|friend|yqlj)", re.I)
+# a class/id token that names chrome: strong words anywhere in it (topnav, left_menu, site-copyright);
+# weak words only at its start ("header", "footer-links"), since "article-header" wraps the headline
+_CHROME_STRONG = re.compile(r"nav|menu|breadcrumb|crumb|sidebar|copyright|banner|xglj|yqlj|friend|toolbar|"
+                            r"share|dqwz", re.I)
+_CHROME_WEAK = re.compile(r"^(header|footer|foot|bottom|position|location|related|top-?bar)", re.I)
 _CHROME_TAGS = ("nav", "footer", "header", "aside")
 
 
@@ -162,9 +165,12 @@ def is_chrome(el) -> bool:
     if not isinstance(el.tag, str):
         return False
     if el.tag in _CHROME_TAGS:
-        return True
-    ident = " ".join(filter(None, (el.get("id"), el.get("class"))))
-    return bool(ident and _CHROME.search(ident))
+        # an <article>'s own <header>/<footer> hold its headline, byline and attachments
+        return el.tag in ("nav", "aside") or not any(a.tag == "article" for a in el.iterancestors())
+    for token in " ".join(filter(None, (el.get("id"), el.get("class")))).split():
+        if _CHROME_STRONG.search(token) or _CHROME_WEAK.search(token):
+            return True
+    return False
 
 
 def in_chrome(el, stop=None) -> bool:

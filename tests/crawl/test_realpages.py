@@ -170,3 +170,17 @@ def test_byline_source_stands_alone(byline, source):
             f"{byline}<div id='zoom'><p>各单位：为切实做好春季安全生产工作，决定开展安全大检查，请认真组织实施。</p></div></body></html>")
     r = extract(html, "http://h/a.html")
     assert (r["source"], r["publisher"], r["published"]) == (source, source, "2023-12-01")
+
+
+@pytest.mark.parametrize("wrap", ['<div class="article-header">{h}</div>', '<article><header>{h}</header>'])
+def test_an_article_header_is_not_page_chrome(wrap):
+    head = ('<div class="art-title">兖州区2021年秋季学期开学工作方案</div>'
+            '<div class="art-info">发布日期：2021-08-20</div>')
+    tail = "</article>" if wrap.startswith("<article>") else ""
+    html = ("<html><head><title>兖州区教育和体育局</title></head><body><header class='site'><a href='/'>首页</a></header>"
+            f"{wrap.format(h=head)}<div class='art-body'><p>为做好秋季开学工作，确保校园安全稳定，制定本方案，请各校认真落实。</p>"
+            f"<p>附件：<a href='/u/fa.docx'>方案.docx</a></p></div>{tail}"
+            "<footer><a href='/u/privacy.pdf'>隐私.pdf</a></footer></body></html>")
+    r = extract(html, "http://h/a/1.html")
+    assert (r["title"], r["published"]) == ("兖州区2021年秋季学期开学工作方案", "2021-08-20")
+    assert [a["url"] for a in r["attachments"]] == ["http://h/u/fa.docx"]
