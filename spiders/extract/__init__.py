@@ -22,7 +22,8 @@ import lxml.html
 from .body import body_text, container, densest
 from .dates import byline_zone, choose_published
 from .encoding import decode_html
-from .labels import ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, metas, source_value
+from .labels import (ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, meta_name, metas,
+                     source_value)
 from .links import (ATTACHMENT_TYPES, article_region, attachment_type, attachments, base_url, links,
                     region_attachments)
 from .text import clean_value, element_text, parse, parse_date, squash, strip_noise, tidy
@@ -65,7 +66,7 @@ def _body(root, text: str):
 def _source(metas_: dict, found: dict, zone: str) -> tuple[str | None, str | None]:
     for name in META_SOURCE_NAMES:
         if metas_.get(name):
-            return cut_at_next_label(" " + metas_[name]).strip() or None, f"meta {name}"
+            return cut_at_next_label(" " + metas_[name]).strip() or None, f"meta {meta_name(name)}"
     if "source" in found and found["source"].where != "body":
         return found["source"].value, f"{found['source'].where} 来源"
     m = _ZONE_SOURCE.search(zone)
@@ -99,7 +100,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
     if body_start is not None and not any(b[2] < 10**6 for b in blocks):
         blocks += block_before_body(body_start, order)
     names = {n for n in (metas_.get("sitename"), metas_.get("columnname")) if n}
-    witnesses = [(metas_[n], f"meta {n}") for n in META_TITLE_NAMES if metas_.get(n)]
+    witnesses = [(metas_[n], f"meta {meta_name(n)}") for n in META_TITLE_NAMES if metas_.get(n)]
     if "title" in found and found["title"].where != "body":
         witnesses.append((found["title"].value, f"{found['title'].where} 标题"))
     title, explain["title"] = choose_title(witnesses, blocks, page_title, names)

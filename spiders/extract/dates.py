@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from email.utils import parsedate_to_datetime
 
-from .labels import META_DATE_NAMES, Labelled
+from .labels import META_DATE_NAMES, Labelled, meta_name
 from .text import find_date, parse_date
 
 _ZONE_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(发布日期|发布时间|公开日期|发表时间|日期|时间)\s*[:：]\s*([^\n|｜]{6,30})")
@@ -120,9 +120,9 @@ def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
         if not d:
             continue
         if modified and d > modified:
-            notes.append(f"meta {name} {d} is later than Last-Modified {modified}: a re-generation time")
+            notes.append(f"meta {meta_name(name)} {d} is later than Last-Modified {modified}: a re-generation time")
             continue
-        ranked.append((d, f"meta {name}"))
+        ranked.append((d, f"meta {meta_name(name)}"))
     if pub is not None and pub.where == "body":
         ranked.append((parse_date(pub.value), "body 发布日期"))
     if labelled.get("written") is not None:
@@ -133,5 +133,5 @@ def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
     for name in META_DATE_NAMES:
         d = parse_date(metas.get(name))
         if d and chosen[0] and d > chosen[0] and not chosen[1].startswith("meta"):
-            notes.append(f"meta {name} {d} is later than the visible {chosen[0]}: a re-generation time")
+            notes.append(f"meta {meta_name(name)} {d} is later than the visible {chosen[0]}: a re-generation time")
     return chosen[0], chosen[1], notes

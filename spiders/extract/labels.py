@@ -42,6 +42,15 @@ META_TITLE_NAMES = ("articletitle", "dc.title", "og:title")
 META_SOURCE_NAMES = ("contentsource", "source", "dc.publisher", "publisher")
 
 
+_SPELLING = {n.lower(): n for n in ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "SiteName",
+                                     "PublishDate", "PublishTime", "ReleaseDate")}
+
+
+def meta_name(name: str) -> str:
+    """A meta's name as sites spell it (``pubdate`` → ``PubDate``), for explanations."""
+    return _SPELLING.get(name, name)
+
+
 def metas(root) -> dict[str, str | None]:
     """``<meta name|property=… content=…>`` by lower-cased name; the first non-empty one wins."""
     out: dict[str, str | None] = {}
