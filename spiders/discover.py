@@ -229,7 +229,9 @@ def site_base(resp: TextResponse, column_page: bool) -> str:
             if label in HOME_WORDS and urlsplit(link).netloc == parts.netloc:
                 return root + re.sub(r"/[^/]*$", "", urlsplit(link).path)
         return root
-    return root + re.sub(r"/[^/]*$", "", parts.path)
+    last = parts.path.rsplit("/", 1)[-1]
+    # /jtj/index.html → /jtj; /jtj/ and /jtj (a directory, no file name) → /jtj
+    return root + (parts.path[: -len(last) - 1] if "." in last else parts.path.rstrip("/"))
 
 
 def discover(start_url: str, fetcher: Fetcher, *, depth: int = 2, max_columns: int = 300,

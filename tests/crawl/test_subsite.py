@@ -109,3 +109,19 @@ def test_column_links_keep_the_prefix_and_stay_under_it():
     assert column_url("http://h/jtj", "x", "/jtj/col/col9/") == "http://h/jtj/col/col9/"
     assert column_url("http://h", "x", "/zwgk/tzgg/") == "http://h/zwgk/tzgg/"
     assert re.match(r"^http://o/", column_url("http://h/jtj", "x", "http://o/list.html"))
+
+
+def test_site_base_of_a_start_page_keeps_its_directory():
+    from scrapy.http import HtmlResponse
+
+    from spiders.discover import site_base
+
+    def base(url, column=False, body=b"<html></html>"):
+        return site_base(HtmlResponse(url, body=body, encoding="utf-8"), column)
+
+    assert [base(u) for u in ("http://h/jtj", "http://h/jtj/", "http://h/jtj/index.html", "http://h/", "http://h")] == \
+           ["http://h/jtj", "http://h/jtj", "http://h/jtj", "http://h", "http://h"]
+    assert base("http://h/jtj/col/col3305/index.html", True) == "http://h/jtj"
+    # a generic column page: the site is where its 首页 link points
+    page = '<div class="crumb"><a href="/jtj/index.html">首页</a> &gt; 通知公告</div>'.encode()
+    assert base("http://h/jtj/zwgk/tzgg/index.html", True, page) == "http://h/jtj"
