@@ -101,6 +101,9 @@ def title_parts(page_title: str | None, names: set[str]) -> list[str]:
     if not page_title:
         return []
     parts = [tidy(p) for p in _SPLIT.split(page_title) if p and p.strip()]
+    # "<headline> 某某医院": a site name after a single space
+    parts = [p.rsplit(" ", 1)[0] if " " in p and len(p.rsplit(" ", 1)[1]) >= 4
+             and (_ORG_SUFFIX.search(p.rsplit(" ", 1)[1]) or p.rsplit(" ", 1)[1] in names) else p for p in parts]
     parts = [p for p in parts if p and p not in names]
     plain = [p for p in parts if not _ORG_SUFFIX.search(p)]
     return sorted(plain, key=len, reverse=True) + [p for p in parts if p not in plain]

@@ -184,3 +184,10 @@ def test_an_article_header_is_not_page_chrome(wrap):
     r = extract(html, "http://h/a/1.html")
     assert (r["title"], r["published"]) == ("兖州区2021年秋季学期开学工作方案", "2021-08-20")
     assert [a["url"] for a in r["attachments"]] == ["http://h/u/fa.docx"]
+
+
+def test_title_from_title_tag_drops_a_site_name_after_a_space():
+    html = ("<html><head><title>【不忘初心 牢记使命】我院举办2019年药学技能大赛 某某市中医医院</title></head><body>"
+            "<div id='zoom'><p>为深入推进党建与业务工作紧密结合，我院举办了药学技能大赛，全体药学人员参赛。</p></div></body></html>")
+    r = extract(html, "http://h/a.html")
+    assert (r["title"], r["explain"]["title"]) == ("【不忘初心 牢记使命】我院举办2019年药学技能大赛", "<title>")
