@@ -92,7 +92,9 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
     page_title = clean_value(t.text_content()) if t is not None else None
     strip_noise(root)
     body_el, body_start, body_how = _body(root, text)
-    found = labelled(root, body_el if body_el is not None and body_el is body_start else None)
+    # the body as it sits in the page (a JCMS body is a fragment: its container stands for it)
+    body_in_page = body_el if body_el is body_start else (body_start.getparent() if body_start is not None else None)
+    found = labelled(root, body_in_page)
     explain: dict[str, str] = {}
 
     order = {el: i for i, el in enumerate(root.iter())}
@@ -130,7 +132,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
 
     # the body's own document links first (their order is the author's), then the article region's
     # 附件 blocks around it; the JCMS body is a fragment, so the region is found from its container
-    anchor = body_start.getparent() if body_el is not body_start and body_start is not None else body_el
+    anchor = body_in_page
     atts = attachments(body_el, base) if body_el is not None else []
     if anchor is not None:
         region = article_region(anchor, headline_el)

@@ -191,3 +191,12 @@ def test_title_from_title_tag_drops_a_site_name_after_a_space():
             "<div id='zoom'><p>为深入推进党建与业务工作紧密结合，我院举办了药学技能大赛，全体药学人员参赛。</p></div></body></html>")
     r = extract(html, "http://h/a.html")
     assert (r["title"], r["explain"]["title"]) == ("【不忘初心 牢记使命】我院举办2019年药学技能大赛", "<title>")
+
+
+def test_jcms_body_time_line_is_not_the_page_date():
+    html = """<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="关于召开2020年教育工作会议的通知">
+<meta name="PubDate" content="2020-06-28 10:00"><title>关于召开2020年教育工作会议的通知 - 某某区教育和体育局</title></head>
+<body><div class="nav"><a href="/">首页</a></div><div id="zoom"><meta name="ContentStart">
+<p>时间：2020年7月1日上午9:00</p><p>地点：区教体局三楼会议室。请各单位准时参加会议。</p><meta name="ContentEnd"></div></body></html>"""
+    r = extract(html, "http://127.0.0.1/art/2020/6/28/art_3305_9.html")
+    assert (r["published"], r["explain"]["published"]) == ("2020-06-28", "meta PubDate")
