@@ -16,6 +16,8 @@ from .text import in_chrome, squash
 ATTACHMENT_TYPES = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "ofd", "zip", "rar", "7z", "et", "ppt", "pptx",
                     "txt", "csv")
 _EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_TYPES) + r")$", re.I)
+_DOWNLOAD_SCRIPT = re.compile(r"/(downfile|download|downloadfile|filedown|getfile|fileDownload)\w*\.(jsp|do|aspx?|php|action)$",
+                              re.I)
 _DOWNLOAD = re.compile(r"(downfile|download|attachment|fileDownload|getfile|downloadfile)", re.I)
 
 
@@ -36,6 +38,8 @@ def attachment_type(url: str, name: str | None = None) -> str | None:
         m = _EXT_RE.search(squash(name))
         if m:
             return m.group(1).lower()
+    if _DOWNLOAD_SCRIPT.search(path):
+        return "file"    # a download script that names no type: the bytes will tell (attachments.sniff_type)
     return None
 
 

@@ -200,3 +200,13 @@ def test_jcms_body_time_line_is_not_the_page_date():
 <p>时间：2020年7月1日上午9:00</p><p>地点：区教体局三楼会议室。请各单位准时参加会议。</p><meta name="ContentEnd"></div></body></html>"""
     r = extract(html, "http://127.0.0.1/art/2020/6/28/art_3305_9.html")
     assert (r["published"], r["explain"]["published"]) == ("2020-06-28", "meta PubDate")
+
+
+def test_a_download_script_without_a_type_is_still_an_attachment():
+    html = ("<html><head><title>关于公布年度考核结果的通知_某某局</title></head><body><div id='zoom'>"
+            "<p>现将年度考核结果予以公布，详见附件。</p><p><a href='/module/download/downfile.jsp?classid=0&amp;fileid=77'>附件1</a>"
+            " <a href='/download/index.html'>下载中心</a></p></div></body></html>")
+    r = extract(html, "http://h/art/2021/1/5/art_1_9.html")
+    assert r["attachments"] == [{"url": "http://h/module/download/downfile.jsp?classid=0&fileid=77", "name": "附件1",
+                                 "type": "file"}]
+    assert r["links"] == ["http://h/download/index.html"]
