@@ -106,9 +106,13 @@ def _where(el, body_el) -> str:
 
 def _near(label_el, value_el) -> bool:
     """Whether *value_el* can hold the value of the label in *label_el*: in the same table, else
-    within the label's parent."""
+    within the label's grandparent (``<p><span>索引号：</span></p><p><span>…</span></p>``)."""
     table = next((a for a in label_el.iterancestors() if a.tag == "table"), None)
-    scope = table if table is not None else label_el.getparent()
+    scope = table
+    if scope is None:
+        parent = label_el.getparent()
+        scope = parent.getparent() if parent is not None and parent.getparent() is not None \
+            and parent.getparent().tag not in ("body", "html") else parent
     if scope is None:
         return True
     return value_el is scope or any(a is scope for a in value_el.iterancestors())

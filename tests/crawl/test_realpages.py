@@ -210,3 +210,16 @@ def test_a_download_script_without_a_type_is_still_an_attachment():
     assert r["attachments"] == [{"url": "http://h/module/download/downfile.jsp?classid=0&fileid=77", "name": "附件1",
                                  "type": "file"}]
     assert r["links"] == ["http://h/download/index.html"]
+
+
+@pytest.mark.parametrize("table", [
+    '<div class="xxgk"><p><span>索引号：</span></p><p><span>MB0001/2021-00003</span></p>'
+    '<p><span>文号：</span></p><p><span>某政发〔2021〕3号</span></p></div>',
+    '<dl><dt>索引号：</dt><dd>MB0001/2021-00003</dd><dt>文号：</dt><dd>某政发〔2021〕3号</dd></dl>',
+    '<ul><li><b>索引号：</b><span>MB0001/2021-00003</span></li><li><b>文号：</b><span>某政发〔2021〕3号</span></li></ul>',
+])
+def test_disclosure_fields_in_non_table_layouts(table):
+    html = (f"<html><head><title>关于印发某某方案的通知</title></head><body>{table}<h1>关于印发某某方案的通知</h1>"
+            "<div id='zoom'><p>各乡镇人民政府，各街道办事处：现将某某方案印发给你们，请认真贯彻执行。</p></div></body></html>")
+    r = extract(html, "http://h/a.html")
+    assert (r["index_no"], r["doc_no"]) == ("MB0001/2021-00003", "某政发〔2021〕3号")
