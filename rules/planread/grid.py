@@ -239,7 +239,8 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
             if rcell is not None and rcell.merged and last is not None:
                 _add_units(last, row, roles, registry)   # one requirement shared by several unit rows
                 continue
-            if ttext and req_role == "requirement":
+            ucell = cell(row, roles, "units")
+            if ttext and req_role == "requirement" and not (ucell is not None and ucell.joined and not ucell.merged):
                 continue   # a task row without a requirement of its own (its requirements follow)
             line = (rcell or row[0]).line
             raise err(line, "requirement", "a row without requirement text"
