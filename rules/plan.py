@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 _BLANK = re.compile(r"[\s\u3000]+")
 _OPEN, _CLOSE = "（(【[〔", "）)】]〕"
+_LEVEL_ONLY = re.compile(r"各?[省市县区镇乡](?:[、][省市县区镇乡])*")
 
 
 @dataclass
@@ -147,7 +148,15 @@ def split_units(cell_text: str) -> list[str]:
             else:
                 cur += ch
         out.append(cur)
-    return [_BLANK.sub("", u) for u in out if _BLANK.sub("", u)]
+    names = [_BLANK.sub("", u) for u in out if _BLANK.sub("", u)]
+    # 各市、县(市、区)教育局: a bare place level before another is one name listing levels, not a unit
+    joined: list[str] = []
+    for name in names:
+        if joined and _LEVEL_ONLY.fullmatch(joined[-1]) and name[:1] in "省市县区镇乡":
+            joined[-1] += "、" + name
+        else:
+            joined.append(name)
+    return joined
 
 
 def summary_lines(plan: Plan) -> Iterable[str]:
