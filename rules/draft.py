@@ -64,13 +64,12 @@ def named_items(text: str, items=None) -> list[tuple[Item, str]]:
     """Items of the knowledge base the requirement names, each with the longest of its words found."""
     found = []
     for item in items or knowledge():
-        if any(u in text for u in item.unless):
-            continue
-        hits = [n for n in item.names if n in text]
+        rest = text
+        for u in item.unless:          # 预算 inside 三公经费预算 or 预算执行 does not name the budget
+            rest = rest.replace(u, "□")
+        hits = [n for n in item.names if n in rest]
         if hits:
             found.append((item, max(hits, key=len)))
-    # a word inside a longer word that names another item does not count (预算 inside 预算执行 is excluded
-    # by `unless`; 审计 inside 审计整改 names only the rectification)
     return found
 
 
@@ -85,6 +84,8 @@ def _match(item: Item) -> dict:
     m: dict[str, Any] = dict(item.title or {})
     if item.owner == "bureau":
         m["publisher"] = "bureau"
+    else:   # a school's or any local unit's item; another district's or department's never counts
+        m["publisher"] = "local"
     if item.year in ("plan", "previous"):
         m["year"] = item.year
     elif item.year == "published":

@@ -110,6 +110,24 @@ def owned_by_bureau(doc: dict, ctx: "Context") -> bool:
     return True
 
 
+def _local_name(name: str, ctx: "Context") -> bool:
+    if ctx.is_bureau_name(name):
+        return True
+    return ctx.registry is not None and ctx.registry.get(name) is not None
+
+
+def owned_locally(doc: dict, ctx: "Context") -> bool:
+    """An item of the bureau or of one of its configured units (a school, a town's 教委): never another
+    district's or another department's. Without a unit registry only the bureau's own items are sure."""
+    pub = (doc.get("publisher") or "").strip()
+    if pub and pub.lower() != "null" and not _local_name(pub, ctx):
+        return False
+    owner = title_owner(doc.get("title") or "")
+    if owner and _ORG_SUFFIX.search(owner) and not _local_name(owner, ctx):
+        return False
+    return True
+
+
 def about_bureau(doc: dict, ctx: "Context") -> str | None:
     """For upper-level columns: the bureau alias the item names in its title, publisher or source."""
     for key in ("title", "publisher", "source"):
@@ -139,6 +157,8 @@ def select(ctx: "Context", spec: dict, *, docs: list[dict] | None = None) -> lis
             if doc_year(doc) != want:
                 continue
         if spec["publisher"] == "bureau" and not owned_by_bureau(doc, ctx):
+            continue
+        if spec["publisher"] == "local" and not owned_locally(doc, ctx):
             continue
         tokens = ctx.tokens(doc, spec["fields"])
         terms: list[str] = []
