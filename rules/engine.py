@@ -23,7 +23,8 @@ from crawler.columns import infer_class
 from crawler import textseg
 
 from . import kinds as kinds_pkg
-from .match import bureau_alias_in
+from .candidates import attach_candidates, store_candidates
+from .match import bureau_alias_in, doc_year, owned_by_bureau, owned_locally
 from .plan import Check, Plan, Requirement
 
 STATUSES = ("met", "gap", "late", "at_risk", "pending", "unverifiable", "manual")
@@ -122,18 +123,21 @@ class Finding:
     evidence: list[dict] = field(default_factory=list)
     message: str = ""
     unassigned: bool = False
+    candidates: list[dict] = field(default_factory=list)   # manual/gap: documents that may prove it (rules/candidates.py)
 
     def to_dict(self) -> dict:
         return {"requirement": self.requirement, "check": self.check, "units": list(self.units),
                 "status": self.status, "due": self.due, "evidence": self.evidence,
-                "message": self.message, "unassigned": self.unassigned}
+                "message": self.message, "unassigned": self.unassigned, "candidates": self.candidates}
 
     def to_json(self) -> dict:
         return {"requirement": self.requirement, "check": self.check, "units": list(self.units),
                 "status": self.status, "due": self.due,
                 "evidence": [{"url": e.get("url"), "title": e.get("title"), "published": e.get("published"),
                               "terms": e.get("terms", [])} for e in self.evidence],
-                "message": self.message, "unassigned": self.unassigned}
+                "message": self.message, "unassigned": self.unassigned,
+                "candidates": [{"url": c.get("url"), "title": c.get("title"), "published": c.get("published"),
+                                "score": c.get("score")} for c in self.candidates]}
 
 
 def evidence_of(doc: dict, terms: list[str] | None = None) -> dict:
@@ -350,6 +354,7 @@ def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> 
             if getattr(kind, "web", True):
                 found = ctx.apply_alarms(check, found, getattr(kind, "met_by_absence", False))
             out.extend(found)
+    attach_candidates(ctx, plan, out, own=owned_by_bureau, local=owned_locally, year_of=doc_year)
     return out
 
 
@@ -369,6 +374,7 @@ def run_check(store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
         ctx = Context(store, plan, as_of, config=config, registry=registry, horizon_days=horizon_days)
         findings = evaluate(plan, ctx)
         store.add_findings(run_id, [f.to_dict() for f in findings])
+        store_candidates(store, run_id, findings)
     except BaseException:
         store.finish_run(run_id, "failed")
         raise

@@ -63,10 +63,17 @@ CORPUS = [
     doc(18, "2023年兖州区教育系统公开招聘教师简章", "2023-03-01", column="人事信息"),
     doc(19, "任城区2023年公开招聘教师公告", "2023-03-05", column="人事信息", publisher="任城区教育和体育局"),
     doc(20, "2022年兖州区教育系统公开招聘教师简章", "2022-03-01", column="人事信息"),  # another year
+    # candidates for the manual 领导小组 requirement: this year's, not last year's nor another district's
+    doc(21, "关于调整兖州区教育和体育局政务公开工作领导小组的通知", "2023-03-08", column="通知公告",
+        body="为加强政务公开工作组织领导，经研究决定调整政务公开工作领导小组，分管领导任副组长。"),
+    doc(22, "关于调整兖州区教育和体育局政务公开工作领导小组的通知", "2022-03-08", column="通知公告"),
+    doc(23, "关于调整任城区教育和体育局政务公开工作领导小组的通知", "2023-04-01", column="通知公告",
+        publisher="任城区教育和体育局"),
+    doc(24, "兖州区实验小学关于成立政务公开工作领导小组的通知", "2023-05-01", column="通知公告",
+        publisher="兖州区实验小学"),
 ]
-DECOYS = {f"{B}/art/{d['published'][:4]}/1/1/art_1_{n}.html" for n, d in
-          ((2, CORPUS[1]), (3, CORPUS[2]), (4, CORPUS[3]), (5, CORPUS[4]), (10, CORPUS[9]), (16, CORPUS[15]),
-           (19, CORPUS[18]), (20, CORPUS[19]))}
+URL = {n: f"{B}/art/{d['published'][:4]}/1/1/art_1_{n}.html" for n, d in enumerate(CORPUS, 1)}
+DECOYS = {URL[n] for n in (2, 3, 4, 5, 10, 16, 19, 20)}
 
 EXPECTED = {
     "1.1": {"部门预算": "met"},
@@ -108,11 +115,11 @@ def checked(tmp_path_factory):
     assert r.exit_code == 0, r.output
     r = run("check", "--plan", str(plan), "--as-of", "2023-12-31", "--json")
     assert r.exit_code == 0, r.output
-    return json.loads(r.output), plan
+    return json.loads(r.output), plan, run
 
 
 def test_statuses_of_our_own_plan(checked):
-    findings, _ = checked
+    findings, *_ = checked
     got: dict[str, dict[str, str]] = {}
     for f in findings:
         got.setdefault(f["requirement"], {})[f["check"]] = f["status"]
@@ -120,7 +127,7 @@ def test_statuses_of_our_own_plan(checked):
 
 
 def test_another_unit_year_or_district_never_counts(checked):
-    findings, _ = checked
+    findings, *_ = checked
     used = {e["url"] for f in findings for e in f["evidence"]}
     assert used & DECOYS == set()
     budget = next(f for f in findings if f["check"] == "部门预算")
@@ -129,7 +136,31 @@ def test_another_unit_year_or_district_never_counts(checked):
 
 
 def test_written_plan_says_why(checked):
-    _, plan = checked
+    _, plan, _ = checked
     text = plan.read_text(encoding="utf-8")
     assert "why: “部门预算批复后20日内公开本部门预算”" in text
     assert "confidence:" in text and "deadline: 批复后20日内" in text
+
+
+def test_manual_requirement_lists_ranked_candidates_and_attest_makes_one_evidence(checked):
+    findings, plan, run = checked
+    manual = next(f for f in findings if f["requirement"] == "6.1")
+    cands = manual["candidates"]
+    assert cands and set(cands[0]) == {"url", "title", "published", "score"}
+    # the bureau's own document of the plan year first; a school's may follow; never last year's or
+    # another district's
+    assert cands[0]["url"] == URL[21] and 0 < cands[0]["score"] <= 1
+    assert {c["url"] for c in cands} <= {URL[21], URL[24]}
+    assert all(c["published"].startswith("2023") for f in findings for c in f["candidates"])
+    elsewhere = {URL[n] for n in (3, 4, 10, 16, 19, 20, 22, 23)}      # another year's or district's
+    assert [(f["check"], c["title"]) for f in findings for c in f["candidates"] if c["url"] in elsewhere] == []
+    # a gap lists candidates too (not its own evidence)
+    gap = next(f for f in findings if f["check"] == "“三公”经费说明")
+    assert gap["candidates"][0]["url"] == URL[1]             # the bureau's own budget (it may hold the 三公 part)
+    assert URL[4] not in {c["url"] for c in gap["candidates"]}
+    r = run("attest", "6.1", "--unit", "办公室", "--evidence", URL[21], "--note", "已调整领导小组",
+            "--plan", str(plan))
+    assert r.exit_code == 0, r.output
+    r = run("check", "--plan", str(plan), "--as-of", "2023-12-31", "--json")
+    after = next(f for f in json.loads(r.output) if f["requirement"] == "6.1")
+    assert after["status"] == "met" and after["evidence"][0]["url"] == URL[21] and after["candidates"] == []
