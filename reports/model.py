@@ -326,6 +326,7 @@ class Finding:
     unassigned: bool
     recipients: list[str] = field(default_factory=list)
     via: dict[str, str] = field(default_factory=dict)  # recipient → group it came through
+    candidates: list[Evidence] = field(default_factory=list)  # 可能相关的公开信息 (rules/candidates.py)
 
     @property
     def label(self) -> str:
@@ -404,6 +405,16 @@ class Router:
             return self.registry.lead
 
 
+def _with_candidates(store, run_id: int) -> list[dict]:
+    """A run's stored findings with the candidate evidence kept beside them."""
+    from rules.candidates import stored_candidates
+    cands = stored_candidates(store, run_id)
+    rows = store.findings(run_id)
+    for r in rows:
+        r["candidates"] = cands.get((r.get("requirement"), r.get("check")), [])
+    return rows
+
+
 def make_findings(rows: list[dict], plan: PlanIndex, router: Router) -> list[Finding]:
     out = []
     for r in rows:
@@ -413,7 +424,8 @@ def make_findings(rows: list[dict], plan: PlanIndex, router: Router) -> list[Fin
             id=r.get("id"), requirement=plan.get(r.get("requirement")), check=str(r.get("check") or r.get("check_name") or ""),
             units=units, status=str(r.get("status") or ""), due=parse_date(r.get("due")), due_text=str(r.get("due") or ""),
             evidence=_evidence(r.get("evidence")), message=str(r.get("message") or ""),
-            unassigned=bool(r.get("unassigned")) or not units, recipients=recipients, via=via))
+            unassigned=bool(r.get("unassigned")) or not units, recipients=recipients, via=via,
+            candidates=_evidence(r.get("candidates"))))
     return out
 
 
@@ -857,7 +869,7 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
     registry = registry or UnitRegistry.from_config(config)
     planx = plan if isinstance(plan, PlanIndex) else PlanIndex(plan)
     router = Router(registry)
-    findings = make_findings(store.findings(run["id"]), planx, router)
+    findings = make_findings(_with_candidates(store, run["id"]), planx, router)
     previous_run = store.latest_run("check", before=run["id"])
     previous = None
     if previous_run is not None:

@@ -158,6 +158,13 @@ def test_manual_requirement_lists_ranked_candidates_and_attest_makes_one_evidenc
     gap = next(f for f in findings if f["check"] == "“三公”经费说明")
     assert gap["candidates"][0]["url"] == URL[1]             # the bureau's own budget (it may hold the 三公 part)
     assert URL[4] not in {c["url"] for c in gap["candidates"]}
+    # the reports show them as 可能相关的公开信息 (the run before the attestation)
+    out = plan.parent / "site"
+    r = run("report", "--out", str(out), "--plan", str(plan))
+    assert r.exit_code == 0, r.output
+    page = (out / "units" / "办公室.html").read_text(encoding="utf-8") if (out / "units" / "办公室.html").exists() \
+        else "\n".join(p.read_text(encoding="utf-8") for p in (out / "units").glob("*.html"))
+    assert "可能相关的公开信息" in page and "调整兖州区教育和体育局政务公开工作领导小组的通知" in page
     r = run("attest", "6.1", "--unit", "办公室", "--evidence", URL[21], "--note", "已调整领导小组",
             "--plan", str(plan))
     assert r.exit_code == 0, r.output
