@@ -217,6 +217,8 @@ def check(app: AppContext, as_of, as_json, plan_file, horizon):
         msg = f.message if len(f.message) <= 90 else f.message[:90] + "…"
         click.echo(f"{f.status:<12} {f.requirement:<5} {f.check}（{'、'.join(f.units)}）"
                    f"{' 到期' + f.due if f.due else ''}\n{'':13}{msg}")
+        for c in f.candidates[:3]:   # 可能相关的公开信息: for staff to confirm (zwgk attest)
+            click.echo(f"{'':13}可能相关（{c['score']:.2f}）：《{c['title']}》（{c['published']}）{c['url']}")
 
 
 # --- zwgk attest -------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def import_plan(path: str | os.PathLike, *, registry=None, lead: str = "办公�
         table, cols = max(chosen, key=lambda tc: len(tc[0].rows) if tc is chosen[0] else 0)
         plan = build_plan(table, src, registry=registry, lead=lead, columns=cols)
     plan.source = name
-    plan.title = table.title
+    plan.title = clean_title(table.title)
     if year is None:
         for s in (plan.title or "", Path(name).stem, table.cover[:300]):
             m = _YEAR.search(s)
@@ -122,6 +122,17 @@ def import_plan(path: str | os.PathLike, *, registry=None, lead: str = "办公�
                 break
     plan.year = year
     return plan
+
+
+_NOTICE = re.compile(r"(?:印发|转发|公布)\s*[《〈](.+?)[》〉]")
+
+
+def clean_title(title: str | None) -> str | None:
+    """The plan's own title: ``关于印发《X》的通知`` → X."""
+    if not title:
+        return title
+    m = _NOTICE.search(title)
+    return m.group(1).strip() if m else title.strip()
 
 
 def known_names(registry) -> dict[str, str]:
