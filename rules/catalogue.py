@@ -207,5 +207,6 @@ def write_plan_yaml(plan: Plan, path: str | os.PathLike) -> None:
     else:
         header = ("# Work plan imported by `zwgk plan import`; add `checks:` to each requirement "
                   "(see rules/plans/2020.yaml).\n")
-    Path(path).write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
+    Path(path).write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000,
+                                                  default_flow_style=None),
                           encoding="utf-8")
