@@ -164,7 +164,7 @@ def plan_show(app: AppContext, file):
         p, path, _ = _load(app, file)
     except PlanError as e:
         _fail(e)
-    click.echo(f"{p.title or path}（{p.year}）")
+    click.echo(f"{p.title or path}" + (f"（{p.year}）" if p.year else ""))
     for r in p.requirements():
         mark = "（未指定责任单位）" if r.unassigned else ""
         click.echo(f"{r.id:<5} {r.text[:40]}{'…' if len(r.text) > 40 else ''}  [{'、'.join(r.units)}]{mark}")
