@@ -85,10 +85,22 @@ def _md(month: int, day: int | None = None) -> str | None:
     return f"{month:02d}-{day:02d}"
 
 
+_QUARTER_END = re.compile(r"(?<![每按逐])第?([一二三四1-4])\s*季度\s*(?:末|底|结束)?\s*(?:前|之前|以前)?")
+_BARE_DATE = re.compile(rf"^(?:20\d\d\s*年)?\s*({NUM})\s*月\s*(?:({NUM})\s*日)?\s*(?:份)?$")
+
+
 def when(text: str) -> Due | None:
-    """The first deadline phrase of *text* (a date beats a relative rule, which beats a period)."""
+    """The first deadline phrase of *text* (a date beats a relative rule, which beats a period).
+
+    A short text that is only a date (a 时限 cell: ``2023年6月``, ``12月31日``) is that date."""
     if not text:
         return None
+    m = _BARE_DATE.match(text.strip())
+    if m:
+        month, day = number(m.group(1)) or 0, number(m.group(2)) if m.group(2) else None
+        md = _md(month, day)
+        if md:
+            return Due(m.group(0), date=md)
     m = _MONTH_DAY.search(text)
     if m:
         md = _md(number(m.group(1)) or 0, number(m.group(2)) or 0)
@@ -100,6 +112,10 @@ def when(text: str) -> Due | None:
         md = _md(month) if "底" in m.group(0) or "末" in m.group(0) else (_md(month - 1) if month > 1 else None)
         if md:
             return Due(m.group(0), date=md)
+    m = _QUARTER_END.search(text)
+    if m and (number(m.group(1)) or 0) in (1, 2, 3, 4):
+        q = number(m.group(1))
+        return Due(m.group(0), date=_md(q * 3))
     m = _RELATIVE.search(text)
     if m:
         return Due(m.group(0), after=m.group(1), days=number(m.group(2)), workdays="工作日" in m.group(3))

@@ -110,7 +110,12 @@ def import_plan(path: str | os.PathLike, *, registry=None, lead: str = "办公�
             what = {"html": "page", "pdf": "PDF", "xlsx": "workbook"}.get(fmt, "document")
             raise PlanError(src, None, "(file)", f"not a work-plan {what}: no table with a {HEADER_HINT} "
                             f"header found ({len(tables)} table{'s' if len(tables) != 1 else ''} read)")
-        table, cols = max(chosen, key=lambda tc: len(tc[0].rows) if tc is chosen[0] else 0)
+        table, cols = chosen[0]
+        # the plan split over several tables (one per section, or per page) with the same header
+        for more, mcols in chosen[1:]:
+            if mcols.roles == cols.roles:
+                table = Table(table.rows + more.rows[mcols.header_row + 1:], where=table.where,
+                              title=table.title, cover=table.cover)
         plan = build_plan(table, src, registry=registry, lead=lead, columns=cols)
     plan.source = name
     plan.title = clean_title(table.title)

@@ -96,7 +96,20 @@ def find_header(table: Table, *, scan: int = 12) -> Columns | None:
                 roles.setdefault(role, []).append(j)
         if ("requirement" in roles or "task" in roles) and ("units" in roles or "partners" in roles) \
                 and len(roles) >= 2:
-            return Columns(_split_shared(roles, table.rows[i + 1:]), i)
+            header = i
+            # a second header row under merged cells (责任单位 over 牵头单位 | 配合单位) refines the roles
+            if i + 1 < len(table.rows):
+                sub = {j: header_role(c.text) for j, c in enumerate(table.rows[i + 1])
+                       if c.joined and not c.merged}
+                if sub and all(sub.values()):
+                    for j, role in sub.items():
+                        for cols in roles.values():
+                            if j in cols:
+                                cols.remove(j)
+                        roles.setdefault(role, []).append(j)
+                    roles = {k: sorted(v) for k, v in roles.items() if v}
+                    header = i + 1
+            return Columns(_split_shared(roles, table.rows[header + 1:]), header)
     return None
 
 

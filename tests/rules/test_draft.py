@@ -36,6 +36,10 @@ SEED = TESTS / "fixtures" / "rules" / "work-plan-2020.txt"
     ("每季度不少于2篇", None, {"period": "quarter"}),
     ("持续推进", None, {"none": True}),
     ("长期坚持", None, {"none": True}),
+    ("2023年6月", "06-30", {}),                 # a 时限 cell holding only a date
+    ("12月31日", "12-31", {}),
+    ("三季度末前", "09-30", {}),
+    ("第一季度", "03-31", {}),
 ])
 def test_time_phrases(text, date, extra):
     due = phrases.when(text)

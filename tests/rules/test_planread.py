@@ -229,3 +229,20 @@ def test_format_is_detected_from_content(tmp_path):
     assert detect(_xlsx_plan(tmp_path / "x.xlsx").read_bytes()) == "xlsx"
     assert detect(b"%PDF-1.7\n...") == "pdf"
     assert detect("\t工作任务\n".encode()) == "text"
+
+
+def test_two_header_rows_and_a_plan_split_over_tables(tmp_path, registry):
+    """责任单位 over 牵头单位 | 配合单位 in a second header row; one table per section, header repeated."""
+    head = ('<tr><td rowspan="2">序号</td><td rowspan="2">重点任务</td><td rowspan="2">主要内容</td>'
+            '<td colspan="2">责任单位</td><td rowspan="2">时间节点</td></tr><tr><td>牵头单位</td><td>配合单位</td></tr>')
+    page = f"""<html><head><meta charset="utf-8"></head><body><h1>某区教育局2024年政务公开工作要点</h1>
+<p>一、推进决策公开</p><table>{head}
+<tr><td>1</td><td>推进决策公开</td><td>重大决策草案公开征求意见不少于30日。</td><td>办公室</td><td>各科室</td><td>持续推进</td></tr>
+</table><p>二、推进执行公开</p><table>{head}
+<tr><td>1</td><td>推进执行公开</td><td>公开审计整改情况。</td><td>计财科</td><td></td><td>2024年12月</td></tr>
+</table></body></html>"""
+    f = tmp_path / "plan.htm"
+    f.write_text(page, encoding="utf-8")
+    p = import_plan(f, registry=registry)
+    assert [(r.id, r.units, r.partners, r.deadline) for r in p.requirements()] == [
+        ("1.1", ["办公室"], ["各科室"], "持续推进"), ("2.1", ["计财科"], [], "2024年12月")]
