@@ -27,6 +27,7 @@ TASK_RE = re.compile(r"^([0-9０-９]+)\s*[．.、，,]\s*(.*)$", re.S)
 TASK_PREFIX = re.compile(r"^(?:[（(]\s*[一二三四五六七八九十0-9０-９]+\s*[）)]|[一二三四五六七八九十]+是|"
                          r"第[一二三四五六七八九十0-9]+[项条]|[0-9０-９]+\s*[)）])\s*")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_CN_NUMBER = re.compile(r"^([一二三四五六七八九十]+)[、.．]?$")
 _BLANK = re.compile(r"[\s\u3000]+")
 
 # role → header words (any order; the longest contained word wins)
@@ -216,6 +217,11 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
         if not any(c.joined for c in row):
             continue
         heading = _section_text(row)
+        ncell = cell(row, roles, "number")
+        if heading is None and ncell is not None and _CN_NUMBER.match(ncell.joined):
+            others = [c.joined for c in row if c is not ncell and c.joined and not c.merged]
+            if len(set(others)) == 1:   # 一 | 聚焦重点领域 | | : a section numbered in the 序号 column
+                heading = f"{_CN_NUMBER.match(ncell.joined).group(1)}、{others[0]}"
         if heading is not None:
             sections.append(Section(title=heading, line=row[0].line))
             task, last = None, None
@@ -229,6 +235,9 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
         ttext = tcell.joined if tcell is not None and not tcell.merged else ""
         if ttext:
             lines = [x.strip() for x in tcell.text.splitlines() if x.strip()]
+            if len(lines) > 1 and lines[0].translate(_FULLWIDTH).isdigit():   # "1" over the title
+                lines = [lines[0] + "．" + "".join(lines[1:])]
+                ttext = lines[0]
             if SECTION_RE.match(lines[0]) and (len(lines) > 1 or rtext):
                 # a heading sharing its row with the first task (or standing in for the task)
                 sections.append(Section(title=lines[0], line=tcell.line))

@@ -246,3 +246,22 @@ def test_two_header_rows_and_a_plan_split_over_tables(tmp_path, registry):
     p = import_plan(f, registry=registry)
     assert [(r.id, r.units, r.partners, r.deadline) for r in p.requirements()] == [
         ("1.1", ["办公室"], ["各科室"], "持续推进"), ("2.1", ["计财科"], [], "2024年12月")]
+
+
+def test_sections_numbered_in_the_number_column_and_task_numbers_on_their_own_line(tmp_path, registry):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "工作任务", "工作措施", "负责科室"])
+    ws.append(["一", "深化重点领域信息公开", None, None])
+    ws.append(["1", "3\n财政信息", "公开部门预算。", "计财科"])
+    ws.append(["2", None, "公开部门决算。", "计财科"])
+    ws.append(["二", "加强解读回应", None, None])
+    ws.append(["3", "4\n政策解读", "做好政策解读。", "办公室"])
+    f = tmp_path / "p.xlsx"
+    wb.save(str(f))
+    p = import_plan(f, registry=registry)
+    assert [s.title for s in p.sections] == ["一、深化重点领域信息公开", "二、加强解读回应"]
+    assert [(r.id, r.text) for r in p.requirements()] == [("3.1", "公开部门预算。"), ("3.2", "公开部门决算。"),
+                                                          ("4.1", "做好政策解读。")]
+    assert [t.title for t in p.tasks()] == ["财政信息", "政策解读"]
