@@ -265,3 +265,20 @@ def test_sections_numbered_in_the_number_column_and_task_numbers_on_their_own_li
     assert [(r.id, r.text) for r in p.requirements()] == [("3.1", "公开部门预算。"), ("3.2", "公开部门决算。"),
                                                           ("4.1", "做好政策解读。")]
     assert [t.title for t in p.tasks()] == ["财政信息", "政策解读"]
+
+
+def test_real_plan_imported_with_unknown_units_is_checked_and_reported_as_it_is(tmp_path):
+    run = lambda *a: CliRunner().invoke(cli, ["--db", str(tmp_path / "z.db"), "--config", str(CONFIG), *a],
+                                        catch_exceptions=False)
+    out = tmp_path / "plan.yaml"
+    r = run("plan", "import", str(REAL / "chizhou_xfj.docx"), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    r = run("check", "--plan", str(out), "--as-of", "2023-12-31", "--json")
+    assert r.exit_code == 0, r.output
+    findings = json.loads(r.output)
+    assert {f["requirement"] for f in findings} == {"1.1", "2.1", "3.1", "3.2", "4.1", "5.1", "6.1", "7.1"}
+    assert any(f["units"] == ["各科室"] for f in findings)
+    r = run("report", "--out", str(tmp_path / "site"), "--plan", str(out))
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "各科室" in page            # unknown units' findings still appear (routed to the lead office)
