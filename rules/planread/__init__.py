@@ -33,6 +33,8 @@ def detect(data: bytes) -> str:
         return "zip"
     if head.lstrip().startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"
     low = head.lower()
     if b"<html" in low or b"<table" in low or b"<!doctype html" in low or b"<body" in low:
         return "html"
@@ -80,6 +82,9 @@ def tables_of(data: bytes, source: str) -> tuple[str, list[Table]]:
     if fmt == "html":
         from .html import html_tables
         return fmt, html_tables(data, source)
+    if fmt == "ole":
+        raise PlanError(source, None, "(file)", "an old binary Word/Excel/WPS file (.doc/.xls/.wps): save it "
+                        "as .docx or .xlsx (or the page as .html) and import that")
     if fmt == "zip":
         raise PlanError(source, None, "(file)", "not a readable .docx or .xlsx file (a zip without a "
                         "Word document or workbook inside)")

@@ -229,6 +229,10 @@ def test_format_is_detected_from_content(tmp_path):
     assert detect(_xlsx_plan(tmp_path / "x.xlsx").read_bytes()) == "xlsx"
     assert detect(b"%PDF-1.7\n...") == "pdf"
     assert detect("\t工作任务\n".encode()) == "text"
+    old = tmp_path / "plan.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(PlanError, match=r"plan\.doc: \(file\): an old binary Word/Excel/WPS file"):
+        import_plan(old)
 
 
 def test_two_header_rows_and_a_plan_split_over_tables(tmp_path, registry):
