@@ -127,6 +127,9 @@ def plan_import(app: AppContext, file, output, as_json, year, no_draft):
         return
     for line in summary_lines(p):
         click.echo(line)
+    if p.year is None:
+        click.echo("\nyear: not found in the title, the file name or the cover text — pass --year YYYY "
+                   "(until then checks use the year of --as-of)")
     if unknown:
         click.echo(f"\n{len(unknown)} unit(s) not in the configuration, kept as written (no e-mail address yet):")
         for u in unknown:
