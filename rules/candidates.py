@@ -6,7 +6,8 @@ knowledge base knows as item names and longer words weigh more); each is looked 
 full-text index (crawler.store.Store.search). A document's score is the weight of the terms it
 matches over the weight of all, a term in its title counting fully and one only in its text partly.
 Only documents published in the plan year (by the as-of date) and about it (last year's only when the
-requirement speaks of last year) are candidates, never another district's or department's; the bureau's own documents come first. Staff turn one into evidence with
+requirement speaks of last year) are candidates, never another district's or department's; the bureau's own documents come first (they rank with a bonus of
+``OWN_BONUS``, so another local unit's document goes first only when it matches much better). Staff turn one into evidence with
 ``zwgk attest REQ --unit U --evidence URL --note …``.
 """
 from __future__ import annotations
@@ -31,8 +32,10 @@ STOP = {
     "不断", "提升", "严格", "完善", "确保", "依法", "形式", "质量", "力度", "深化", "开展", "建立", "健全", "进行",
     "加大", "强化", "注重", "坚持", "继续", "统筹", "抓好", "有效", "重要", "主要", "各项", "各级", "各类", "机制",
     "能力", "水平", "实效", "切实", "增强", "提高", "明确", "以及", "等方面", "其他", "我们", "通过", "根据",
-    "政务公开", "信息公开", "政府信息", "工作要点", "工作任务",
+    "政务公开", "信息公开", "政府信息", "工作要点", "工作任务", "作为", "对于", "关于", "按照", "结合", "围绕",
+    "一步", "各个", "环节", "实际", "目的", "重点", "领域", "有关部门", "进一步", "不少", "以上", "以下",
 }
+OWN_BONUS = 0.2     # the bureau's own documents rank first unless another's matches much better
 
 
 def key_terms(text: str, *, limit: int = 10) -> list[tuple[str, float]]:
@@ -97,7 +100,7 @@ class Ranker:
                 continue
             d = docs[url]
             own = d.get("site") == "bureau" and self.own(d, self.ctx)
-            out.append((0 if own else 1, -s, d.get("published") or "", url,
+            out.append((-(s + (OWN_BONUS if own else 0.0)), 0 if own else 1, d.get("published") or "", url,
                         {"url": url, "title": d.get("title"), "published": (d.get("published") or "")[:10] or None,
                          "score": s}))
         out.sort(key=lambda x: x[:4])
