@@ -6,7 +6,8 @@ knowledge base knows as item names and longer words weigh more); each is looked 
 full-text index (crawler.store.Store.search). A document's score is the weight of the terms it
 matches over the weight of all, a term in its title counting fully and one only in its text partly.
 Only documents published in the plan year (by the as-of date) and about it (last year's only when the
-requirement speaks of last year) are candidates, never another district's or department's; the bureau's own documents come first (they rank with a bonus of
+requirement speaks of last year) are candidates, never another district's or department's (and only the
+bureau's own where the check wants the bureau's own item: a school's budget never proves the bureau's); the bureau's own documents come first (they rank with a bonus of
 ``OWN_BONUS``, so another local unit's document goes first only when it matches much better). Staff turn one into evidence with
 ``zwgk attest REQ --unit U --evidence URL --note …``.
 """
@@ -68,7 +69,8 @@ class Ranker:
                 self._hits[term] = []
         return self._hits[term]
 
-    def rank(self, text: str, *, exclude: Iterable[str] = (), limit: int = LIMIT) -> list[dict]:
+    def rank(self, text: str, *, exclude: Iterable[str] = (), limit: int = LIMIT,
+             bureau_only: bool = False) -> list[dict]:
         terms = key_terms(text)
         total = sum(w for _, w in terms)
         if not total:
@@ -87,7 +89,7 @@ class Ranker:
                 pub = (d.get("published") or "")[:10]
                 if d["url"] in skip or pub[:4] != year or pub > as_of:
                     continue
-                if not self.local(d, self.ctx) or self.year_of(d) not in years:
+                if not (self.own if bureau_only else self.local)(d, self.ctx) or self.year_of(d) not in years:
                     continue
                 docs[d["url"]] = d
                 titled = term in (d.get("title") or "")
@@ -117,7 +119,11 @@ def attach_candidates(ctx, plan: Plan, findings: list, *, own: Callable, local: 
             continue
         req = reqs[f.requirement]
         text = req.text if f.check in ("待配置", "人工确认") else f"{f.check} {req.text}"
-        f.candidates = ranker.rank(text, exclude=[e.get("url") for e in f.evidence])
+        check = next((c for c in req.checks if c.name == f.check), None)
+        # an item that must be the bureau's own: another unit's document can never prove it
+        bureau_only = any(isinstance(v, dict) and v.get("publisher") == "bureau"
+                          for v in (check.params.values() if check else []))
+        f.candidates = ranker.rank(text, exclude=[e.get("url") for e in f.evidence], bureau_only=bureau_only)
 
 
 def store_candidates(store, run_id: int, findings: list) -> None:
