@@ -213,9 +213,12 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
     tasks: list[Task] = []
     own_numbers: list[int | None] = []
     last: Requirement | None = None
+    header_texts = [c.joined for c in table.rows[cols.header_row]]
     for row in table.rows[cols.header_row + 1:]:
         if not any(c.joined for c in row):
             continue
+        if [c.joined for c in row] == header_texts or all(header_role(c.text) or not c.joined for c in row):
+            continue   # the header repeated (on each page of a PDF, or a sub-header row)
         heading = _section_text(row)
         ncell = cell(row, roles, "number")
         if heading is None and ncell is not None and _CN_NUMBER.match(ncell.joined):

@@ -286,3 +286,20 @@ def test_real_plan_imported_with_unknown_units_is_checked_and_reported_as_it_is(
     assert r.exit_code == 0, r.output
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "各科室" in page            # unknown units' findings still appear (routed to the lead office)
+
+
+def test_pdf_table_over_several_pages_with_the_header_repeated(tmp_path, registry):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    rows = [["序号", "工作任务", "具体要求", "责任单位"]]
+    rows += [[str(i), f"任务{i}", f"第{i}项要求。", "办公室"] for i in range(1, 61)]
+    table = Table(rows, repeatRows=1)
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "STSong-Light"), ("GRID", (0, 0), (-1, -1), 0.5, "black")]))
+    f = tmp_path / "long.pdf"
+    SimpleDocTemplate(str(f), pagesize=A4).build([table])
+    p = import_plan(f, registry=registry)
+    reqs = p.requirements()
+    assert len(reqs) == 60 and reqs[-1].id == "60.1" and reqs[-1].text == "第60项要求。"
