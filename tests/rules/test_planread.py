@@ -177,8 +177,9 @@ def test_pdf_with_a_text_table(tmp_path, registry):
         ("2.1", "公开招生计划。", ["基础教育科"], "9月底前")]
 
 
-def test_plan_by_url_is_one_get_from_a_local_server(tmp_path, registry):
-    page = (REAL / "chizhou_xfj.html").read_bytes()
+@pytest.mark.parametrize("suffix", ["html", "docx"])
+def test_plan_by_url_is_one_get_from_a_local_server(tmp_path, registry, suffix):
+    page = (REAL / f"chizhou_xfj.{suffix}").read_bytes()
     seen = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -195,14 +196,14 @@ def test_plan_by_url_is_one_get_from_a_local_server(tmp_path, registry):
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_port}/OpennessContent/show/1426818.html"
+        url = f"http://127.0.0.1:{server.server_port}/OpennessContent/show/1426818.{suffix}"
         p = import_plan(url, registry=registry)
     finally:
         server.shutdown()
     _check_expected(p, EXPECTED["chizhou_xfj.txt"])
-    assert len(seen) == 1 and seen[0][0] == "/OpennessContent/show/1426818.html"
+    assert len(seen) == 1 and seen[0][0] == f"/OpennessContent/show/1426818.{suffix}"
     assert seen[0][1].startswith("zwgk/")
-    assert p.source == "1426818.html"
+    assert p.source == f"1426818.{suffix}"
 
 
 def test_unreachable_url_is_one_clear_line():
