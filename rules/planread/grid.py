@@ -75,14 +75,19 @@ def norm(s: str) -> str:
     return _BLANK.sub("", s or "")
 
 
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+
+
 def header_role(text: str) -> str | None:
-    t = norm(text)
-    if not t or len(t) > 12:
+    """The role a header cell names: a role word, alone or with a few characters around it (主要工作任务,
+    责任单位（科室）); the longest word wins. Data (只有标题的任务, 1．…) is not a header."""
+    t = _BRACKETED.sub("", norm(text)).strip("：:*")
+    if not t or len(t) > 12 or t[0].isdigit():
         return None
     best, size = None, 0
     for role, words in ROLES.items():
         for w in words:
-            if w in t and len(w) > size:
+            if len(w) > size and (t == w or ((t.startswith(w) or t.endswith(w)) and len(t) <= len(w) + 3)):
                 best, size = role, len(w)
     return best
 
@@ -211,7 +216,7 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
     sections: list[Section] = []
     task: Task | None = None
     tasks: list[Task] = []
-    own_numbers: list[int | None] = []
+    own_numbers: dict[int, int | None] = {}   # id(task) → the number the plan gives it
     last: Requirement | None = None
     header_texts = [c.joined for c in table.rows[cols.header_row]]
     for row in table.rows[cols.header_row + 1:]:
@@ -249,7 +254,7 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
             ttext = rtext
         if ttext:
             number, title = _task_title(ttext)
-            if task is not None and title == task.title and (number is None or number == own_numbers[-1]):
+            if task is not None and title == task.title and (number is None or number == own_numbers.get(id(task))):
                 pass   # the same task cell repeated on the next row (a merge read row by row)
             else:
                 if not title:
@@ -258,7 +263,7 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
                     sections.append(Section(title="", line=None))
                 task = Task(number=0, title=title, line=(tcell or rcell).line)
                 tasks.append(task)
-                own_numbers.append(number)
+                own_numbers[id(task)] = number
                 sections[-1].tasks.append(task)
         if not rtext:
             if rcell is not None and rcell.merged and last is not None:
@@ -281,7 +286,7 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
                 sections.append(Section(title="", line=None))
             task = Task(number=0, title=sections[-1].title or rtext[:20], line=rcell.line)
             tasks.append(task)
-            own_numbers.append(None)
+            own_numbers[id(task)] = None
             sections[-1].tasks.append(task)
         req = Requirement(id="", task=0, order=len(task.requirements) + 1, text=rtext, units=[],
                           line=rcell.line)
@@ -305,9 +310,9 @@ def build_plan(table: Table, source: str, *, registry=None, lead: str = "办公�
     return plan
 
 
-def _number(tasks: list[Task], own: list[int | None]) -> None:
-    kept = [n for t, n in zip(tasks, own)] if len(own) == len(tasks) else []
-    numbers = [n for n in kept]
+def _number(tasks: list[Task], own: dict[int, int | None]) -> None:
+    """The plan's own task numbers when every task has one and they rise strictly, else 1, 2, 3 …"""
+    numbers = [own.get(id(t)) for t in tasks]
     rising = all(n is not None for n in numbers) and all(b > a for a, b in zip(numbers, numbers[1:]))
     for i, t in enumerate(tasks, 1):
         t.number = numbers[i - 1] if rising else i

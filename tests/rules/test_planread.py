@@ -304,3 +304,13 @@ def test_pdf_table_over_several_pages_with_the_header_repeated(tmp_path, registr
     p = import_plan(f, registry=registry)
     reqs = p.requirements()
     assert len(reqs) == 60 and reqs[-1].id == "60.1" and reqs[-1].text == "第60项要求。"
+
+
+def test_a_task_row_without_requirements_does_not_shift_the_numbers(tmp_path, registry):
+    f = tmp_path / "p.txt"
+    f.write_text("\t工作任务\n\t具体要求\n\t责任单位\n"
+                 "\t1．只有标题的任务\n\t\n\t\n"
+                 "\t2．第二项任务\n\t要求甲。\n\t办公室\n"
+                 "\t3．第三项任务\n\t要求乙。\n\t计财科\n", encoding="utf-8")
+    p = import_plan(f, registry=registry)
+    assert [r.id for r in p.requirements()] == ["2.1", "3.1"]
