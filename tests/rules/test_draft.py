@@ -54,6 +54,7 @@ def test_time_phrases(text, date, extra):
     ("每月至少发布3条信息", 3, "month", None),
     ("两周内至少更新一次", 1, None, 14),
     ("全年开展5次以上", 5, None, None),
+    ("每季度向“政务公开看山东”报送信息不少于2条", 2, "quarter", None),
 ])
 def test_count_phrases(text, n, per, every):
     c = phrases.count(text)
