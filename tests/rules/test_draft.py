@@ -182,3 +182,14 @@ def test_drafted_plan_shows_why_and_confidence(tmp_path):
     assert r.exit_code == 0, r.output
     assert "· deadline        政务公开事项标准目录  → 办公室 [0.75]" in r.output
     assert "why: “编制完成本部门政务公开事项标准目录”；时限：“9月底前”" in r.output
+
+
+def test_drafted_seed_plan_never_uses_a_decoy(drafted_outcome):
+    """Last year's 决算/招生计划/总体情况, other units' items in the upper columns, another department's 决算:
+    neither evidence nor candidates of the drafted plan."""
+    gt, plan, findings, manifest = drafted_outcome
+    decoys = {u for d in manifest["defects"] if d["type"] == "decoy" for u in d["urls"]}
+    assert decoys
+    used = [(f.requirement, f.check, x["url"]) for f in findings for x in f.evidence + f.candidates
+            if any(x["url"].endswith(u) for u in decoys)]
+    assert used == []
