@@ -130,9 +130,9 @@ def draft_requirement(req: Requirement, items=None) -> list[Check]:
                     why.append(f"时限：“{due.phrase}”")
                 else:
                     params["due"] = item.due or "12-31"
-                    note = {True: "未写明时限"}.get(due is None, "")
+                    note = ""
                     if due is not None and due.none:
-                        note = f"“{due.phrase}”无固定时限，按年底检查"
+                        note = f"“{due.phrase}”无固定时限，按惯例{params['due']}前检查"
                     elif due is not None and (due.after or due.days):
                         note = f"“{due.phrase}”（起算日期网页不可知，按惯例{params['due']}）"
                         conf *= 0.9
