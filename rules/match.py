@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from crawler import textseg
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Context
+from .params import MATCH_KEYS
+
+# ``ctx`` below is a rules.context.Context; not imported: that module imports this one
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TITLE_YEAR = re.compile(r"(20\d\d)\s*(?:[-—–~至]\s*20\d\d\s*)?(?:年|学年)")
@@ -181,7 +182,6 @@ def select(ctx: "Context", spec: dict, *, docs: list[dict] | None = None) -> lis
 
 def spec(**kw) -> dict:
     """A match spec in validated form, for kinds' defaults: ``spec(any=["预算"], year="plan")``."""
-    from .params import MATCH_KEYS
     out = {}
     kw["class"] = kw.pop("class_", kw.get("class", []))
     for key, p in MATCH_KEYS.items():

@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from crawler.dates import parse_date
+
 ATTACHMENT_TYPES = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "ofd", "zip", "rar", "et", "ppt", "pptx")
 # the types the brief names as attachments; rar/et/ppt(x) are as common on real sites
 KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "category", "column",
@@ -29,26 +31,11 @@ KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "cate
 # --- text helpers -------------------------------------------------------------------------------
 
 _SPACES = re.compile(r"[\s\u3000\xa0\u2002\u2003\u200b\ufeff]+")
-_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)\s*日?")
 
 
 def squash(text: str | None) -> str:
     """Collapse every run of blanks (incl. \\u3000 and &nbsp;) into one space, strip the ends."""
     return _SPACES.sub(" ", text or "").strip()
-
-
-def parse_date(text: str | None) -> str | None:
-    """The first date in *text* as YYYY-MM-DD, lenient about the format; None if there is none.
-
-    Accepts 2020-06-03 09:12:44, 2020-06-03 09:12, 2020.09.28, 2020年06月10日, 2020/6/3.
-    """
-    if not text:
-        return None
-    for m in _DATE.finditer(text):
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if 1 <= mo <= 12 and 1 <= d <= 31:
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    return None
 
 
 def _clean_value(value: str | None) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..engine import combine, due_status, evidence_of, label, published_status
+from ..findings import combine, due_status, evidence_of, label, published_status
 from ..match import doc_year, select
 from ..params import Param
 from . import Kind

@@ -174,7 +174,7 @@ def test_drafted_seed_plan_false_gaps_are_only_the_known_overlap(drafted_outcome
 
 def test_drafted_plan_shows_why_and_confidence(tmp_path):
     from click.testing import CliRunner
-    from crawler.cli import cli
+    from zwgk.cli import cli
     out = tmp_path / "p.yaml"
     r = CliRunner().invoke(cli, ["--db", str(tmp_path / "z.db"), "plan", "import", str(SEED), "-o", str(out)])
     assert r.exit_code == 0, r.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from zwgk.cli import cli
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 CONFIG = FIX / "zwgk.yaml"

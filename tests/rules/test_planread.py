@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from zwgk.cli import cli
 from crawler.config import load_config
 from crawler.units import UnitRegistry
 from rules.errors import PlanError
