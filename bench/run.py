@@ -26,11 +26,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.demo import demo_config, free_port  # noqa: E402
-from crawler.replica import ReplicaServer  # noqa: E402
+from zwgk.demo import demo_config, free_port  # noqa: E402
+from replica import ReplicaServer  # noqa: E402
 from crawler.store import Store  # noqa: E402
 
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 QUERIES = ["预算", "部门决算", "招生计划", "学区划分", "征求意见", "政策解读", "三公经费", "疫情防控", "新闻发布会", "体育"]
 
 

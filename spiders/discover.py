@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.http import HtmlResponse, Request, TextResponse
 
-from crawler.columns import column_class
+from crawler.vocabulary import column_class
 
 from .adapters import ADAPTERS, ListWalk, adapter_for
 from .extract import decode_html

@@ -7,8 +7,9 @@ import re
 import lxml.html
 from lxml import etree
 
+from crawler.dates import _DATE, parse_date  # noqa: F401 — the project's one date parser, re-exported here
+
 SPACES = re.compile(r"[\s\u3000\xa0\u2002\u2003\u200b\ufeff]+")
-_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)\s*日?")
 
 
 def squash(text: str | None) -> str:
@@ -19,20 +20,6 @@ def squash(text: str | None) -> str:
 def compact(text: str | None) -> str:
     """*text* without any blank: for comparing labels written ``索 引 号`` or ``文　　号``."""
     return SPACES.sub("", text or "")
-
-
-def parse_date(text: str | None) -> str | None:
-    """The first date in *text* as YYYY-MM-DD, lenient about the format; None if there is none.
-
-    Accepts 2020-06-03 09:12:44, 2020-06-03 09:12, 2020.09.28, 2020年06月10日, 2020/6/3.
-    """
-    if not text:
-        return None
-    for m in _DATE.finditer(text):
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if 1 <= mo <= 12 and 1 <= d <= 31:
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    return None
 
 
 def find_date(text: str | None):

@@ -112,7 +112,7 @@ def test_zwgk_extract_explain_says_where_each_field_came_from(tmp_path):
 
     page = tmp_path / "page.html"
     page.write_bytes(_page_bytes(OWN, "ucap_con_title.html", {"encode": "gbk-undeclared"}))
-    cmd = [sys.executable, "-c", "from crawler.cli import main; main()", "extract", str(page),
+    cmd = [sys.executable, "-c", "from zwgk.cli import main; main()", "extract", str(page),
            "--url", "http://www.example-county.gov.cn/zwgk/tzgg/202006/t20200610_1.html"]
     plain = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert plain.returncode == 0, plain.stderr

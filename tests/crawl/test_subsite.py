@@ -1,6 +1,6 @@
 """A bureau that sits under a path on a district portal (``http://host/jtj/``): discovery and crawling
 keep the prefix everywhere. The replica's opt-in ``subsite`` serves the main world's bureau under /jtj/
-(crawler/replica/subsite.py); its unprefixed paths answer 404, as on a real portal."""
+(replica/subsite.py); its unprefixed paths answer 404, as on a real portal."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import db_rows, run_zwgk
-from crawler.replica import ReplicaServer
+from replica import ReplicaServer
 from spiders.discover import Column, problems
 from spiders.pagelinks import column_candidates, column_url
 
