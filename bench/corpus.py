@@ -7,7 +7,7 @@ import random
 import re
 from pathlib import Path
 
-from crawler.replica import build_world
+from replica import build_world
 
 _TAG = re.compile(r"<[^>]+>")
 

@@ -34,11 +34,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.demo import demo_config, free_port  # noqa: E402
-from crawler.replica import ReplicaServer  # noqa: E402
+from zwgk.demo import demo_config, free_port  # noqa: E402
+from replica import ReplicaServer  # noqa: E402
 from crawler.store import Store  # noqa: E402
 
-ZWGK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 QUERIES = ["预算", "部门决算", "招生计划", "学区划分", "征求意见", "政策解读", "三公经费", "疫情防控", "新闻发布会", "体育"]
 TODAY = "2020-12-31"   # the replica's world is dated 2020-12-31 (night 0) + n
 GOALS = {"crawl_ratio": (">=", 0.6), "recrawl_request_ratio": ("<=", 0.05), "import_ratio": (">=", 0.5),
@@ -78,7 +78,7 @@ WRAP = ("import atexit, resource, sys, runpy\n"
 
 
 def zwgk(*args: str) -> list[str]:
-    return [sys.executable, "-c", WRAP + "from crawler.cli import main\n"
+    return [sys.executable, "-c", WRAP + "from zwgk.cli import main\n"
             "try:\n    main()\nexcept SystemExit as e:\n    sys.exit(e.code)\n", *args]
 
 
@@ -95,7 +95,7 @@ def total(stats: dict, key: str) -> int:
 
 def bench_crawl(workdir: Path, scale: float) -> dict:
     from crawler.config import load_config
-    from crawler.crawl import sites_by_host
+    from zwgk.crawl import sites_by_host
 
     with ReplicaServer(seed=1, scale=scale, night=0) as rep:
         config = workdir / "zwgk.yaml"

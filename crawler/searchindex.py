@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import textseg
 
 
-def m4_search_by_document(db) -> None:
+def m5_search_by_document(db) -> None:
     """Search rows keyed by the document, so replacing one is a lookup: m1's index found a document's row
     by an UNINDEXED url, a scan of the whole index per stored document (O(n²) over a crawl).
 

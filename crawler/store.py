@@ -17,7 +17,7 @@ import sqlite_utils
 
 from . import textseg
 from .batches import BatchWrites
-from .searchindex import m4_search_by_document, replace_search_row
+from .searchindex import m5_search_by_document, replace_search_row
 
 DEFAULT_DB = Path("var") / "zwgk.db"
 
@@ -93,7 +93,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
 
 
 def _m2_health(db: sqlite_utils.Database) -> None:
-    """Crawl health (crawler/health.py): one row per monitored figure per crawl, and the alarms raised."""
+    """Crawl health (spiders/health.py): one row per monitored figure per crawl, and the alarms raised."""
     db["health_metrics"].create({
         "id": int, "crawl_run_id": int, "site": str, "column_id": str, "metric": str, "value": float,
         "flagged": int, "recorded": str,
@@ -119,8 +119,13 @@ def _m3_crawl_sync(db: sqlite_utils.Database) -> None:
     db["links"].add_column("kind", str)             # internal | attachment | external
 
 
+def _m4_finding_facts(db: sqlite_utils.Database) -> None:
+    """Findings carry what they measured as data beside their sentence (rules/findings.py ``facts``)."""
+    db["findings"].add_column("facts", str)         # JSON object: {"quarters": {...}}, {"stale_columns": [...]} …
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync,
-                                                            m4_search_by_document]
+                                                             _m4_finding_facts, m5_search_by_document]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -365,9 +370,10 @@ class Store(BatchWrites):
         for f in findings:
             rows.append({
                 "run_id": run_id, "requirement": f["requirement"], "check_name": f.get("check") or f.get("check_name"),
-                "units": json.dumps(f.get("units") or [], ensure_ascii=False), "status": f["status"],
-                "due": f.get("due"), "evidence": json.dumps(f.get("evidence") or [], ensure_ascii=False),
-                "message": f.get("message"), "unassigned": int(bool(f.get("unassigned")))})
+                "units": list(f.get("units") or []), "status": f["status"],   # sqlite-utils writes lists/dicts as JSON
+                "due": f.get("due"), "evidence": list(f.get("evidence") or []),
+                "message": f.get("message"), "unassigned": int(bool(f.get("unassigned"))),
+                "facts": dict(f.get("facts") or {})})
         if rows:
             self.db["findings"].insert_all(rows)
         return len(rows)
@@ -378,6 +384,7 @@ class Store(BatchWrites):
             r = dict(r)
             r["units"] = json.loads(r["units"] or "[]")
             r["evidence"] = json.loads(r["evidence"] or "[]")
+            r["facts"] = json.loads(r.get("facts") or "{}")
             r["check"] = r.pop("check_name")
             out.append(r)
         return out
@@ -418,7 +425,7 @@ class Store(BatchWrites):
                 self.db["deliveries"].update(old["id"], record)
         return self.delivery(run_id, unit)
 
-    # crawl health: alarms (crawler/health.py writes them; rules and mail read them) ---------------
+    # crawl health: alarms (spiders/health.py writes them; rules and mail read them) ---------------
     def alarms(self, state: str | None = "active", *, site: str | None = None, limit: int | None = None) -> list[dict]:
         """Alarms, newest first; ``state`` active | resolved | accepted | None (all)."""
         sql, args = "select * from alarms", []

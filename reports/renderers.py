@@ -18,13 +18,15 @@ import jinja2
 from markupsafe import Markup
 
 from . import charts
-from .model import (STATUS_ORDER, STATUS_SYMBOLS, Finding, ReportModel, UnitView, column_sources, parse_date,
-                    status_label, unit_filename)
+from crawler.vocabulary import STATUS_ORDER
+
+from .columns import column_sources
+from .model import Finding, ReportModel, UnitView, unit_filename
+from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-ORG_NAME = "济宁市兖州区教育和体育局"
 
 
 # --- the Jinja environment ------------------------------------------------------------------------
@@ -64,7 +66,7 @@ def environment() -> jinja2.Environment:
             undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
         env.filters.update(label=status_label, symbol=lambda s: STATUS_SYMBOLS.get(s, ""), safe_url=safe_url,
                            unit_href=unit_href, req_href=req_href, unit_file=unit_filename)
-        env.globals.update(statuses=STATUS_ORDER, org_name=ORG_NAME)
+        env.globals.update(statuses=STATUS_ORDER)
         _ENV = env
     return _ENV
 
@@ -188,7 +190,6 @@ class XlsxReporter(Reporter):
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
 
-        from .model import STATUS_COLOURS
 
         wb = Workbook()
         ws = wb.active
@@ -301,4 +302,4 @@ def reporter(kind: str, model: ReportModel) -> Reporter:
 
 
 __all__ = ["Reporter", "HtmlReporter", "TextReporter", "XlsxReporter", "DashboardReporter", "reporter",
-           "environment", "neutralise", "safe_url", "unit_href", "parse_date", "UNIT_KINDS"]
+           "environment", "neutralise", "safe_url", "unit_href", "UNIT_KINDS"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from crawler import textseg
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Context
+from .params import MATCH_KEYS
+
+# ``ctx`` below is a rules.context.Context; not imported: that module imports this one
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TITLE_YEAR = re.compile(r"(20\d\d)\s*(?:[-—–~至]\s*20\d\d\s*)?(?:年|学年)")
@@ -110,6 +111,24 @@ def owned_by_bureau(doc: dict, ctx: "Context") -> bool:
     return True
 
 
+def _local_name(name: str, ctx: "Context") -> bool:
+    if ctx.is_bureau_name(name):
+        return True
+    return ctx.registry is not None and ctx.registry.get(name) is not None
+
+
+def owned_locally(doc: dict, ctx: "Context") -> bool:
+    """An item of the bureau or of one of its configured units (a school, a town's 教委): never another
+    district's or another department's. Without a unit registry only the bureau's own items are sure."""
+    pub = (doc.get("publisher") or "").strip()
+    if pub and pub.lower() != "null" and not _local_name(pub, ctx):
+        return False
+    owner = title_owner(doc.get("title") or "")
+    if owner and _ORG_SUFFIX.search(owner) and not _local_name(owner, ctx):
+        return False
+    return True
+
+
 def about_bureau(doc: dict, ctx: "Context") -> str | None:
     """For upper-level columns: the bureau alias the item names in its title, publisher or source."""
     for key in ("title", "publisher", "source"):
@@ -142,6 +161,8 @@ def select(ctx: "Context", spec: dict, *, docs: list[dict] | None = None) -> lis
             if doc_year(doc) != want:
                 continue
         if spec["publisher"] == "bureau" and not owned_by_bureau(doc, ctx):
+            continue
+        if spec["publisher"] == "local" and not owned_locally(doc, ctx):
             continue
         tokens = ctx.tokens(doc, spec["fields"])
         terms: list[str] = []
@@ -196,7 +217,6 @@ def _candidates(ctx, spec: dict) -> set | None:
 
 def spec(**kw) -> dict:
     """A match spec in validated form, for kinds' defaults: ``spec(any=["预算"], year="plan")``."""
-    from .params import MATCH_KEYS
     out = {}
     kw["class"] = kw.pop("class_", kw.get("class", []))
     for key, p in MATCH_KEYS.items():

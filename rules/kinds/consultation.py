@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..engine import combine, evidence_of, follow_up_status, label
+from ..findings import combine, evidence_of, follow_up_status, label
 from ..match import select, spec
 from ..names import NameIndex, doc_name, same_document  # noqa: F401 (doc_name, same_document: kinds' API)
 from ..params import Param
@@ -67,8 +67,11 @@ class Consultation(Kind):
         drafts = select(ctx, params["match"])
         feedbacks = NameIndex(select(ctx, params["feedback"]))
         statuses, notes, evidence, dues = [], [], [], []
+        facts: dict = {"drafts": []}
         for doc, terms in drafts:
             evidence.append(evidence_of(doc, terms))
+            draft = {"url": doc.get("url"), "window": None}
+            facts["drafts"].append(draft)
             name = doc_name(doc["title"])
             text = "\n".join(filter(None, [doc.get("body"), doc.get("attachment_text")]))
             window = parse_window(text)
@@ -78,11 +81,14 @@ class Consultation(Kind):
                 continue
             start, end = window
             days = (end - start).days + 1
+            draft["window"] = {"start": start.isoformat(), "end": end.isoformat()}
+            draft["window_days"] = days
             normative = any(t in (doc["title"] + text) for t in params["normative_terms"])
             if normative:
                 wd = workdays_between(start, end)
                 ok, need = wd >= params["normative_workdays"], f"{params['normative_workdays']}个工作日"
                 have = f"{wd}个工作日"
+                draft["window_workdays"] = wd
             else:
                 ok, need, have = days >= params["min_days"], f"{params['min_days']}日", f"{days}日"
             if not ok and any(t in text for t in params["reason_terms"]):
@@ -93,6 +99,8 @@ class Consultation(Kind):
             fb_due = end + dt.timedelta(days=params["feedback_days"])
             match = [(f, t) for f, t in feedbacks.matches(name) if f["published"] >= doc["published"]]
             st, fdoc = follow_up_status(match, fb_due, as_of, ctx.horizon, evidence, dues)
+            draft.update(window_ok=ok, feedback_due=fb_due.isoformat(), feedback=(fdoc or {}).get("url"),
+                         feedback_status=st)
             if st == "late":
                 notes.append(f"{label(doc)}的采纳情况逾期发布：{label(fdoc)}，应于{fb_due}前")
             elif st == "gap":
@@ -111,4 +119,4 @@ class Consultation(Kind):
         status = combine(statuses) if statuses else "met"
         head = f"{ctx.check.name}：检查{len(drafts)}件征求意见稿"
         due = min(dues).isoformat() if dues else None
-        return [ctx.finding(status, due=due, evidence=evidence, message=head + ("；" + "；".join(notes) if notes else "，期限和采纳情况均符合要求"))]
+        return [ctx.finding(status, due=due, evidence=evidence, facts=facts, message=head + ("；" + "；".join(notes) if notes else "，期限和采纳情况均符合要求"))]

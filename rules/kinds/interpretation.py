@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine import combine, evidence_of, follow_up_status, label
+from ..findings import combine, evidence_of, follow_up_status, label
 from ..match import select, spec
 from ..params import Param
 from ..workdays import add_workdays

@@ -4,7 +4,8 @@ import datetime as dt
 import random
 
 from crawler.store import Store
-from rules.engine import Context, LazyDoc
+from rules.engine import Context
+from rules.lazydoc import LazyDoc
 from rules.match import select, spec
 from rules.plan import Plan
 
