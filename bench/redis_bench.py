@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ZWGK = [sys.executable, "-c", "try:\n    from zwgk.cli import main\nexcept ImportError:\n    from crawler.cli import main\nmain()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 CRAWL = "crawl: {concurrency_per_host: 2, download_delay: 0, autothrottle: false, recheck_days: 7}\n"
 
 
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     port = free_port()
     rs = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                            "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rep = subprocess.Popen([sys.executable, "-m", "crawler.replica.bureaus", "--count", "8", "--scale",
+    rep = subprocess.Popen([sys.executable, "-m", "replica.bureaus", "--count", "8", "--scale",
                             str(a.scale), "--ports-file", str(tmp / "ports.json"), "--parent-pid",
                             str(os.getpid())], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -10,6 +10,11 @@ import html
 import json
 from pathlib import Path
 
+from crawler.store import Store
+
+from .planview import load_plan
+from . import render_reports
+
 STATUSES = ("gap", "late", "at_risk", "unverifiable", "manual", "met")
 LABELS = {"gap": "缺失 gap", "late": "逾期 late", "at_risk": "临近期限 at risk", "unverifiable": "无法核实 unverifiable",
           "manual": "人工核实 manual", "met": "已满足 met"}
@@ -67,14 +72,9 @@ td,th{{border:1px solid #ccc;padding:.3em .6em}}td.n{{text-align:right}}td.gap{{
 
 def district_report(district, plan_file: str | None = None) -> tuple[Path, list[dict]]:
     """Render every bureau's reports from its latest check run, then the overview page."""
-    from crawler.store import Store
-
-    from . import render_reports
-    from .model import load_plan
-
     rows = []
     for key, cfg in district.bureaus.items():
-        name = cfg.bureau_aliases[0] if cfg.bureau_aliases else cfg.sites["bureau"].name
+        name = cfg.bureau_name
         row = {"key": key, "name": name, "counts": None, "coverage": None, "requirements": None,
                "index": None, "error": None}
         db = district.db_path(key)

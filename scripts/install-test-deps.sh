@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the tests need: Debian's chromium, without the recommended extras, and a CJK font so
-# Chinese does not render as boxes (tests/test_dashboard_browser.py); redis-server for the distributed
+# Chinese does not render as boxes (tests/reports/test_dashboard_browser.py); redis-server for the distributed
 # crawl (tests/crawl/test_redis_crawl.py starts its own on a free loopback port; the Debian service
 # is not used). Playwright drives that chromium
 # (executable_path=/usr/bin/chromium); no browser is ever downloaded (`playwright install` is not used).
@@ -28,7 +28,7 @@ fi
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: not root; to run the browser test install (Debian):" >&2
     echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends ${PACKAGES[*]}" >&2
-    echo "install-test-deps: without them tests/test_dashboard_browser.py and the Redis tests are skipped (and fail under CI)." >&2
+    echo "install-test-deps: without them tests/reports/test_dashboard_browser.py and the Redis tests are skipped (and fail under CI)." >&2
     exit 0
 fi
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ZWGK = [sys.executable, "-c", "try:\n    from zwgk.cli import main\nexcept ImportError:\n    from crawler.cli import main\nmain()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 COUNT, SCALE, PER_HOST = 8, 0.01, 2
 # configured columns (the start URLs): a paged list (3301: > 15 items), small ones, a blank one (3339)
 COLUMNS = ("3301", "3302", "3304", "3308", "3315", "3318", "3339", "3342")
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.timeout(400)
 def replica(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bureaus")
     ports = tmp / "ports.json"
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.replica.bureaus", "--count", str(COUNT), "--scale",
+    proc = subprocess.Popen([sys.executable, "-m", "replica.bureaus", "--count", str(COUNT), "--scale",
                              str(SCALE), "--ports-file", str(ports), "--parent-pid", str(os.getpid())],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
@@ -51,7 +51,7 @@ def replica(tmp_path_factory):
 
 
 def _manifest(i: int) -> list[dict]:
-    from crawler.replica.world import build_world
+    from replica.build import build_world
 
     return [d for d in build_world(1 + i, SCALE, 0).manifest()["documents"] if d["site"] == "bureau"]
 
@@ -224,7 +224,7 @@ def test_sigkilled_ingest_restarted_changes_nothing(clean, replica, redis_url, t
 
 
 def test_no_change_night_on_redis_reads_only_list_pages(clean, replica, redis_url):
-    from spiders.column import full_walk_turn, recheck_due
+    from spiders.schedule import full_walk_turn, recheck_due
 
     tmp = clean["tmp"]
     columns = {key: [str(r[0]) for r in sqlite3.connect(tmp / "var" / key / "zwgk.db").execute(

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-ZWGK = [sys.executable, "-c", "try:\n    from zwgk.cli import main\nexcept ImportError:\n    from crawler.cli import main\nmain()"]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 SCALE = 0.01
 pytestmark = pytest.mark.timeout(600)
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.timeout(600)
 def district(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("district")
     ports = tmp / "ports.json"
-    rep = subprocess.Popen([sys.executable, "-m", "crawler.replica.bureaus", "--count", "3", "--scale", str(SCALE),
+    rep = subprocess.Popen([sys.executable, "-m", "replica.bureaus", "--count", "3", "--scale", str(SCALE),
                             "--ports-file", str(ports), "--parent-pid", str(os.getpid())], cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -70,7 +70,7 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 
 
 def test_each_bureau_keeps_its_own_documents(district):
-    from crawler.replica.world import build_world
+    from replica.build import build_world
 
     assert district["proc"].returncode == 0, district["proc"].stdout[-3000:] + district["proc"].stderr[-3000:]
     tmp, urls = district["tmp"], district["urls"]
