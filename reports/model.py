@@ -19,6 +19,7 @@ from crawler.alarms import data_freshness
 from crawler.dates import to_date
 from crawler.units import UnitRegistry, normalise_name
 from crawler.vocabulary import STATUS_ORDER
+from rules.candidates import stored_candidates
 
 from .changes import Changes, compute_changes, previous_check_run
 from .columns import column_rows
@@ -78,6 +79,7 @@ class Finding:
     #: where this requirement's documents are published on the bureau site (the action line's "where"
     #: when the plan's check names no column)
     columns: list[str] = field(default_factory=list)
+    candidates: list[Evidence] = field(default_factory=list)  # 可能相关的公开信息 (rules/candidates.py)
 
     @property
     def summary(self) -> str:
@@ -167,6 +169,15 @@ def _broken_links(facts: dict, lookup) -> list[Evidence]:
     return out
 
 
+def _with_candidates(store, run_id: int) -> list[dict]:
+    """A run's stored findings with the candidate evidence kept beside them."""
+    cands = stored_candidates(store, run_id)
+    rows = store.findings(run_id)
+    for r in rows:
+        r["candidates"] = cands.get((r.get("requirement"), r.get("check")), [])
+    return rows
+
+
 def make_findings(rows: list[dict], plan: PlanIndex, router: DocumentRouter) -> list[Finding]:
     out = []
     for r in rows:
@@ -186,7 +197,8 @@ def make_findings(rows: list[dict], plan: PlanIndex, router: DocumentRouter) -> 
             units=units, status=str(r.get("status") or ""), due=to_date(r.get("due")), due_text=str(r.get("due") or ""),
             evidence=evidence, message=str(r.get("message") or ""),
             unassigned=bool(r.get("unassigned")) or not units, recipients=list(route.owners), via=route.via,
-            facts=facts, shared=route.shared, how=route.owners, documents=route.documents))
+            facts=facts, shared=route.shared, how=route.owners, documents=route.documents,
+            candidates=_evidence(r.get("candidates"))))
     return out
 
 
@@ -370,7 +382,7 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
     planx = plan if isinstance(plan, PlanIndex) else PlanIndex(plan)
     lookup = _document_lookup(store)
     router = DocumentRouter(registry, lookup)
-    findings = make_findings(store.findings(run["id"]), planx, router)
+    findings = make_findings(_with_candidates(store, run["id"]), planx, router)
     previous_id = previous_check_run(store, run["id"])
     previous_run = store.run(previous_id) if previous_id is not None else None
     previous = None
