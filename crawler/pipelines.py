@@ -26,6 +26,7 @@ REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_r
                     "walks_failed", "columns_synced", "not_checked", "links_not_checked", "scheme_fallbacks",
                     "withdrawals_held")
 LINK_BATCH = 500
+MAX_FAILED_LISTED = 500
 
 
 def site_stats(stats: dict) -> dict:
@@ -45,6 +46,10 @@ def site_stats(stats: dict) -> dict:
         out[k] = int(stats.get(f"zwgk/{k}", 0) or 0)
     out["robots_requests"] = int(stats.get("robotstxt/request_count", 0) or 0)
     out["unreachable"] = bool(stats.get("zwgk/site_unreachable"))
+    # pages that did not load after retries (rules/failures.py turns what rests on them unverifiable)
+    failed = list(stats.get("zwgk/failed_pages") or [])
+    out["failed_pages"] = failed[:MAX_FAILED_LISTED]
+    out["pages_failed"] = len(failed)
     out["finish_reason"] = stats.get("finish_reason")
     return out
 
@@ -142,7 +147,8 @@ class StorePipeline:
             if len(self.links) >= LINK_BATCH:
                 self._flush_links()
             self._inc("links")
-            if item.get("status") is None or item["status"] >= 400:
+            if (item.get("status") is None and not str(item.get("error") or "").startswith("not checked")) \
+                    or (item.get("status") or 0) >= 400:
                 self._inc("broken_links")
         return item
 

@@ -51,6 +51,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 
+from crawler.allowlist import SiteAllowList
 from crawler.columns import column_class
 from crawler.config import Config, SiteConfig, load_config
 from crawler.items import (ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem)
@@ -58,6 +59,7 @@ from crawler.items import (ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem,
 from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
 from .attachments import attachment_text
 from .extract import extract
+from .guard import EXTERNAL
 from .pagelinks import breadcrumb_name, column_candidates, page_links
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 GONE = (404, 410)
 WAF = (403, 412, 418, 429, 521)
 LINK_MAXSIZE = 2 * 1024 * 1024
+NOT_FETCHED = "not checked: outside the configured sites"
 RECHECK_AGE_DIVISOR = 2       # re-check interval = age / 2, within [crawl.recheck_days, ZWGK_RECHECK_MAX_DAYS]
 
 
@@ -168,6 +171,8 @@ class ColumnSpider(scrapy.Spider):
             columns = [c.strip() for c in columns.split(",") if c.strip()]
         self.only_columns = set(columns or [])
         self.check_links = site == "bureau"
+        self.allow = SiteAllowList.from_config(self.config)   # nothing else is ever requested
+        self.check_external = bool(getattr(self.config.crawl, "check_external_links", False))
         self.max_attachment = self.config.crawl.max_attachment_bytes
         self.recheck_days = self.config.crawl.recheck_days
         self.today = dt.date.today()
@@ -215,6 +220,18 @@ class ColumnSpider(scrapy.Spider):
     def _err(self, msg: str, *args) -> None:
         self.crawler.stats.inc_value("zwgk/errors")
         self.logger.warning(msg, *args)
+
+    def _failed(self, url: str, walk: ListWalk | None, kind: str, error: str) -> None:
+        """A page that did not load after its retries: whatever it holds is unknown (rules/failures.py
+        makes the checks resting on its column unverifiable). Known articles are still in the store."""
+        if kind == "article" and url in self.known:
+            return
+        failed = self.crawler.stats.get_value("zwgk/failed_pages")
+        if failed is None:
+            failed = []
+            self.crawler.stats.set_value("zwgk/failed_pages", failed)
+        failed.append({"url": url, "column_id": walk.column_id if walk else None, "kind": kind,
+                       "error": str(error)[:200]})
 
     def _count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"zwgk/{key}", n)
@@ -279,7 +296,7 @@ class ColumnSpider(scrapy.Spider):
         return walk
 
     def _start_walks(self, walks: list[ListWalk]):
-        walks = [w for w in walks if w.column_id not in self.walked_columns]
+        walks = [w for w in walks if w.column_id not in self.walked_columns and self.allow.allows(w.url)]
         self.walked_columns.update(w.column_id for w in walks)
         self.walks.extend(walks)
         self.open_walks += len(walks)
@@ -328,6 +345,8 @@ class ColumnSpider(scrapy.Spider):
         if response.status != 200:
             why = "WAF or access control" if response.status in WAF else "error"
             walk.fail(f"column page answered HTTP {response.status} ({why})")
+            if not walk.candidate:
+                self._failed(walk.url, walk, "list", f"HTTP {response.status}")
             if not walk.candidate:
                 self._err("%s: column %s (%s) answered HTTP %s", self.site_key, walk.column_id, walk.url,
                           response.status)
@@ -430,6 +449,7 @@ class ColumnSpider(scrapy.Spider):
                 yield self._list_request(retry, walk)
                 return
             walk.fail(f"list page {response.url} answered HTTP {response.status}")
+            self._failed(response.url, walk, "list", f"HTTP {response.status}")
             self._err("%s: column %s: %s answered HTTP %s", self.site_key, walk.column_id, response.url,
                       response.status)
         else:
@@ -445,6 +465,7 @@ class ColumnSpider(scrapy.Spider):
     def more_failed(self, failure):
         walk = failure.request.cb_kwargs["walk"]
         walk.fail(f"list page request failed: {self._failure_text(failure)}")
+        self._failed(failure.request.url, walk, "list", self._failure_text(failure))
         self._err("%s: column %s: %s failed: %s", self.site_key, walk.column_id, failure.request.url,
                   failure.value)
         yield from self._finish_walk(walk)
@@ -453,6 +474,8 @@ class ColumnSpider(scrapy.Spider):
         walk = failure.request.cb_kwargs["walk"]
         yield from self._saw(walk.url, None, self._failure_text(failure))
         walk.fail(f"column page request failed: {self._failure_text(failure)}")
+        if not walk.candidate:
+            self._failed(walk.url, walk, "list", self._failure_text(failure))
         if not walk.candidate:
             self._err("%s: column %s failed: %s", self.site_key, walk.url, failure.value)
         yield from self._finish_walk(walk)
@@ -563,6 +586,11 @@ class ColumnSpider(scrapy.Spider):
         if url in self.scheduled:
             return
         self.scheduled.add(url)
+        if not self.allow.allows(url):   # listed elsewhere (another host, file://): a link, never fetched
+            self._count("offsite_entries")
+            if self.check_links:
+                yield from self._carry(walk.url, url, "external")
+            return
         info = self._known_live(url)
         headers = {"Referer": walk.url}
         kind = "new"
@@ -616,6 +644,7 @@ class ColumnSpider(scrapy.Spider):
             return
         if response.status != 200:
             self._err("%s: article %s answered HTTP %s", self.site_key, url, response.status)
+            self._failed(url, walk, "article", f"HTTP {response.status}")
             if url in self.known:  # still listed; what it says now is unknown
                 yield SeenItem(site=self.site_key, url=url, column_id=walk.column_id)
             yield from self._article_done(walk, ok=False)
@@ -634,6 +663,7 @@ class ColumnSpider(scrapy.Spider):
         except Exception:
             self._count("errors")
             self.logger.exception("%s: article %s could not be extracted", self.site_key, url)
+            self._failed(url, walk, "article", "could not be extracted")
             yield from self._article_done(walk, ok=False)
             return
         doc = self._doc(url, walk, entry, data, response)
@@ -663,6 +693,7 @@ class ColumnSpider(scrapy.Spider):
         walk = failure.request.cb_kwargs["walk"]
         yield from self._saw(url, None, self._failure_text(failure))
         self._err("%s: article %s failed: %s", self.site_key, url, failure.value)
+        self._failed(url, walk, "article", self._failure_text(failure))
         if url in self.known:  # still listed; what it says now is unknown
             yield SeenItem(site=self.site_key, url=url, column_id=walk.column_id)
         yield from self._article_done(walk, ok=False)
@@ -671,6 +702,12 @@ class ColumnSpider(scrapy.Spider):
     def _next_attachment(self, doc: dict, pending: list[dict], done: list[dict], walk: ListWalk):
         while pending:
             att = pending.pop(0)
+            if not self.allow.allows(att["url"]):   # hosted elsewhere: recorded, not downloaded
+                done.append({"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
+                             "text": None, "status": "external", "error": NOT_FETCHED})
+                if self.check_links:
+                    yield from self._carry(doc["url"], att["url"], "external")
+                continue
             cached = self.attachment_cache.get(att["url"])
             if cached is not None:
                 done.append({**cached, "name": att.get("name") or cached.get("name")})
@@ -746,6 +783,12 @@ class ColumnSpider(scrapy.Spider):
         if not self.check_links or to_url in self.link_unchecked:
             return
         kind = kind or self._kind(to_url)
+        if not self.allow.allows(to_url):
+            kind = "external"
+            if not (self.check_external and to_url.lower().startswith(("http://", "https://"))):
+                yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=None,
+                               error=NOT_FETCHED, kind=kind)
+                return
         if to_url in self.seen_status:
             status, error = self.seen_status[to_url]
             yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=status, error=error,
@@ -772,7 +815,8 @@ class ColumnSpider(scrapy.Spider):
             self.link_requested.add(url)
             self._count("link_requests")
             self.crawler.engine.crawl(self._request(url, self.parse_link, self.link_failed, method="HEAD",
-                                                    dont_filter=True, meta={"download_maxsize": LINK_MAXSIZE},
+                                                    dont_filter=True, meta={"download_maxsize": LINK_MAXSIZE,
+                                                                            EXTERNAL: True},
                                                     cb_kwargs={"to_url": url}))
         raise DontCloseSpider
 
@@ -780,7 +824,8 @@ class ColumnSpider(scrapy.Spider):
         if response.request.method == "HEAD" and response.status in (405, 501):
             self._count("link_requests")
             yield self._request(to_url, self.parse_link, self.link_failed, dont_filter=True,
-                                meta={"download_maxsize": LINK_MAXSIZE}, cb_kwargs={"to_url": to_url})
+                                meta={"download_maxsize": LINK_MAXSIZE, EXTERNAL: True},
+                                cb_kwargs={"to_url": to_url})
             return
         yield from self._saw(to_url, response.status)
 
