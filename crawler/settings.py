@@ -45,8 +45,10 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.guard.SiteGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
-    # http↔https fallback: its process_exception runs before the retries (higher number = earlier)
-    "spiders.middlewares.SchemeFallbackMiddleware": 560,
+    # http↔https fallback: its process_exception runs AFTER the retries (lower number = later): a reset or a
+    # timeout is retried on the same URL with back-off first; only when those are used up is the other
+    # scheme tried — the fallback never replaces the retries
+    "spiders.middlewares.SchemeFallbackMiddleware": 540,
 }
 
 # Only http(s) is ever downloaded: no file://, ftp://, s3://, data: handlers at all

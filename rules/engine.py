@@ -24,6 +24,7 @@ from crawler import textseg
 
 from . import kinds as kinds_pkg
 from .match import bureau_alias_in
+from .failures import apply_failures, latest_failures
 from .plan import Check, Plan, Requirement
 
 STATUSES = ("met", "gap", "late", "at_risk", "pending", "unverifiable", "manual")
@@ -151,6 +152,10 @@ class Context:
         self.alarms = active_alarms(store) if alarms is True else list(alarms or [])
         self.alarms_applied: dict[int, int] = {}   # alarm id -> findings it made unverifiable
         self.alarm_findings = 0                    # findings made unverifiable by alarms
+        # pages the latest crawl could not load (rules/failures.py): what rests on them is unverifiable
+        self.failed_pages = latest_failures(store)
+        self.failure_findings = 0
+        self.failed_urls_cited: set[str] = set()
         self.plan_year = plan.year or as_of.year
         self.horizon = plan.horizon_days if horizon_days is None else horizon_days
         aliases = list(getattr(config, "bureau_aliases", None) or DEFAULT_BUREAU_ALIASES)
@@ -349,6 +354,7 @@ def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> 
                 found = [ctx.finding("unverifiable", message=f"检查出错，无法得出结论：{e.__class__.__name__}: {e}")]
             if getattr(kind, "web", True):
                 found = ctx.apply_alarms(check, found, getattr(kind, "met_by_absence", False))
+                found = apply_failures(ctx, check, found, getattr(kind, "met_by_absence", False))
             out.extend(found)
     return out
 
@@ -377,6 +383,8 @@ def run_check(store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
     if ctx.alarms:
         stats["alarms"] = {"active": [a["id"] for a in ctx.alarms], "unverifiable": ctx.alarm_findings,
                            "applied": {str(k): v for k, v in sorted(ctx.alarms_applied.items())}}
+    if ctx.failure_findings:
+        stats["failed_pages"] = {"unverifiable": ctx.failure_findings, "urls": sorted(ctx.failed_urls_cited)[:50]}
     store.finish_run(run_id, "ok", stats)
     return run_id, findings
 

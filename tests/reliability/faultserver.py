@@ -222,6 +222,6 @@ def site_config(path, url: str, columns: list[dict], *, extra_sites: dict[str, s
         lines += [f"  {key}:", f"    name: {key}", f"    base_url: {u}", "    platform: generic"]
     settings = {"concurrency_per_host": 4, "download_delay": 0, "autothrottle": "false", "obey_robots": "true",
                 "recheck_days": 0, **(crawl or {})}
-    lines += ["units: [{name: 办公室}, {name: 计财科}]", "crawl:"] + [f"  {k}: {v}" for k, v in settings.items()]
+    lines += ["units: [{name: 办公室, email: [office@example.org]}, {name: 计财科, email: [cwk@example.org]}]", "crawl:"] + [f"  {k}: {v}" for k, v in settings.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)
