@@ -82,6 +82,7 @@ class CrawlConfig:
     full_walk_days: int = 7
     max_withdraw_share: float = 0.2
     check_external_links: bool = False    # HEAD-check links to hosts outside the configured sites
+    max_list_pages: int = 200             # list responses one column walk may read at most
 
 
 
@@ -320,7 +321,7 @@ def load_config(path: str | os.PathLike) -> Config:
         c = r.mapping(root["crawl"], "crawl", ("concurrency_per_host", "download_delay", "autothrottle",
                                               "obey_robots", "max_attachment_bytes", "recheck_days",
                                               "recheck_max_days", "full_walk_days", "max_withdraw_share",
-                                              "check_external_links"))
+                                              "check_external_links", "max_list_pages"))
         crawl = CrawlConfig(
             concurrency_per_host=r.number(c, "concurrency_per_host", "crawl.concurrency_per_host", default=2, minimum=1),
             download_delay=r.number(c, "download_delay", "crawl.download_delay", default=0.5, kind=float),
@@ -332,7 +333,8 @@ def load_config(path: str | os.PathLike) -> Config:
             full_walk_days=r.number(c, "full_walk_days", "crawl.full_walk_days", default=7, minimum=1),
             max_withdraw_share=r.number(c, "max_withdraw_share", "crawl.max_withdraw_share", default=0.2,
                                         kind=float),
-            check_external_links=r.boolean(c, "check_external_links", "crawl.check_external_links", default=False))
+            check_external_links=r.boolean(c, "check_external_links", "crawl.check_external_links", default=False),
+            max_list_pages=r.number(c, "max_list_pages", "crawl.max_list_pages", default=200, minimum=1))
         if crawl.max_withdraw_share > 1:
             raise r.err(c["max_withdraw_share"], "crawl.max_withdraw_share", "must be a share between 0 and 1")
 

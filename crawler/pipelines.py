@@ -24,7 +24,8 @@ COUNTERS = ("new", "changed", "unchanged", "withdrawn", "columns", "columns_norm
 REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_recheck",
                     "article_requests_relisted", "link_requests", "walks_full", "walks_incremental",
                     "walks_failed", "columns_synced", "not_checked", "links_not_checked", "scheme_fallbacks",
-                    "withdrawals_held")
+                    "withdrawals_held", "requests_refused", "offsite_entries", "list_caps", "list_repeats",
+                    "attachments_over_limits")
 LINK_BATCH = 500
 MAX_FAILED_LISTED = 500
 

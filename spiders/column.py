@@ -39,6 +39,7 @@ crawler.pipelines.StorePipeline.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
@@ -57,7 +58,6 @@ from crawler.config import Config, SiteConfig, load_config
 from crawler.items import (ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem)
 
 from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
-from .attachments import attachment_text
 from .extract import extract
 from .guard import EXTERNAL
 from .pagelinks import breadcrumb_name, column_candidates, page_links
@@ -179,6 +179,7 @@ class ColumnSpider(scrapy.Spider):
         self.full_walk_days = 7
         self.recheck_max_days = 90
         self.max_withdraw_share = 0.2
+        self.max_list_pages = getattr(self.config.crawl, "max_list_pages", 200)
         # crawl state
         self.known: dict[str, dict] = {}
         self.known_by_column: dict[str, list[str]] = {}
@@ -414,8 +415,26 @@ class ColumnSpider(scrapy.Spider):
                 return f"{len(missing)} known item(s) newer than {boundary} no longer listed (e.g. {missing[0]})"
         return None
 
+    def _repeated(self, response, walk: ListWalk, before: int) -> None:
+        """A list page that repeats an earlier one (same bytes, or only records this walk already has)
+        ends the walk: a server that ignores the page number would otherwise be walked to the cap.
+        What the rest of the list holds is unknown, so the column is unverifiable tonight."""
+        if walk.failed or walk.complete:
+            return
+        digest = hashlib.sha1(response.body or b"").hexdigest()
+        seen = walk.state.setdefault("zwgk_page_digests", set())
+        if digest in seen or (walk.page_entries and len(walk.entries) == before):
+            self._count("list_repeats")
+            walk.fail(f"list page {response.url} repeats an earlier page: walk stopped")
+        seen.add(digest)
+
     def _continue(self, walk: ListWalk):
         if walk.stopped_early:
+            yield from self._finish_walk(walk)
+            return
+        if not walk.failed and not walk.complete and walk.pages >= self.max_list_pages:
+            self._count("list_caps")
+            walk.fail(f"list longer than {self.max_list_pages} pages (crawl.max_list_pages): walk stopped")
             yield from self._finish_walk(walk)
             return
         adapter = ADAPTERS[walk.adapter]
@@ -454,11 +473,13 @@ class ColumnSpider(scrapy.Spider):
                       response.status)
         else:
             walk.page_entries = []
+            before = len(walk.entries)
             try:
                 adapter.more(response, walk)
             except Exception as e:
                 self.logger.exception("%s: list page %s could not be read", self.site_key, response.url)
                 walk.fail(f"list page could not be read: {type(e).__name__}")
+            self._repeated(response, walk, before)
             self._maybe_stop(walk)
         yield from self._continue(walk)
 
@@ -736,11 +757,25 @@ class ColumnSpider(scrapy.Spider):
         rec["size"] = len(body)
         from .attachments import sniff_type
         rec["type"] = sniff_type(body, att.get("type")) or att.get("type")
-        text, error = attachment_text(body, rec["type"])
+        text, error = self._extractor().text(body, rec["type"])
         rec.update(text=text, status="ok" if not error else "unreadable", http_status=200)
         if error:
             rec["error"] = error
         return rec
+
+    def _extractor(self):
+        """Attachment text comes from a child process with memory and CPU limits (spiders/sandbox.py)."""
+        if getattr(self, "sandbox", None) is None:
+            from .sandbox import SandboxedExtractor
+            self.sandbox = SandboxedExtractor()
+            self.crawler.signals.connect(self._close_sandbox, signal=signals.spider_closed)
+        return self.sandbox
+
+    def _close_sandbox(self, spider=None):
+        if getattr(self, "sandbox", None) is not None:
+            self._count("attachments_over_limits", self.sandbox.killed)
+            self.sandbox.close()
+            self.sandbox = None
 
     def parse_attachment(self, response, doc, pending, done, att, walk):
         rec = self._attachment_record(att, response)

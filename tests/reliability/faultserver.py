@@ -194,21 +194,52 @@ def endless_list() -> Reply:
     return reply
 
 
-def zip_bomb_docx(inflated: int = 1 << 30) -> bytes:
-    """A valid-looking .docx whose word/document.xml inflates to *inflated* bytes (of one repeated byte)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+def zip_bomb_docx(inflated: int = 1 << 30, *, paragraphs: bool = False) -> bytes:
+    """A .docx whose word/document.xml inflates to *inflated* bytes (≤ 4 GiB): built by repeating one
+    deflate block (full flush resets the compressor, so every 1 MiB of input compresses to the same
+    bytes), in well under a second — a real zip file, as zipfile and python-docx see it. *paragraphs*:
+    millions of one-letter paragraphs (a parser's memory and CPU), else one endless text node."""
+    import zlib
+
+    head = (b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
+            b'2006/main"><w:body>')
+    tail = b"</w:body></w:document>"
+    para = b"<w:p><w:r><w:t>A</w:t></w:r></w:p>"
+    if paragraphs:
+        block = para * ((1 << 20) // len(para))
+        block += b" " * ((1 << 20) - len(block))
+    else:
+        head, tail = head + b"<w:p><w:r><w:t>", b"</w:t></w:r></w:p>" + tail
+        block = b"A" * (1 << 20)
+    n = max(1, (inflated - len(head) - len(tail)) >> 20)
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = co.compress(head) + co.flush(zlib.Z_FULL_FLUSH)
+    rep = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
+    last = co.compress(tail) + co.flush()
+    data = first + rep * n + last
+    crc = zlib.crc32(head)
+    for _ in range(n):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(tail, crc)
+    size = len(head) + n * len(block) + len(tail)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:   # the small parts the normal way
         z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
                    'package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/'
                    'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-        with z.open("word/document.xml", "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-                    b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>')
-            block = b"A" * (1 << 20)
-            for _ in range(inflated >> 20):
-                f.write(block)
-            f.write(b"</w:t></w:r></w:p></w:body></w:document>")
-    return buf.getvalue()
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        info = zipfile.ZipInfo("word/document.xml", (2020, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.CRC, info.compress_size, info.file_size = crc, len(data), size
+        info.header_offset = z.fp.tell()
+        z.fp.write(info.FileHeader(zip64=False))
+        z.fp.write(data)
+        z.start_dir = z.fp.tell()
+        z.filelist.append(info)
+        z.NameToInfo[info.filename] = info
+    return out.getvalue()
 
 
 def site_config(path, url: str, columns: list[dict], *, extra_sites: dict[str, str] | None = None,
