@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .config import Config, ConfigError, load_config
-from .store import Store, default_db_path
+from .store import Store, StoreError, default_db_path
 
 # module path -> names of click commands/groups it defines
 COMMAND_MODULES = {
@@ -85,6 +85,9 @@ class ZwgkGroup(click.Group):
             return super().invoke(ctx)
         except ConfigError as e:
             click.echo(f"zwgk: configuration error: {e}", err=True)
+            ctx.exit(2)
+        except StoreError as e:
+            click.echo(f"zwgk: {e}", err=True)
             ctx.exit(2)
 
 

@@ -136,6 +136,44 @@ def migrate(db: sqlite_utils.Database) -> int:
     return applied
 
 
+# --- opening ------------------------------------------------------------------------------------
+
+class StoreError(Exception):
+    """A database file zwgk must not touch: the CLI prints ``zwgk: database FILE: problem``, exit 2."""
+
+    def __init__(self, path, problem: str):
+        self.path, self.problem = str(path), problem
+        super().__init__(f"database {path}: {problem}")
+
+
+def check_store_file(path: Path) -> None:
+    """Before anything is changed (no WAL switch, no migration): the file must be absent, empty, or a
+    zwgk store no newer than this code — checked on a read-only connection."""
+    import sqlite3
+
+    if path.parent.exists() and not path.parent.is_dir():
+        raise StoreError(path, f"cannot be created: {path.parent} is a file, not a folder")
+    if path.exists() and path.is_dir():
+        raise StoreError(path, "is a folder, not a file")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as e:
+        raise StoreError(path, f"cannot be opened: {e}") from None
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError:
+        raise StoreError(path, "not a zwgk store") from None
+    finally:
+        conn.close()
+    if (version == 0 and tables) or (version > 0 and not {"documents", "runs"} <= tables):
+        raise StoreError(path, "not a zwgk store")
+    if version > SCHEMA_VERSION:
+        raise StoreError(path, f"is newer than this zwgk ({version} > {SCHEMA_VERSION}): upgrade")
+
+
 # --- the store --------------------------------------------------------------------------------
 
 class Store:
@@ -143,7 +181,11 @@ class Store:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_store_file(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(self.path, f"cannot be created: {e.strerror or e}") from None
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 30000")
         self.db.enable_wal()
