@@ -104,6 +104,8 @@ def plan_import(app: AppContext, file, output, as_json, year):
         p = import_plan(file, registry=registry, lead=lead, year=year)
     except PlanError as e:
         _fail(e)
+    for line in repeated_requirements(p):   # a task block pasted twice imports as extra requirements
+        click.echo(f"zwgk plan import: warning: {file}: {line}", err=True)
     if output:
         write_plan_yaml(p, output)
     if as_json:
@@ -113,6 +115,24 @@ def plan_import(app: AppContext, file, output, as_json, year):
         click.echo(line)
     if output:
         click.echo(f"written: {output}")
+
+
+def repeated_requirements(p) -> list[str]:
+    """One warning per requirement whose text (spaces and punctuation aside) repeats an earlier one."""
+    import re
+
+    first: dict[str, str] = {}
+    out = []
+    for r in p.requirements():
+        key = re.sub(r"[\s\W_]+", "", r.text or "")
+        if not key:
+            continue
+        if key in first:
+            out.append(f"requirement {r.id} repeats the text of requirement {first[key]}: "
+                       f"“{(r.text or '')[:40]}” (a task copied twice?)")
+        else:
+            first[key] = r.id
+    return out
 
 
 @plan.command("validate")
