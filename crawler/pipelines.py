@@ -28,6 +28,7 @@ REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_r
                     "attachments_over_limits")
 LINK_BATCH = 500
 MAX_FAILED_LISTED = 500
+PENDING = "pending"   # LinkItem.error of a link found tonight whose target is checked later
 
 
 def site_stats(stats: dict) -> dict:
@@ -117,6 +118,8 @@ class StorePipeline:
     def _store_item(self, item):
         store = self.store
         if isinstance(item, DocumentItem):
+            # the article's link results (and pending links) are committed with it, not after it
+            self._flush_links()
             doc = dict(item)
             outcome = store.upsert_document(doc)
             self._inc(outcome)
@@ -141,12 +144,15 @@ class StorePipeline:
             store.mark_column_synced(item["site"], item["column_id"])
             self._inc("columns_synced")
         elif isinstance(item, LinkItem):
-            # buffered: a night checks thousands of (page, link) pairs; a killed crawl loses at most
-            # one batch of link results, never documents
-            self.links.append({"from_url": item["from_url"], "to_url": item["to_url"],
+            # buffered, and flushed before each document: a link found on an article is stored with it,
+            # first as "pending" when its target is checked later; a killed crawl leaves it pending and
+            # the next night checks it again (spiders/column.py), so no result is lost for good
+            self.links.append({"from_url": item["from_url"], "to_url": item["to_url"], "drop": item.get("drop"),
                                "status": item.get("status"), "error": item.get("error"), "kind": item.get("kind")})
             if len(self.links) >= LINK_BATCH:
                 self._flush_links()
+            if item.get("drop") or item.get("error") == PENDING:
+                return item
             self._inc("links")
             if (item.get("status") is None and not str(item.get("error") or "").startswith("not checked")) \
                     or (item.get("status") or 0) >= 400:
@@ -156,4 +162,8 @@ class StorePipeline:
     def _flush_links(self) -> None:
         if self.links and self.store is not None:
             rows, self.links = self.links, []
-            self.store.record_links(rows)
+            self.store.record_links([r for r in rows if not r.get("drop")])
+            drops = [(r["from_url"], r["to_url"]) for r in rows if r.get("drop")]
+            if drops:
+                with self.store.db.conn:
+                    self.store.db.conn.executemany("delete from links where from_url = ? and to_url = ?", drops)

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 
 from . import textseg
+from .storefile import StoreError, check_store_file  # noqa: F401 — StoreError is part of this module's API
 
 DEFAULT_DB = Path("var") / "zwgk.db"
 
@@ -136,44 +137,6 @@ def migrate(db: sqlite_utils.Database) -> int:
     return applied
 
 
-# --- opening ------------------------------------------------------------------------------------
-
-class StoreError(Exception):
-    """A database file zwgk must not touch: the CLI prints ``zwgk: database FILE: problem``, exit 2."""
-
-    def __init__(self, path, problem: str):
-        self.path, self.problem = str(path), problem
-        super().__init__(f"database {path}: {problem}")
-
-
-def check_store_file(path: Path) -> None:
-    """Before anything is changed (no WAL switch, no migration): the file must be absent, empty, or a
-    zwgk store no newer than this code — checked on a read-only connection."""
-    import sqlite3
-
-    if path.parent.exists() and not path.parent.is_dir():
-        raise StoreError(path, f"cannot be created: {path.parent} is a file, not a folder")
-    if path.exists() and path.is_dir():
-        raise StoreError(path, "is a folder, not a file")
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error as e:
-        raise StoreError(path, f"cannot be opened: {e}") from None
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    except sqlite3.DatabaseError:
-        raise StoreError(path, "not a zwgk store") from None
-    finally:
-        conn.close()
-    if (version == 0 and tables) or (version > 0 and not {"documents", "runs"} <= tables):
-        raise StoreError(path, "not a zwgk store")
-    if version > SCHEMA_VERSION:
-        raise StoreError(path, f"is newer than this zwgk ({version} > {SCHEMA_VERSION}): upgrade")
-
-
 # --- the store --------------------------------------------------------------------------------
 
 class Store:
@@ -181,7 +144,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else default_db_path()
-        check_store_file(self.path)
+        check_store_file(self.path, SCHEMA_VERSION)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -236,7 +199,9 @@ class Store:
             record["attachment_text"] = "\n".join(a.get("text") or "" for a in attachments).strip() or None
         record["content_hash"] = content_hash(record)
         old = self.get_document(record["url"])
-        with self.db.conn:
+        # one transaction for the document, its version row and its search row (atomic() BEGINs here, so
+        # the sqlite-utils writes inside become savepoints instead of committing one by one)
+        with self.db.atomic():
             if old is None:
                 record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1)
                 self.db["documents"].insert(record)

@@ -354,7 +354,8 @@ def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> 
                 found = [ctx.finding("unverifiable", message=f"检查出错，无法得出结论：{e.__class__.__name__}: {e}")]
             if getattr(kind, "web", True):
                 found = ctx.apply_alarms(check, found, getattr(kind, "met_by_absence", False))
-                found = apply_failures(ctx, check, found, getattr(kind, "met_by_absence", False))
+                found = apply_failures(ctx, check_scope(check.params), SITE_LABELS, found,
+                                       getattr(kind, "met_by_absence", False))
             out.extend(found)
     return out
 

@@ -33,11 +33,9 @@ def latest_failures(store) -> dict[str, list[dict]]:
     return out
 
 
-def failure_problem(ctx, params: dict) -> tuple[str, list[str]] | None:
-    """Why the sources this check rests on were not completely read (failed pages, failed lists), or None."""
-    from .engine import SITE_LABELS, check_scope
-
-    scope = check_scope(params)
+def failure_problem(ctx, scope: dict, labels: dict) -> tuple[str, list[str]] | None:
+    """Why the sources in *scope* (rules.engine.check_scope: site -> None or column words) were not
+    completely read (failed pages, failed lists), or None."""
     urls: list[str] = []
     columns: list[str] = []
     for site, wanted in scope.items():
@@ -45,7 +43,7 @@ def failure_problem(ctx, params: dict) -> tuple[str, list[str]] | None:
             if c["site"] != site or c.get("state") != "unverifiable" or c.get("walk") != "failed":
                 continue
             if wanted is None or ctx._column_in(site, c["column_id"], wanted):
-                columns.append(f"{SITE_LABELS.get(site, site)}栏目“{c.get('name') or c['column_id']}”"
+                columns.append(f"{labels.get(site, site)}栏目“{c.get('name') or c['column_id']}”"
                                f"（{c.get('url')}：{(c.get('reason') or '')[:80]}）")
                 if c.get("url"):
                     urls.append(c["url"])
@@ -66,11 +64,11 @@ def failure_problem(ctx, params: dict) -> tuple[str, list[str]] | None:
     return "；".join(parts), urls
 
 
-def apply_failures(ctx, check, found: list, met_by_absence: bool = False) -> list:
+def apply_failures(ctx, scope: dict, labels: dict, found: list, met_by_absence: bool = False) -> list:
     statuses = STATUSES + (("met",) if met_by_absence else ())
     if not any(f.status in statuses for f in found):
         return found
-    got = failure_problem(ctx, check.params)
+    got = failure_problem(ctx, scope, labels)
     if got is None:
         return found
     problem, urls = got

@@ -55,6 +55,7 @@ from scrapy.http import TextResponse
 from crawler.allowlist import SiteAllowList
 from crawler.columns import column_class
 from crawler.config import Config, SiteConfig, load_config
+from crawler.pipelines import PENDING
 from crawler.items import (ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem)
 
 from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
@@ -252,6 +253,28 @@ class ColumnSpider(scrapy.Spider):
             if info.get("state") == "live":
                 self.known_by_column.setdefault(str(info.get("column_id")), []).append(url)
         self.logger.info("%s: %d documents already known", self.site_key, len(self.known))
+        if self.check_links:
+            self._pending_links(path)
+
+    def _pending_links(self, path: Path) -> None:
+        """Links found by a crawl that was killed before checking them: checked again tonight."""
+        import sqlite3
+
+        from crawler.allowlist import site_key
+
+        mine = site_key(self.site.base_url)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("select from_url, to_url, kind from links where error = ?", [PENDING]).fetchall()
+        except sqlite3.Error:
+            rows = []
+        finally:
+            conn.close()
+        for from_url, to_url, kind in rows:
+            if site_key(from_url) == mine:
+                self.link_waiting.setdefault(to_url, {})[from_url] = kind or self._kind(to_url)
+        if rows:
+            self.logger.info("%s: %d link checks left pending by an earlier crawl", self.site_key, len(rows))
 
     def _known_live(self, url: str) -> dict | None:
         info = self.known.get(url)
@@ -829,6 +852,10 @@ class ColumnSpider(scrapy.Spider):
             yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=status, error=error,
                            kind=kind)
             return
+        if from_url not in self.link_waiting.get(to_url, {}):
+            # stored now, with the page that holds it; its result replaces it later tonight
+            yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=None, error=PENDING,
+                           kind=kind)
         self.link_waiting.setdefault(to_url, {})[from_url] = kind
 
     def _saw(self, url: str, status: int | None, error: str | None = None):
@@ -867,7 +894,8 @@ class ColumnSpider(scrapy.Spider):
     def link_failed(self, failure):
         to_url = failure.request.cb_kwargs["to_url"]
         if failure.check(IgnoreRequest):  # robots.txt forbids it: unknown, not broken
-            self.link_waiting.pop(to_url, None)
+            for from_url, kind in self.link_waiting.pop(to_url, {}).items():
+                yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, kind=kind, drop=True)
             self.link_unchecked.add(to_url)
             self._count("links_not_checked")
             self.logger.info("link %s not checked: %s", to_url, failure.value)

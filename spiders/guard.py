@@ -12,7 +12,9 @@ import logging
 
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.allowlist import SCHEMES, SiteAllowList
+from urllib.parse import urlsplit
+
+from crawler.allowlist import SCHEMES, SiteAllowList, site_key
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class SiteGuardMiddleware:
         self.crawler = crawler
         self._allow: SiteAllowList | None = None
         self._external_ok = False
+        self._external_hosts: set = set()   # hosts external link checks were allowed to
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -50,9 +53,14 @@ class SiteGuardMiddleware:
         scheme = url.split(":", 1)[0].lower()
         if scheme in SCHEMES and allow.allows(url):
             return None
-        if scheme in SCHEMES and self._external_ok and request.meta.get(EXTERNAL) \
-                and request.method in ("HEAD", "GET"):
-            return None
+        if scheme in SCHEMES and self._external_ok and request.method in ("HEAD", "GET"):
+            host = site_key(url)
+            if request.meta.get(EXTERNAL):
+                self._external_hosts.add(host)
+                return None
+            # the robots.txt of a host an external link check goes to (RobotsTxtMiddleware asks it)
+            if host in self._external_hosts and urlsplit(url).path == "/robots.txt":
+                return None
         self.crawler.stats.inc_value("zwgk/requests_refused")
         why = "not http(s)" if scheme not in SCHEMES else "outside the configured sites"
         logger.warning("refused %s %s: %s", request.method, url[:300], why)
