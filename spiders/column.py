@@ -333,8 +333,9 @@ class ColumnSpider(scrapy.Spider):
     def parse_home(self, response, discover: bool = True):
         yield from self._saw(response.url, response.status)
         if response.status != 200 or not isinstance(response, TextResponse):
-            if discover:
+            if discover:   # the columns are found there: what the site holds is unknown tonight
                 self._err("%s: home page %s answered HTTP %s", self.site_key, response.url, response.status)
+                self._failed(response.url, None, "list", f"HTTP {response.status}")
                 self.crawler.stats.set_value("zwgk/site_unreachable", 1)
             return
         text = response.text
@@ -359,6 +360,7 @@ class ColumnSpider(scrapy.Spider):
         yield from self._saw(failure.request.url, None, self._failure_text(failure))
         if discover:
             self._err("%s: home page %s failed: %s", self.site_key, failure.request.url, failure.value)
+            self._failed(failure.request.url, None, "list", self._failure_text(failure))
             self.crawler.stats.set_value("zwgk/site_unreachable", 1)
 
     # --- list walk ----------------------------------------------------------------------------------
