@@ -29,6 +29,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self):
         srv: "FaultServer" = self.server.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:   # a POST's form: read it, or the next request on this connection is garbage
+            self.rfile.read(length)
         with srv.lock:
             srv.hits[self.path] += 1
             srv.log.append((self.command, self.path))
@@ -191,6 +194,33 @@ def endless_list() -> Reply:
         html = list_html([(f"/art/2020/1/1/art_7_{n}.html", f"无尽列表第{n}条", "2020-01-01")],
                          next_url=f"/col/endless/index_{n + 1}.html")
         _send(h, 200, html.encode())
+    return reply
+
+
+def jcms_column(column_id: str, records: list[tuple[str, str, str]], total: int) -> str:
+    """A Hanweb JCMS column page: the first records in the datastore, dataproxy.jsp named for the rest."""
+    recs = "".join(f"<record><![CDATA[<li><a href=\"{u}\">{t}</a><span>{d}</span></li>]]></record>"
+                   for u, t, d in records)
+    return ("<html><head><meta charset=\"utf-8\"><title>栏目</title></head><body><div id=\"list\">"
+            "<script type=\"text/xml\"><datastore><nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?"
+            f"page=1&webid=1&path=/&columnid={column_id}&unitid=1&webname=x&permissiontype=0\"></a>]]></nextgroup>"
+            f"<recordset>{recs}</recordset></datastore></script></div>"
+            f"<script>var totalRecord = {total};</script></body></html>")
+
+
+def jcms_proxy(records_for: Callable[[int], list[tuple[str, str, str]]], total: int) -> Reply:
+    """dataproxy.jsp: answer call n (1, 2, …) with records_for(n), always claiming *total* records."""
+    calls = {"n": 0}
+    lock = threading.Lock()
+
+    def reply(h):
+        with lock:
+            calls["n"] += 1
+            n = calls["n"]
+        recs = "".join(f"<record><![CDATA[<li><a href=\"{u}\">{t}</a><span>{d}</span></li>]]></record>"
+                       for u, t, d in records_for(n))
+        body = f"<datastore><totalrecord>{total}</totalrecord><recordset>{recs}</recordset></datastore>"
+        _send(h, 200, body.encode(), "text/xml; charset=utf-8")
     return reply
 
 
