@@ -146,3 +146,40 @@ def test_guard_refuses_requests_it_was_never_configured_for():
                 "https://example.org.evil.example/", "ftp://example.org/"):
         with pytest.raises(OffSiteRequest):
             mw.process_request(Request(url))
+
+
+def test_links_never_checked_prove_nothing(tmp_path):
+    """A page whose only links lie outside the configured sites (or still wait for their check) has had
+    no link checked: the links check is unverifiable, not met."""
+    from crawler.store import Store
+
+    cfg = _config(tmp_path, "    base_url: http://127.0.0.1:1\n")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("""\
+year: 2020
+title: 链接
+sections:
+  - title: 一
+    tasks:
+      - number: 1
+        title: 网站
+        requirements:
+          - id: "1.1"
+            text: 链接有效。
+            units: [办公室]
+            checks:
+              - {name: 链接, kind: links, params: {attachments: false}}
+""", encoding="utf-8")
+    db = tmp_path / "z.db"
+    page_url = "http://127.0.0.1:1/art/2020/3/1/art_1_1.html"
+    with Store(db) as s:
+        s.upsert_document({"url": page_url, "site": "bureau", "column_id": "1", "title": "页面",
+                           "published": "2020-03-01", "body": "正文", "attachments": []})
+        s.record_links([{"from_url": page_url, "to_url": "http://evil.example/x", "status": None,
+                         "error": "not checked: outside the configured sites", "kind": "external"},
+                        {"from_url": page_url, "to_url": "http://127.0.0.1:1/y.html", "status": None,
+                         "error": "pending", "kind": "internal"}])
+    r = run_zwgk(["--config", cfg, "--db", str(db), "check", "--as-of", "2020-12-31", "--json", "--plan", str(plan)],
+                 cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout)[0]["status"] == "unverifiable"
