@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,demo]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -17,7 +17,7 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/zwgk demo
 
-# Debian's chromium + a CJK font for tests/test_dashboard_browser.py (apt as root; a no-op once present)
+# Debian's chromium + a CJK font for tests/reports/test_dashboard_browser.py (apt as root; a no-op once present)
 browser-deps:
 	bash scripts/install-test-deps.sh
 

@@ -102,6 +102,14 @@ class Config:
     mail: MailConfig = field(default_factory=MailConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
 
+    @property
+    def bureau_name(self) -> str:
+        """The bureau's name as reports print it: its site's configured name without a trailing （…） note,
+        else its first alias."""
+        site = self.sites.get("bureau")
+        name = re.sub(r"（[^）]*）$", "", site.name).strip() if site is not None and site.name else ""
+        return name or next(iter(self.bureau_aliases), "")
+
     def unit(self, name: str) -> UnitConfig | None:
         for u in self.units:
             if u.name == name or name in u.aliases:
@@ -344,3 +352,16 @@ def load_config(path: str | os.PathLike) -> Config:
         data_dir=data_dir, reports_dir=reports_dir, outbox_dir=outbox_dir,
         db_path=(base / db) if db else None, plan_path=(base / plan) if plan else None,
         mail=mail, crawl=crawl)
+
+
+def database_path(config: Config | None = None, explicit: str | Path | None = None) -> Path:
+    """Where the store is, for every command and the crawl: *explicit* (``--db``, the crawl's ZWGK_DB_PATH
+    setting), else ``$ZWGK_DB``, else the configuration's ``paths.db`` (default: ``zwgk.db`` in its data
+    folder), else ``./var/zwgk.db``."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("ZWGK_DB"):
+        return Path(os.environ["ZWGK_DB"])
+    if config is not None:
+        return config.db_path or config.data_dir / "zwgk.db"
+    return Path("var") / "zwgk.db"

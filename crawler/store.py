@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 
 from . import textseg
+from .batches import BatchWrites
+from .searchindex import m5_search_by_document, replace_search_row
 from .storefile import StoreError, check_store_file  # noqa: F401 — StoreError is part of this module's API
 
 DEFAULT_DB = Path("var") / "zwgk.db"
@@ -92,7 +94,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
 
 
 def _m2_health(db: sqlite_utils.Database) -> None:
-    """Crawl health (crawler/health.py): one row per monitored figure per crawl, and the alarms raised."""
+    """Crawl health (spiders/health.py): one row per monitored figure per crawl, and the alarms raised."""
     db["health_metrics"].create({
         "id": int, "crawl_run_id": int, "site": str, "column_id": str, "metric": str, "value": float,
         "flagged": int, "recorded": str,
@@ -118,7 +120,13 @@ def _m3_crawl_sync(db: sqlite_utils.Database) -> None:
     db["links"].add_column("kind", str)             # internal | attachment | external
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync]
+def _m4_finding_facts(db: sqlite_utils.Database) -> None:
+    """Findings carry what they measured as data beside their sentence (rules/findings.py ``facts``)."""
+    db["findings"].add_column("facts", str)         # JSON object: {"quarters": {...}}, {"stale_columns": [...]} …
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync,
+                                                             _m4_finding_facts, m5_search_by_document]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -139,12 +147,12 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 # --- the store --------------------------------------------------------------------------------
 
-class Store:
+class Store(BatchWrites):
     """All reads and writes of crawled data, findings and deliveries go through here."""
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else default_db_path()
-        check_store_file(self.path, SCHEMA_VERSION)
+        check_store_file(self.path, SCHEMA_VERSION)   # read-only: nothing changes before the version is known
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -152,16 +160,13 @@ class Store:
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 30000")
         self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")   # WAL: durable at checkpoints, never corrupt
+        self._batch = False
+        self._table_columns: dict[str, set[str]] = {}
         migrate(self.db)
 
     def close(self) -> None:
         self.db.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # documents -----------------------------------------------------------------------------
     def get_document(self, url: str) -> dict | None:
@@ -199,26 +204,27 @@ class Store:
             record["attachment_text"] = "\n".join(a.get("text") or "" for a in attachments).strip() or None
         record["content_hash"] = content_hash(record)
         old = self.get_document(record["url"])
-        # one transaction for the document, its version row and its search row (atomic() BEGINs here, so
-        # the sqlite-utils writes inside become savepoints instead of committing one by one)
-        with self.db.atomic():
-            if old is None:
-                record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1)
-                self.db["documents"].insert(record)
-                self._version(record, 1, seen, diff=None)
-                outcome = "new"
-            elif old["content_hash"] == record["content_hash"]:
+        with self._atomic():
+            if old is not None and old["content_hash"] == record["content_hash"]:
                 updates = {"last_seen": seen, "state": "live", "withdrawn_on": None}
                 for k in ("etag", "last_modified"):
                     if record.get(k):
                         updates[k] = record[k]
-                self.db["documents"].update(record["url"], updates)
-                return "unchanged"
+                self._update_document(record["url"], updates)
+                return "unchanged"    # same text: the search row stands, nothing to segment
+            if old is None:
+                record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1,
+                              doc_id=self._next_doc_id())
+                keys = list(record)
+                self.db.execute(f"INSERT INTO documents ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})",
+                                [record[k] for k in keys])
+                self._version(record, 1, seen, diff=None)
+                outcome = "new"
             else:
                 version = (old["version"] or 1) + 1
                 record.update(first_seen=old["first_seen"], last_seen=seen, state="live",
-                              withdrawn_on=None, version=version)
-                self.db["documents"].update(record["url"], record)
+                              withdrawn_on=None, version=version, doc_id=old.get("doc_id") or self._next_doc_id())
+                self._update_document(record["url"], {k: v for k, v in record.items() if k != "url"})
                 diff = "\n".join(difflib.unified_diff(
                     (old["body"] or "").splitlines(), (record["body"] or "").splitlines(),
                     "v%d" % (version - 1), "v%d" % version, lineterm=""))
@@ -227,29 +233,35 @@ class Store:
             self._index(record)
         return outcome
 
+    def _next_doc_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(doc_id), 0) + 1 FROM documents").fetchone()[0]
+
+    def _update_document(self, url: str, updates: dict) -> None:
+        keys = list(updates)
+        self.db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in keys)} WHERE url = ?",
+                        [updates[k] for k in keys] + [url])
+
     def _version(self, record: dict, version: int, seen: str, diff: str | None) -> None:
-        self.db["versions"].insert({
-            "url": record["url"], "version": version, "seen": seen, "title": record.get("title"),
-            "published": record.get("published"), "body": record.get("body"),
-            "content_hash": record["content_hash"], "diff": diff}, replace=True)
+        self.db.execute(
+            "INSERT OR REPLACE INTO versions (url, version, seen, title, published, body, content_hash, diff) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [record["url"], version, seen, record.get("title"), record.get("published"), record.get("body"),
+             record["content_hash"], diff])
 
     def _index(self, record: dict) -> None:
-        self.db.execute("delete from documents_fts where url = ?", [record["url"]])
-        self.db.execute(
-            "insert into documents_fts (url, title, body, attachments) values (?, ?, ?, ?)",
-            [record["url"], textseg.segment(record.get("title")), textseg.segment(record.get("body")),
-             textseg.segment(record.get("attachment_text"))])
+        replace_search_row(self.db, record)
 
     def touch_document(self, url: str, seen: str | None = None) -> None:
         """Seen again without refetching (listed, or answered 304)."""
-        self.db.execute("update documents set last_seen = ?, state = 'live', withdrawn_on = null "
-                        "where url = ?", [seen or now_iso(), url])
+        with self._atomic():
+            self.db.execute("update documents set last_seen = ?, state = 'live', withdrawn_on = null "
+                            "where url = ?", [seen or now_iso(), url])
 
     def mark_withdrawn(self, url: str, date: str) -> bool:
         """Mark a document withdrawn on *date* (first night it was missed). True if it changed state."""
-        cur = self.db.execute("update documents set state = 'withdrawn', withdrawn_on = ? "
-                              "where url = ? and state != 'withdrawn'", [date, url])
-        self.db.conn.commit()
+        with self._atomic():
+            cur = self.db.execute("update documents set state = 'withdrawn', withdrawn_on = ? "
+                                  "where url = ? and state != 'withdrawn'", [date, url])
         return cur.rowcount > 0
 
     def documents(self, where: str | None = None, args: Iterable[Any] = (), *,
@@ -274,7 +286,7 @@ class Store:
         match = textseg.fts_query(query)
         sql = ("select d.url, d.site, d.column_name, d.title, d.published, d.publisher, "
                "bm25(documents_fts, 0, 10.0, 1.0, 1.0) as rank "
-               "from documents_fts join documents d on d.url = documents_fts.url "
+               "from documents_fts join documents d on d.doc_id = documents_fts.rowid "
                "where documents_fts match ? and d.state = 'live'")
         args: list[Any] = [match]
         if site:
@@ -287,7 +299,8 @@ class Store:
     def upsert_column(self, column: dict) -> None:
         column = dict(column)
         column.setdefault("checked_at", now_iso())
-        self.db["columns"].upsert(column, pk=("site", "column_id"), alter=True)
+        with self._atomic():
+            self._upsert_row("columns", column, ("site", "column_id"))
 
     def columns(self, site: str | None = None) -> list[dict]:
         if site:
@@ -300,24 +313,31 @@ class Store:
                "checked_at": checked_at or now_iso()}
         if kind is not None:
             row["kind"] = kind
-        self.db["links"].upsert(row, pk=("from_url", "to_url"))
+        with self._atomic():
+            self._upsert_row("links", row, ("from_url", "to_url"))
 
     def record_links(self, rows: list[dict]) -> None:
-        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?}), one transaction."""
+        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?, drop?}), one
+        transaction, in order: a later row for the same pair replaces an earlier one; ``drop`` deletes it."""
         if not rows:
             return
         stamp = now_iso()
-        with self.db.conn:
-            self.db.conn.executemany(
-                "insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
-                "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
-                "checked_at = excluded.checked_at, kind = excluded.kind",
-                [(r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
-                  r.get("kind")) for r in rows])
+        with self._atomic():
+            for r in rows:
+                if r.get("drop"):
+                    self.db.conn.execute("delete from links where from_url = ? and to_url = ?",
+                                         [r["from_url"], r["to_url"]])
+                    continue
+                self.db.conn.execute(
+                    "insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
+                    "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
+                    "checked_at = excluded.checked_at, kind = excluded.kind",
+                    [r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
+                     r.get("kind")])
 
     def mark_column_synced(self, site: str, column_id: str, when: str | None = None) -> None:
         """A full walk of the column stored every listed article (the incremental crawl's resume marker)."""
-        with self.db.conn:
+        with self._atomic():
             self.db.execute("update columns set full_walk_at = ? where site = ? and column_id = ?",
                             [when or now_iso(), site, str(column_id)])
 
@@ -361,9 +381,10 @@ class Store:
         for f in findings:
             rows.append({
                 "run_id": run_id, "requirement": f["requirement"], "check_name": f.get("check") or f.get("check_name"),
-                "units": json.dumps(f.get("units") or [], ensure_ascii=False), "status": f["status"],
-                "due": f.get("due"), "evidence": json.dumps(f.get("evidence") or [], ensure_ascii=False),
-                "message": f.get("message"), "unassigned": int(bool(f.get("unassigned")))})
+                "units": list(f.get("units") or []), "status": f["status"],   # sqlite-utils writes lists/dicts as JSON
+                "due": f.get("due"), "evidence": list(f.get("evidence") or []),
+                "message": f.get("message"), "unassigned": int(bool(f.get("unassigned"))),
+                "facts": dict(f.get("facts") or {})})
         if rows:
             self.db["findings"].insert_all(rows)
         return len(rows)
@@ -374,6 +395,7 @@ class Store:
             r = dict(r)
             r["units"] = json.loads(r["units"] or "[]")
             r["evidence"] = json.loads(r["evidence"] or "[]")
+            r["facts"] = json.loads(r.get("facts") or "{}")
             r["check"] = r.pop("check_name")
             out.append(r)
         return out
@@ -414,7 +436,7 @@ class Store:
                 self.db["deliveries"].update(old["id"], record)
         return self.delivery(run_id, unit)
 
-    # crawl health: alarms (crawler/health.py writes them; rules and mail read them) ---------------
+    # crawl health: alarms (spiders/health.py writes them; rules and mail read them) ---------------
     def alarms(self, state: str | None = "active", *, site: str | None = None, limit: int | None = None) -> list[dict]:
         """Alarms, newest first; ``state`` active | resolved | accepted | None (all)."""
         sql, args = "select * from alarms", []

@@ -13,8 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .model import (ACTION_STATUSES, STATUS_LABELS, STATUS_ORDER, PlanIndex, ReportModel, UnitView, build_model,
-                    load_plan, unit_filename)
+from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER
+
+from .model import ReportModel, UnitView, build_model, unit_filename
+from .planview import PlanIndex, load_plan
+from .statuses import ACTION_STATUSES
 from .renderers import UNIT_KINDS, Reporter, reporter
 
 

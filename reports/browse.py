@@ -7,7 +7,7 @@
   the plugin in ``reports/datasette_plugins/`` registers the SQL function ``zwgk_fts(query)`` that turns a
   user's words into the FTS5 MATCH expression ``Store.search`` uses.
 
-Datasette is optional (``pip install datasette``); everything here but ``serve`` works without it.
+Datasette is a pinned dependency (pyproject.toml).
 """
 from __future__ import annotations
 
@@ -85,6 +85,9 @@ TABLES = {
         "run_id": "检查批次", "unit": "单位", "recipients": "收件人", "subject": "主题", "eml_path": "邮件文件",
         "status": "状态（sent 已发送 / failed 失败 / dry_run 试运行）", "error": "错误", "attempts": "尝试次数",
         "updated": "更新时间"}),
+    "finding_candidates": ("可能相关的公开信息", "待人工确认和缺失的检查项可能相关的文件（按要求关键词排序）", {
+        "run_id": "检查批次", "requirement": "要求编号", "check_name": "检查项",
+        "candidates": "候选文件（JSON：网址、标题、发布日期、得分）"}),
     "attestations": ("人工确认", "各单位对人工检查项的确认", {
         "requirement": "要求编号", "unit": "单位", "evidence": "证明材料", "note": "说明", "attested_at": "确认时间",
         "plan_year": "计划年度"}),
@@ -93,8 +96,10 @@ HIDDEN = ("documents_fts", "documents_fts_data", "documents_fts_idx", "documents
           "documents_fts_content")
 
 
-def metadata(db_path: str | Path, title: str = "兖州区教育和体育局 · 政务公开数据") -> dict:
-    """Datasette metadata for the store at *db_path* (the database is named after the file's stem)."""
+def metadata(db_path: str | Path, bureau: str | None = None) -> dict:
+    """Datasette metadata for the store at *db_path* (the database is named after the file's stem); the
+    title names the bureau (``Config.bureau_name``) when given."""
+    title = f"{bureau} · 政务公开数据" if bureau else "政务公开数据"
     tables: dict[str, dict] = {}
     for name, (label, description, columns) in TABLES.items():
         tables[name] = {"title": label, "description": description, "columns": columns}
@@ -110,10 +115,10 @@ def metadata(db_path: str | Path, title: str = "兖州区教育和体育局 · �
     }
 
 
-def write_metadata(db_path: str | Path, out: str | Path) -> Path:
+def write_metadata(db_path: str | Path, out: str | Path, bureau: str | None = None) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(metadata(db_path), ensure_ascii=False, indent=2), encoding="utf-8")
+    out.write_text(json.dumps(metadata(db_path, bureau), ensure_ascii=False, indent=2), encoding="utf-8")
     return out
 
 
@@ -127,14 +132,6 @@ def datasette_command(db_path: str | Path, metadata_path: str | Path, *, host: s
     return cmd
 
 
-def datasette_available() -> bool:
-    try:
-        import datasette  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def serve(db_path: str | Path, metadata_path: str | Path, **kw) -> int:
     """Run Datasette in the foreground until interrupted; returns its exit code."""
     cmd = datasette_command(db_path, metadata_path, **kw)
@@ -144,5 +141,5 @@ def serve(db_path: str | Path, metadata_path: str | Path, **kw) -> int:
         return 0
 
 
-__all__ = ["metadata", "write_metadata", "datasette_command", "datasette_available", "serve", "QUERIES",
+__all__ = ["metadata", "write_metadata", "datasette_command", "serve", "QUERIES",
            "PLUGINS_DIR"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from .model import STATUS_COLOURS
+from .statuses import STATUS_COLOURS
 
 _FONT = 'font-family="Microsoft YaHei, WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"'
 SITE_FILLS = {"province": "#4e79a7", "city": "#f28e2b", "district": "#59a14f"}

@@ -18,14 +18,16 @@ import jinja2
 from markupsafe import Markup
 
 from . import charts
+from crawler.vocabulary import STATUS_ORDER
+
+from .columns import column_sources
+from .model import Finding, ReportModel, UnitView, unit_filename
 from .safetext import clean_text
-from .model import (STATUS_ORDER, STATUS_SYMBOLS, Finding, ReportModel, UnitView, column_sources, parse_date,
-                    status_label, unit_filename)
+from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-ORG_NAME = "济宁市兖州区教育和体育局"
 
 
 # --- the Jinja environment ------------------------------------------------------------------------
@@ -66,7 +68,7 @@ def environment() -> jinja2.Environment:
             finalize=clean_text)   # NUL out, bidi controls visible, in every output (reports/safetext.py)
         env.filters.update(label=status_label, symbol=lambda s: STATUS_SYMBOLS.get(s, ""), safe_url=safe_url,
                            unit_href=unit_href, req_href=req_href, unit_file=unit_filename)
-        env.globals.update(statuses=STATUS_ORDER, org_name=ORG_NAME)
+        env.globals.update(statuses=STATUS_ORDER)
         _ENV = env
     return _ENV
 
@@ -190,7 +192,6 @@ class XlsxReporter(Reporter):
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
 
-        from .model import STATUS_COLOURS
 
         wb = Workbook()
         ws = wb.active
@@ -209,6 +210,7 @@ class XlsxReporter(Reporter):
 
         header(ws, self.FINDING_HEADER, self.FINDING_WIDTHS)
         header(ev, self.EVIDENCE_HEADER, self.EVIDENCE_WIDTHS)
+        r = er = 1   # rows written (openpyxl's max_row scans every cell: quadratic over a sheet)
         for f in findings:
             note = []
             if f.unassigned:
@@ -219,7 +221,7 @@ class XlsxReporter(Reporter):
                    f.check, "、".join(f.units) or "未指定", f.due or (f.due_text or None), f.message,
                    f.action if f.status != "met" else "", len(f.evidence), "；".join(note)]
             ws.append([neutralise(v) for v in row])
-            r = ws.max_row
+            r += 1
             ws.cell(r, 8).number_format = "yyyy-mm-dd"
             fill, _ = STATUS_COLOURS.get(f.status, ("#FFFFFF", ""))
             ws.cell(r, 4).fill = PatternFill("solid", fgColor=fill.lstrip("#").upper())
@@ -229,14 +231,14 @@ class XlsxReporter(Reporter):
                 ev.append([neutralise(v) for v in (f.requirement.id, status_label(f.status), f.check, e.title,
                                                    e.published or (e.published_text or None), e.url,
                                                    "、".join(e.terms))])
-                er = ev.max_row
+                er += 1
                 ev.cell(er, 5).number_format = "yyyy-mm-dd"
                 link = safe_url(e.url)
                 if link:
                     ev.cell(er, 6).hyperlink = link
                     ev.cell(er, 6).style = "Hyperlink"
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{max(ws.max_row, 1)}"
-        ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{max(ev.max_row, 1)}"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{r}"
+        ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{er}"
         wb.properties.creator = "zwgk"
         wb.properties.title = f"{unit_name or '全部单位'} 政务公开检查结果（截至{self.model.as_of}）"
         buf = io.BytesIO()
@@ -302,4 +304,4 @@ def reporter(kind: str, model: ReportModel) -> Reporter:
 
 
 __all__ = ["Reporter", "HtmlReporter", "TextReporter", "XlsxReporter", "DashboardReporter", "reporter",
-           "environment", "neutralise", "safe_url", "unit_href", "parse_date", "UNIT_KINDS"]
+           "environment", "neutralise", "safe_url", "unit_href", "UNIT_KINDS"]

@@ -7,14 +7,14 @@ district), optional ``column`` (id or name), ``column_name``, ``publisher``, ``s
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
 
+from crawler.dates import parse_date
+
 from .params import SITES
 
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
 KNOWN = ("url", "title", "published", "site", "column", "column_id", "column_name", "publisher", "source", "body",
          "attachments", "attachment_text", "index_no", "doc_no", "category")
 
@@ -23,18 +23,6 @@ KNOWN = ("url", "title", "published", "site", "column", "column_id", "column_nam
 class ImportResult:
     counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
     bad: list[tuple[int, str]] = field(default_factory=list)
-
-
-def parse_date(value) -> str | None:
-    if not isinstance(value, str):
-        return None
-    m = _DATE.match(value)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-    except ValueError:
-        return None
 
 
 def document_from(obj) -> dict:
@@ -50,7 +38,7 @@ def document_from(obj) -> dict:
     url = obj["url"].strip()
     if not re.match(r"^https?://\S+$", url):
         raise ValueError(f"url: {url!r} is not an http(s) URL")
-    published = parse_date(obj["published"])
+    published = parse_date(obj["published"], strict=True)
     if not published:
         raise ValueError(f"published: {obj['published']!r} is not a date like 2020-06-01")
     site = obj["site"].strip()
@@ -82,24 +70,44 @@ def document_from(obj) -> dict:
             "doc_no": obj.get("doc_no"), "category": obj.get("category")}
 
 
+BATCH_LINES = 500   # lines per transaction: all of a batch or none of it
+
+
 def import_jsonl(store, lines, *, column_names: dict | None = None) -> ImportResult:
     result = ImportResult()
     names = column_names if column_names is not None else {
         (c["site"], str(c["column_id"])): c.get("name") for c in store.columns()}
+    batch: list[tuple[int, str]] = []
     for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            result.bad.append((n, f"not valid JSON ({e.msg} at column {e.colno})"))
-            continue
-        try:
-            doc = document_from(obj)
-        except ValueError as e:
-            result.bad.append((n, str(e)))
-            continue
-        if not doc["column_name"] and doc["column_id"]:
-            doc["column_name"] = names.get((doc["site"], doc["column_id"]))
-        result.counts[store.upsert_document(doc)] += 1
+        batch.append((n, line))
+        if len(batch) >= BATCH_LINES:
+            _import_batch(store, batch, names, result)
+            batch = []
+    _import_batch(store, batch, names, result)
     return result
+
+
+def _import_batch(store, lines, names: dict, result: ImportResult) -> None:
+    if not lines:
+        return
+    with store.batch():
+        for n, line in lines:
+            _import_line(store, n, line, names, result)
+
+
+def _import_line(store, n: int, line: str, names: dict, result: ImportResult) -> None:
+    if not line.strip():
+        return
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        result.bad.append((n, f"not valid JSON ({e.msg} at column {e.colno})"))
+        return
+    try:
+        doc = document_from(obj)
+    except ValueError as e:
+        result.bad.append((n, str(e)))
+        return
+    if not doc["column_name"] and doc["column_id"]:
+        doc["column_name"] = names.get((doc["site"], doc["column_id"]))
+    result.counts[store.upsert_document(doc)] += 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the browser test needs (tests/test_dashboard_browser.py): Debian's chromium, without the
+# System packages the browser test needs (tests/reports/test_dashboard_browser.py): Debian's chromium, without the
 # recommended extras, and a CJK font so Chinese does not render as boxes. Playwright drives that chromium
 # (executable_path=/usr/bin/chromium); no browser is ever downloaded (`playwright install` is not used).
 #
@@ -26,7 +26,7 @@ fi
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: not root; to run the browser test install (Debian):" >&2
     echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends ${PACKAGES[*]}" >&2
-    echo "install-test-deps: without them tests/test_dashboard_browser.py is skipped (and fails under CI)." >&2
+    echo "install-test-deps: without them tests/reports/test_dashboard_browser.py is skipped (and fails under CI)." >&2
     exit 0
 fi
 

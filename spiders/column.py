@@ -2,7 +2,7 @@
 
     scrapy crawl column -a site=bureau -a config=config/production.yaml [-a columns=3301,3302]
 
-or, from the CLI, ``zwgk crawl`` (crawler/crawl.py), which passes the loaded Config object.
+or, from the CLI, ``zwgk crawl`` (zwgk/crawl.py), which passes the loaded Config object.
 
 Columns come from the configuration, else from the home page's navigation. Each column's list is
 walked by its platform's adapter (spiders/adapters: jcms, jpaas, trs, generic — the configured platform
@@ -39,108 +39,30 @@ crawler.pipelines.StorePipeline.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
-import re
-import zlib
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 
 from crawler.allowlist import SiteAllowList
-from crawler.columns import column_class
-from crawler.config import Config, SiteConfig, load_config
-from crawler.pipelines import PENDING
-from crawler.items import (ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem)
+from crawler.config import Config, SiteConfig, database_path, load_config
+from crawler.items import ColumnItem, ColumnSyncedItem, WithdrawnItem
+from crawler.store import Store
+from crawler.vocabulary import column_class
 
 from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
-from .extract import extract
-from .guard import EXTERNAL
-from .pagelinks import breadcrumb_name, column_candidates, page_links
+from .articles import ArticleFetching
+from .faults import FaultHandling
+from .linkcheck import LinkChecking
+from .pagelinks import breadcrumb_name, column_candidates, column_url, page_links, site_prefix
+from .schedule import crawl_settings, full_walk_turn
 
 logger = logging.getLogger(__name__)
 
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-GONE = (404, 410)
 WAF = (403, 412, 418, 429, 521)
-LINK_MAXSIZE = 2 * 1024 * 1024
-NOT_FETCHED = "not checked: outside the configured sites"
-RECHECK_AGE_DIVISOR = 2       # re-check interval = age / 2, within [crawl.recheck_days, ZWGK_RECHECK_MAX_DAYS]
-
-
-def resolve_db_path(settings, config: Config | None) -> Path:
-    """The SQLite file a crawl writes: setting ZWGK_DB_PATH, else the config's, else $ZWGK_DB/var."""
-    if settings.get("ZWGK_DB_PATH"):
-        return Path(settings.get("ZWGK_DB_PATH"))
-    if os.environ.get("ZWGK_DB"):
-        return Path(os.environ["ZWGK_DB"])
-    if config is not None:
-        return config.db_path or config.data_dir / "zwgk.db"
-    from crawler.store import default_db_path
-    return default_db_path()
-
-
-def crawl_settings(config: Config) -> dict:
-    """Scrapy settings derived from the configuration (politeness and identity)."""
-    from crawler.settings import VERSION
-
-    c = config.crawl
-    return {
-        "USER_AGENT": f"zwgk/{VERSION} (+mailto:{config.contact})",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_host,
-        "DOWNLOAD_DELAY": c.download_delay,
-        "AUTOTHROTTLE_ENABLED": c.autothrottle,
-        "ROBOTSTXT_OBEY": c.obey_robots,
-        # a loopback replica needs no back-off; real sites get the default
-        "RETRY_BACKOFF_BASE": 2.0 if c.download_delay > 0 else 0.0,
-        "ZWGK_FULL_WALK_DAYS": c.full_walk_days,
-        "ZWGK_RECHECK_MAX_DAYS": c.recheck_max_days,
-        "ZWGK_MAX_WITHDRAW_SHARE": c.max_withdraw_share,
-    }
-
-
-def recheck_interval(published: str | None, today: dt.date, min_days: int, max_days: int) -> int:
-    """Nights between two conditional re-checks of a known article: half its age, at least *min_days*,
-    at most *max_days* (an undated article counts as new)."""
-    if min_days <= 1:
-        return 1
-    try:
-        age = (today - dt.date.fromisoformat(str(published)[:10])).days
-    except (TypeError, ValueError):
-        age = 0
-    return max(min_days, min(max(max_days, min_days), age // RECHECK_AGE_DIVISOR))
-
-
-def recheck_due(url: str, published: str | None, today: dt.date, min_days: int, max_days: int) -> bool:
-    """Is tonight this known article's re-check turn? Each article has a fixed turn in its interval
-    (crc32 of its URL path), so about 1/interval of them come up each night with no bookkeeping."""
-    n = recheck_interval(published, today, min_days, max_days)
-    return n <= 1 or zlib.crc32(_turn_key(url)) % n == today.toordinal() % n
-
-
-def _turn_key(url: str) -> bytes:
-    """An article's turn depends on its path only: the same on http and https, on any port."""
-    p = urlsplit(url)
-    return (p.path + ("?" + p.query if p.query else "")).encode()
-
-
-def full_walk_turn(site: str, column_id: str, today: dt.date, days: int) -> bool:
-    """Is tonight this column's rotating full-walk turn (once every *days* nights)?"""
-    return days <= 1 or zlib.crc32(f"{site}|{column_id}".encode()) % days == today.toordinal() % days
-
-
-def _charset(response) -> str | None:
-    ctype = response.headers.get(b"Content-Type")
-    if ctype:
-        m = _CHARSET.search(ctype.decode("latin-1"))
-        if m:
-            return m.group(1)
-    return None
 
 
 def _meta(response, name: str) -> str | None:
@@ -151,7 +73,7 @@ def _meta(response, name: str) -> str | None:
     return None
 
 
-class ColumnSpider(scrapy.Spider):
+class ColumnSpider(ArticleFetching, LinkChecking, FaultHandling, scrapy.Spider):
     name = "column"
 
     def __init__(self, site: str | None = None, config: Config | str | None = None,
@@ -207,7 +129,7 @@ class ColumnSpider(scrapy.Spider):
         for name, value in crawl_settings(spider.config).items():
             crawler.settings.set(name, value, priority="spider")
         if not crawler.settings.get("ZWGK_DB_PATH"):
-            crawler.settings.set("ZWGK_DB_PATH", str(resolve_db_path(crawler.settings, spider.config)),
+            crawler.settings.set("ZWGK_DB_PATH", str(database_path(spider.config, crawler.settings.get("ZWGK_DB_PATH"))),
                                  priority="spider")
         s = crawler.settings
         spider.full_walk_days = s.getint("ZWGK_FULL_WALK_DAYS", 7)
@@ -223,18 +145,6 @@ class ColumnSpider(scrapy.Spider):
         self.crawler.stats.inc_value("zwgk/errors")
         self.logger.warning(msg, *args)
 
-    def _failed(self, url: str, walk: ListWalk | None, kind: str, error: str) -> None:
-        """A page that did not load after its retries: whatever it holds is unknown (rules/failures.py
-        makes the checks resting on its column unverifiable). Known articles are still in the store."""
-        if kind == "article" and url in self.known:
-            return
-        failed = self.crawler.stats.get_value("zwgk/failed_pages")
-        if failed is None:
-            failed = []
-            self.crawler.stats.set_value("zwgk/failed_pages", failed)
-        failed.append({"url": url, "column_id": walk.column_id if walk else None, "kind": kind,
-                       "error": str(error)[:200]})
-
     def _count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"zwgk/{key}", n)
 
@@ -243,8 +153,6 @@ class ColumnSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=errback, meta=meta, **kw)
 
     def _load_known(self) -> None:
-        from crawler.store import Store
-
         path = Path(self.crawler.settings.get("ZWGK_DB_PATH"))
         with Store(path) as store:
             self.known = store.known_documents(self.site_key)
@@ -255,26 +163,6 @@ class ColumnSpider(scrapy.Spider):
         self.logger.info("%s: %d documents already known", self.site_key, len(self.known))
         if self.check_links:
             self._pending_links(path)
-
-    def _pending_links(self, path: Path) -> None:
-        """Links found by a crawl that was killed before checking them: checked again tonight."""
-        import sqlite3
-
-        from crawler.allowlist import site_key
-
-        mine = site_key(self.site.base_url)
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("select from_url, to_url, kind from links where error = ?", [PENDING]).fetchall()
-        except sqlite3.Error:
-            rows = []
-        finally:
-            conn.close()
-        for from_url, to_url, kind in rows:
-            if site_key(from_url) == mine:
-                self.link_waiting.setdefault(to_url, {})[from_url] = kind or self._kind(to_url)
-        if rows:
-            self.logger.info("%s: %d link checks left pending by an earlier crawl", self.site_key, len(rows))
 
     def _known_live(self, url: str) -> dict | None:
         info = self.known.get(url)
@@ -290,8 +178,7 @@ class ColumnSpider(scrapy.Spider):
         home = self.site.start_url or f"{self.site.base_url}/index.html"
         if self.site.columns:
             columns = [c for c in self.site.columns if not self.only_columns or c.id in self.only_columns]
-            walks = [self._new_walk(c.id, urljoin(self.site.base_url + "/", c.url) if c.url
-                                    else f"{self.site.base_url}/col/col{c.id}/index.html", c.name, c.cls)
+            walks = [self._new_walk(c.id, column_url(self.site.base_url, c.id, c.url), c.name, c.cls)
                      for c in columns]
             for req in self._start_walks(walks):
                 yield req
@@ -345,7 +232,7 @@ class ColumnSpider(scrapy.Spider):
         if not discover:
             return
         walks = []
-        found = column_candidates(text, response.url, loose=True)
+        found = column_candidates(text, response.url, loose=True, prefix=site_prefix(self.site.base_url))
         if any(strong for *_, strong in found) and self.site.platform in ("jcms", "jpaas"):
             found = [c for c in found if c[3]]   # a Hanweb portal: its columns are the /col/colN/ links
         for url, cid, label, strong in found:
@@ -439,19 +326,6 @@ class ColumnSpider(scrapy.Spider):
             if missing:
                 return f"{len(missing)} known item(s) newer than {boundary} no longer listed (e.g. {missing[0]})"
         return None
-
-    def _repeated(self, response, walk: ListWalk, before: int) -> None:
-        """A list page that repeats an earlier one (same bytes, or only records this walk already has)
-        ends the walk: a server that ignores the page number would otherwise be walked to the cap.
-        What the rest of the list holds is unknown, so the column is unverifiable tonight."""
-        if walk.failed or walk.complete:
-            return
-        digest = hashlib.sha1(response.body or b"").hexdigest()
-        seen = walk.state.setdefault("zwgk_page_digests", set())
-        if digest in seen or (walk.page_entries and len(walk.entries) == before):
-            self._count("list_repeats")
-            walk.fail(f"list page {response.url} repeats an earlier page: walk stopped")
-        seen.add(digest)
 
     def _continue(self, walk: ListWalk):
         if walk.stopped_early:
@@ -612,294 +486,3 @@ class ColumnSpider(scrapy.Spider):
         n = sum(1 for u, i in self.known.items() if i.get("state") == "live" and u not in self.scheduled
                 and u not in self.withdrawn and str(i.get("column_id")) in self.walked_columns)
         self.crawler.stats.set_value("zwgk/not_checked", n)
-
-    # --- articles -------------------------------------------------------------------------------------
-    def _recheck_due(self, url: str, published: str | None = None) -> bool:
-        return recheck_due(url, published, self.today, self.recheck_days, self.recheck_max_days)
-
-    def _rechecks(self, walk: ListWalk):
-        """Known live articles of this column whose re-check turn is tonight, listed tonight or not."""
-        for url in self.known_by_column.get(walk.column_id, []):
-            if url in self.scheduled:
-                continue
-            info = self.known[url]
-            if self._recheck_due(url, info.get("published")):
-                yield from self._article(ListEntry(url=url, title=info.get("title"), date=info.get("published")),
-                                         walk)
-
-    def _article(self, entry: ListEntry, walk: ListWalk):
-        url = entry.url
-        if url in self.scheduled:
-            return
-        self.scheduled.add(url)
-        if not self.allow.allows(url):   # listed elsewhere (another host, file://): a link, never fetched
-            self._count("offsite_entries")
-            if self.check_links:
-                yield from self._carry(walk.url, url, "external")
-            return
-        info = self._known_live(url)
-        headers = {"Referer": walk.url}
-        kind = "new"
-        if info is not None:
-            if not self._listed_differs(entry, info):
-                if not self._recheck_due(url, info.get("published")):
-                    yield SeenItem(site=self.site_key, url=url, column_id=info.get("column_id"))
-                    return
-                kind = "recheck"
-                # Last-Modified is the validator of choice: a page's ETag also changes with its chrome
-                # (相关链接, counters), which would re-download articles whose text did not change
-                if info.get("last_modified"):
-                    headers["If-Modified-Since"] = info["last_modified"]
-                elif info.get("etag"):
-                    headers["If-None-Match"] = info["etag"]
-            else:
-                kind = "relisted"
-        self._count(f"article_requests_{kind}")
-        walk.pending += 1
-        yield self._request(url, self.parse_article, self.article_failed, headers=headers,
-                            cb_kwargs={"entry": entry, "walk": walk})
-
-    def _article_done(self, walk: ListWalk, ok: bool = True):
-        walk.pending -= 1
-        if not ok:
-            walk.article_failures += 1
-        yield from self._maybe_synced(walk)
-
-    def parse_article(self, response, entry: ListEntry, walk: ListWalk):
-        url = entry.url
-        status = 200 if response.status == 304 else response.status
-        yield from self._saw(url, status)
-        if response.url != url:
-            yield from self._saw(response.url, status)
-        if response.status == 304:
-            self._count("not_modified")
-            yield SeenItem(site=self.site_key, url=url, column_id=walk.column_id)
-            yield from self._article_done(walk)
-            return
-        if url in self.known and response.status == 200:
-            self._count("refetched")
-        if response.status in GONE:
-            if url in self.known:
-                self.withdrawn.add(url)
-                yield WithdrawnItem(site=self.site_key, url=url, column_id=walk.column_id,
-                                    reason=f"HTTP {response.status}")
-            elif self.check_links:  # a list entry pointing nowhere is a broken link of the list page
-                yield LinkItem(site=self.site_key, from_url=walk.url, to_url=url, status=response.status,
-                               kind="internal")
-            yield from self._article_done(walk)
-            return
-        if response.status != 200:
-            self._err("%s: article %s answered HTTP %s", self.site_key, url, response.status)
-            self._failed(url, walk, "article", f"HTTP {response.status}")
-            if url in self.known:  # still listed; what it says now is unknown
-                yield SeenItem(site=self.site_key, url=url, column_id=walk.column_id)
-            yield from self._article_done(walk, ok=False)
-            return
-        if not isinstance(response, TextResponse):
-            # the list links straight to a file: the file is the document
-            doc = self._doc(url, walk, entry, {"title": entry.title, "published": entry.date, "body": "",
-                                               "attachments": [{"url": url, "name": entry.title or url,
-                                                                "type": None}]}, response)
-            doc["attachments"] = [self._attachment_record(doc["attachments"][0], response)]
-            yield DocumentItem(doc)
-            yield from self._article_done(walk)
-            return
-        try:
-            data = extract(response.body, response.url, encoding=_charset(response))
-        except Exception:
-            self._count("errors")
-            self.logger.exception("%s: article %s could not be extracted", self.site_key, url)
-            self._failed(url, walk, "article", "could not be extracted")
-            yield from self._article_done(walk, ok=False)
-            return
-        doc = self._doc(url, walk, entry, data, response)
-        if self.check_links:
-            for link in data.get("links") or []:
-                if link != url:
-                    yield from self._carry(url, link)
-        yield from self._next_attachment(doc, list(doc["attachments"]), [], walk)
-
-    def _doc(self, url, walk: ListWalk, entry: ListEntry, data: dict, response) -> dict:
-        def header(name):
-            v = response.headers.get(name)
-            return v.decode("latin-1") if v else None
-
-        return {
-            "url": url, "site": self.site_key, "column_id": walk.column_id,
-            "column_name": walk.name or data.get("column"),
-            "title": data.get("title") or entry.title, "published": data.get("published") or entry.date,
-            "publisher": data.get("publisher"), "source": data.get("source"),
-            "index_no": data.get("index_no"), "doc_no": data.get("doc_no"), "category": data.get("category"),
-            "body": data.get("body") or "", "attachments": data.get("attachments") or [],
-            "etag": header(b"ETag"), "last_modified": header(b"Last-Modified"),
-        }
-
-    def article_failed(self, failure):
-        url = failure.request.cb_kwargs["entry"].url
-        walk = failure.request.cb_kwargs["walk"]
-        yield from self._saw(url, None, self._failure_text(failure))
-        self._err("%s: article %s failed: %s", self.site_key, url, failure.value)
-        self._failed(url, walk, "article", self._failure_text(failure))
-        if url in self.known:  # still listed; what it says now is unknown
-            yield SeenItem(site=self.site_key, url=url, column_id=walk.column_id)
-        yield from self._article_done(walk, ok=False)
-
-    # --- attachments ----------------------------------------------------------------------------------
-    def _next_attachment(self, doc: dict, pending: list[dict], done: list[dict], walk: ListWalk):
-        while pending:
-            att = pending.pop(0)
-            if not self.allow.allows(att["url"]):   # hosted elsewhere: recorded, not downloaded
-                done.append({"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
-                             "text": None, "status": "external", "error": NOT_FETCHED})
-                if self.check_links:
-                    yield from self._carry(doc["url"], att["url"], "external")
-                continue
-            cached = self.attachment_cache.get(att["url"])
-            if cached is not None:
-                done.append({**cached, "name": att.get("name") or cached.get("name")})
-                if self.check_links:
-                    yield from self._carry(doc["url"], att["url"], "attachment")
-                continue
-            yield self._request(att["url"], self.parse_attachment, self.attachment_failed, dont_filter=True,
-                                priority=10, meta={"download_maxsize": self.max_attachment,
-                                                   "download_warnsize": 0},
-                                headers={"Referer": doc["url"]},
-                                cb_kwargs={"doc": doc, "pending": pending, "done": done, "att": att,
-                                           "walk": walk})
-            return
-        doc["attachments"] = done
-        self._count("documents_parsed")
-        yield DocumentItem(doc)
-        yield from self._article_done(walk)
-
-    def _attachment_record(self, att: dict, response) -> dict:
-        rec = {"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
-               "text": None, "status": None}
-        if response.status != 200:
-            rec.update(status="failed", error=f"HTTP {response.status}", http_status=response.status)
-            return rec
-        body = response.body
-        rec["size"] = len(body)
-        from .attachments import sniff_type
-        rec["type"] = sniff_type(body, att.get("type")) or att.get("type")
-        text, error = self._extractor().text(body, rec["type"])
-        rec.update(text=text, status="ok" if not error else "unreadable", http_status=200)
-        if error:
-            rec["error"] = error
-        return rec
-
-    def _extractor(self):
-        """Attachment text comes from a child process with memory and CPU limits (spiders/sandbox.py)."""
-        if getattr(self, "sandbox", None) is None:
-            from .sandbox import SandboxedExtractor
-            self.sandbox = SandboxedExtractor()
-            self.crawler.signals.connect(self._close_sandbox, signal=signals.spider_closed)
-        return self.sandbox
-
-    def _close_sandbox(self, spider=None):
-        if getattr(self, "sandbox", None) is not None:
-            self._count("attachments_over_limits", self.sandbox.killed)
-            self.sandbox.close()
-            self.sandbox = None
-
-    def parse_attachment(self, response, doc, pending, done, att, walk):
-        rec = self._attachment_record(att, response)
-        self.attachment_cache[att["url"]] = rec
-        done.append(rec)
-        if self.check_links:
-            yield from self._saw(att["url"], response.status)
-            yield from self._carry(doc["url"], att["url"], "attachment")
-        yield from self._next_attachment(doc, pending, done, walk)
-
-    def attachment_failed(self, failure):
-        kw = failure.request.cb_kwargs
-        att = kw["att"]
-        reason = self._failure_text(failure)
-        too_big = "maxsize" in reason.lower() or "cancel" in reason.lower()
-        if too_big:
-            reason = f"larger than {self.max_attachment} bytes ({reason})"
-        rec = {"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
-               "text": None, "status": "failed", "error": reason, "http_status": None}
-        self.logger.warning("%s: attachment %s failed: %s", self.site_key, att["url"], reason)
-        self.attachment_cache[att["url"]] = rec
-        kw["done"].append(rec)
-        if self.check_links:
-            # too big to download is still there: not a broken link
-            yield from self._saw(att["url"], 200 if too_big else None, reason)
-            yield from self._carry(kw["doc"]["url"], att["url"], "attachment")
-        yield from self._next_attachment(kw["doc"], kw["pending"], kw["done"], kw["walk"])
-
-    # --- link checks -------------------------------------------------------------------------------------
-    def _kind(self, to_url: str) -> str:
-        from .extract import attachment_type
-
-        if urlsplit(to_url).netloc != urlsplit(self.site.base_url).netloc:
-            return "external"
-        return "attachment" if attachment_type(to_url) else "internal"
-
-    def _carry(self, from_url: str, to_url: str, kind: str | None = None):
-        """A link from one of the bureau's pages: resolved now if the crawl already fetched it tonight,
-        else waiting (checked by HEAD once the crawl is otherwise done)."""
-        if not self.check_links or to_url in self.link_unchecked:
-            return
-        kind = kind or self._kind(to_url)
-        if not self.allow.allows(to_url):
-            kind = "external"
-            if not (self.check_external and to_url.lower().startswith(("http://", "https://"))):
-                yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=None,
-                               error=NOT_FETCHED, kind=kind)
-                return
-        if to_url in self.seen_status:
-            status, error = self.seen_status[to_url]
-            yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=status, error=error,
-                           kind=kind)
-            return
-        if from_url not in self.link_waiting.get(to_url, {}):
-            # stored now, with the page that holds it; its result replaces it later tonight
-            yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=None, error=PENDING,
-                           kind=kind)
-        self.link_waiting.setdefault(to_url, {})[from_url] = kind
-
-    def _saw(self, url: str, status: int | None, error: str | None = None):
-        """The crawl itself fetched *url* tonight: its answer resolves every link waiting for it."""
-        if url in self.seen_status and status is None:
-            return
-        self.seen_status[url] = (status, error)
-        if url in self.link_waiting:
-            for from_url, kind in self.link_waiting.pop(url).items():
-                yield LinkItem(site=self.site_key, from_url=from_url, to_url=url, status=status, error=error,
-                               kind=kind)
-
-    def _idle(self, spider=None):
-        """Lists and articles done: check the links the crawl did not fetch by itself (HEAD)."""
-        todo = [u for u in self.link_waiting if u not in self.link_requested and u not in self.seen_status]
-        if not todo:
-            return
-        for url in todo:
-            self.link_requested.add(url)
-            self._count("link_requests")
-            self.crawler.engine.crawl(self._request(url, self.parse_link, self.link_failed, method="HEAD",
-                                                    dont_filter=True, meta={"download_maxsize": LINK_MAXSIZE,
-                                                                            EXTERNAL: True},
-                                                    cb_kwargs={"to_url": url}))
-        raise DontCloseSpider
-
-    def parse_link(self, response, to_url: str):
-        if response.request.method == "HEAD" and response.status in (405, 501):
-            self._count("link_requests")
-            yield self._request(to_url, self.parse_link, self.link_failed, dont_filter=True,
-                                meta={"download_maxsize": LINK_MAXSIZE, EXTERNAL: True},
-                                cb_kwargs={"to_url": to_url})
-            return
-        yield from self._saw(to_url, response.status)
-
-    def link_failed(self, failure):
-        to_url = failure.request.cb_kwargs["to_url"]
-        if failure.check(IgnoreRequest):  # robots.txt forbids it: unknown, not broken
-            for from_url, kind in self.link_waiting.pop(to_url, {}).items():
-                yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, kind=kind, drop=True)
-            self.link_unchecked.add(to_url)
-            self._count("links_not_checked")
-            self.logger.info("link %s not checked: %s", to_url, failure.value)
-            return
-        yield from self._saw(to_url, None, self._failure_text(failure))

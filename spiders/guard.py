@@ -19,6 +19,7 @@ from crawler.allowlist import SCHEMES, SiteAllowList, site_key
 logger = logging.getLogger(__name__)
 
 EXTERNAL = "zwgk_external"
+NOT_FETCHED = "not checked: outside the configured sites"   # a link's error when it is never requested
 
 
 class OffSiteRequest(IgnoreRequest):

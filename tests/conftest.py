@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Test files live in area folders (crawl, rules, reports, night, replica); some import another's helpers
+# (test_reports_data, test_rules_kinds, test_mail …) by module name, from whichever folder runs.
+AREAS = ("crawl", "rules", "reports", "night", "replica")
+sys.path[:0] = [str(ROOT / "tests" / area) for area in AREAS if str(ROOT / "tests" / area) not in sys.path]
 # the CLI in a child process: the Twisted reactor can start only once per process
-ZWGK_CMD = [sys.executable, "-c", "from crawler.cli import main; main()"]
+ZWGK_CMD = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 
 
 def write_replica_config(path: Path, urls: dict[str, str], *, columns: dict[str, list[dict]] | None = None,

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..params import Param
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import Context, Finding
+    from ..context import Context
+    from ..findings import Finding
     from ..plan import Requirement
 
 REGISTRY: dict[str, type["Kind"]] = {}

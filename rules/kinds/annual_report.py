@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..engine import due_status, evidence_of, label, published_status
+from ..findings import due_status, evidence_of, label, published_status
 from ..match import select, spec
 from ..params import Param, resolve_date
 from . import Kind

@@ -4,7 +4,7 @@ Due dates are unconfirmed defaults (policy and catchment by June, plan and resul
 Last year's documents never count (``year: plan``), nor another unit's."""
 from __future__ import annotations
 
-from ..engine import combine, due_status, evidence_of, label, published_status
+from ..findings import combine, due_status, evidence_of, label, published_status
 from ..match import any_match, select, spec
 from ..params import Param, resolve_date
 from . import Kind

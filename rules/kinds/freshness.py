@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine import SITE_LABELS
-from ..params import Param, SITES
+from crawler.vocabulary import SITE_LABELS
+
+from ..params import Invalid, Param, SITES
 from . import Kind
 
 DEFAULT_LIMITS = {"动态": 14, "通知公告": 183, "政策文件": 183, "人事": 365, "规划计划": 365}
@@ -30,7 +31,6 @@ class Freshness(Kind):
 
     @classmethod
     def validate(cls, params, node):
-        from ..params import Invalid
         for k, v in params["limits"].items():
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise Invalid(None, f"limit for {k!r} must be a whole number of days ≥ 1", f".limits.{k}")
@@ -38,6 +38,7 @@ class Freshness(Kind):
     def evaluate(self, ctx, requirement, params, as_of):
         limits = params["limits"]
         stale, blank, unreadable, checked, evidence = [], [], [], 0, []
+        facts: dict = {"stale_columns": [], "blank_columns": [], "unreadable_columns": [], "checked": 0}
         for site in params["site"]:
             rows = {str(c["column_id"]): c for c in ctx.columns if c["site"] == site}
             last: dict[str, str] = {}
@@ -62,9 +63,12 @@ class Freshness(Kind):
                     newest = lid[:10]
                 if row.get("state") == "unverifiable" and newest is None:
                     unreadable.append(f"{name}（{row.get('reason') or '无法读取'}）")
+                    facts["unreadable_columns"].append({"site": site, "column_id": cid, "name": name,
+                                                        "reason": row.get("reason") or None})
                     continue
                 if newest is None:
                     blank.append(name)
+                    facts["blank_columns"].append({"site": site, "column_id": cid, "name": name, "url": url})
                     evidence.append({"url": url, "title": f"空白栏目：{name}", "published": None, "terms": []})
                     continue
                 cls = ctx.column_class(site, cid, name)
@@ -74,10 +78,14 @@ class Freshness(Kind):
                 age = (as_of - dt.date.fromisoformat(newest)).days
                 if age > limit:
                     stale.append(f"{name}（{cls}类，最近更新{newest}，已{age}天，限{limit}天）")
+                    facts["stale_columns"].append({"site": site, "column_id": cid, "name": name, "url": url,
+                                                   "class": cls, "newest": newest, "age_days": age,
+                                                   "limit_days": limit})
                     evidence.append({"url": url, "title": f"长期未更新：{name}", "published": newest, "terms": []})
         where = "、".join(SITE_LABELS.get(s, s) for s in params["site"])
+        facts["checked"] = checked
         if checked == 0 or (unreadable and len(unreadable) == checked):
-            return [ctx.finding("unverifiable", message=f"{where}没有可检查的栏目" + (
+            return [ctx.finding("unverifiable", facts=facts, message=f"{where}没有可检查的栏目" + (
                 "：" + "、".join(unreadable) if unreadable else "（未抓取）"))]
         parts = []
         if stale:
@@ -87,6 +95,6 @@ class Freshness(Kind):
         bad = len(stale) > params["max_stale"] or len(blank) > params["max_blank"]
         note = ("；无法读取、未作判断的栏目：" + "、".join(unreadable)) if unreadable else ""
         if bad:
-            return [ctx.finding("gap", evidence=evidence, message=f"{where}：" + "；".join(parts) + note)]
+            return [ctx.finding("gap", evidence=evidence, facts=facts, message=f"{where}：" + "；".join(parts) + note)]
         msg = f"{where}：检查{checked}个栏目，更新及时" + ("（" + "；".join(parts) + "，在容许范围内）" if parts else "")
-        return [ctx.finding("met", evidence=evidence, message=msg + note)]
+        return [ctx.finding("met", evidence=evidence, facts=facts, message=msg + note)]

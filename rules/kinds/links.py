@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..engine import attachment_broken, attachments_of, SITE_LABELS
+from crawler.vocabulary import SITE_LABELS
+
+from ..findings import attachment_broken, attachments_of
 from ..params import Param, SITES
 from . import Kind
 
@@ -30,7 +32,7 @@ class Links(Kind):
         checked, broken, checked_targets = 0, [], set()
         # without stored documents (links recorded, pages not kept) fall back to the sites' hosts
         by_host = not any(ctx.store.count_documents(site=s, state=None) for s in sites)
-        for row in ctx.store.db.query("select * from links"):
+        for row in ctx.store.db.query("select * from links order by from_url, to_url"):   # same order every night
             src = row["from_url"]
             if src not in pages and not (by_host and urlsplit(src).netloc in hosts):
                 continue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine import due_status, evidence_of, label, published_status, unusable
+from ..findings import due_status, evidence_of, label, published_status, unusable
 from ..match import select
 from ..params import Param, resolve_date
 from . import Kind

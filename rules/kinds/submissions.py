@@ -7,7 +7,9 @@ A quarter's count is final when the quarter ends.
 """
 from __future__ import annotations
 
-from ..engine import combine, due_status, evidence_of, SITE_LABELS
+from crawler.vocabulary import SITE_LABELS
+
+from ..findings import combine, due_status, evidence_of
 from ..match import about_bureau
 from ..params import Invalid, Param, SITES
 from . import Kind
@@ -38,6 +40,7 @@ class Submissions(Kind):
     def evaluate(self, ctx, requirement, params, as_of):
         year = ctx.plan_year
         statuses, notes, evidence, first_open = [], [], [], None
+        facts: dict = {"year": year, "sites": {}}
         for site in params["sites"]:
             label = SITE_LABELS.get(site, site)
             target = params["targets"].get(site, params["target"])
@@ -53,10 +56,12 @@ class Submissions(Kind):
                     items.append((d, [hit]))
             evidence += [evidence_of(d, t) for d, t in items]
             counts = []
+            quarters = facts["sites"].setdefault(site, {"quarters": {}})["quarters"]
             for q in range(params["from_quarter"], 5):
                 start, end = period_bounds(year, "quarter", q)
                 n = sum(1 for d, _ in items if start.isoformat() <= d["published"] <= end.isoformat())
                 counts.append(f"Q{q} {n}/{target}")
+                quarters[f"{year}Q{q}"] = {"count": n, "target": target}
                 if n >= target:
                     statuses.append("met")
                     continue
@@ -73,5 +78,5 @@ class Submissions(Kind):
                 statuses.append(st)
             notes.append(f"{label} " + "，".join(counts))
         status = combine(statuses)
-        return [ctx.finding(status, due=first_open, evidence=evidence,
+        return [ctx.finding(status, due=first_open, evidence=evidence, facts=facts,
                             message=f"{year}年向上级政务公开专栏报送情况：" + "；".join(notes))]

@@ -19,7 +19,9 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 
-from ..extract import parse_date, squash
+from crawler.dates import parse_date
+
+from ..extract import squash
 
 # what an article URL looks like on the platforms we know
 ARTICLE_PATTERNS = (

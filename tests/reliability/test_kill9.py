@@ -15,7 +15,7 @@ from conftest import ZWGK_CMD, manifest_columns, run_zwgk, write_replica_config
 
 pytestmark = pytest.mark.reliability
 
-replica = pytest.importorskip("crawler.replica")
+import replica  # noqa: E402 — crawl tests fail, never skip, without the replica
 SCALE = 0.03
 
 
@@ -140,7 +140,7 @@ def _night_config(world):
     """The crawl's configuration with the real unit list (the 2020 plan names them all)."""
     import yaml
 
-    from crawler.demo import PRODUCTION
+    from zwgk.demo import PRODUCTION
 
     production = yaml.safe_load(PRODUCTION.read_text(encoding="utf-8"))
     units = yaml.safe_dump({"units": production["units"], "lead_unit": production["lead_unit"]},

@@ -1,0 +1,187 @@
+"""The plan as reports quote it: requirements (texts, units, order) found by id."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from crawler.dates import to_date
+
+# --- the plan -----------------------------------------------------------------------------------
+
+@dataclass
+class Requirement:
+    id: str
+    text: str
+    units: list[str] = field(default_factory=list)
+    section: str = ""
+    task_number: Any = None
+    task_title: str = ""
+    order: int = 10 ** 6
+    in_plan: bool = True
+    checks: dict[str, str] = field(default_factory=dict)  # check name → rule kind (from a catalogue)
+
+    @property
+    def short(self) -> str:
+        return self.text if len(self.text) <= 40 else self.text[:38] + "……"
+
+
+def requirement_sort_key(rid: str) -> tuple:
+    parts = re.split(r"[.．\-]", str(rid))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def plan_to_dict(plan: Any) -> dict | None:
+    """Accept the plan as a dict, a JSON/YAML file path, or an object from rules/ (to_dict/as_dict/dataclass)."""
+    if plan is None:
+        return None
+    if isinstance(plan, (str, Path)):
+        path = Path(plan)
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".json":
+            return plan_to_dict(json.loads(text))
+        import yaml
+        return plan_to_dict(yaml.safe_load(text))
+    if isinstance(plan, dict):
+        return plan
+    for attr in ("to_dict", "as_dict", "dict", "model_dump"):
+        fn = getattr(plan, attr, None)
+        if callable(fn):
+            return plan_to_dict(fn())
+    if dataclasses.is_dataclass(plan):
+        return dataclasses.asdict(plan)
+    if isinstance(plan, list):
+        return {"sections": [{"title": "", "tasks": [{"number": None, "title": "", "requirements": plan}]}]}
+    sections = getattr(plan, "sections", None)
+    if sections is not None:
+        return {"title": getattr(plan, "title", None), "year": getattr(plan, "year", None),
+                "sections": [_obj_to_dict(s) for s in sections]}
+    raise TypeError(f"cannot read a plan from {type(plan).__name__}")
+
+
+def _obj_to_dict(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return obj
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    if isinstance(obj, (list, tuple)):
+        return [_obj_to_dict(o) for o in obj]
+    if hasattr(obj, "__dict__"):
+        return {k: _obj_to_dict(v) for k, v in vars(obj).items() if not k.startswith("_")}
+    return obj
+
+
+def _get(obj: Any, key: str, default=None):
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+class PlanIndex:
+    """Requirement texts in the plan's own words, in plan order; a placeholder for ids the plan lacks."""
+
+    def __init__(self, plan: Any = None):
+        data = plan_to_dict(plan) or {}
+        self.title = str(data.get("title") or "").strip()
+        self.year = data.get("year")
+        self.loaded = bool(data)
+        self.requirements: dict[str, Requirement] = {}
+        order = 0
+        sections = data.get("sections") or []
+        if not sections and data.get("requirements"):
+            sections = [{"title": "", "tasks": [{"number": None, "title": "", "requirements": data["requirements"]}]}]
+        for section in sections:
+            stitle = str(_get(section, "title") or "").strip()
+            for task in _get(section, "tasks") or []:
+                for req in _get(task, "requirements") or []:
+                    rid = str(_get(req, "id") or "").strip()
+                    if not rid:
+                        continue
+                    order += 1
+                    self.requirements[rid] = Requirement(
+                        id=rid, text=str(_get(req, "text") or "").strip(),
+                        units=[str(u) for u in (_get(req, "units") or [])],
+                        section=stitle, task_number=_get(task, "number"),
+                        task_title=str(_get(task, "title") or "").strip(), order=order,
+                        checks={str(_get(c, "name")): str(_get(c, "kind") or "")
+                                for c in (_get(req, "checks") or []) if _get(c, "name")})
+        if not self.title:
+            self.title = f"{self.year}年政务公开工作要点" if self.year else "政务公开工作要点"
+
+    def get(self, rid: str) -> Requirement:
+        rid = str(rid)
+        req = self.requirements.get(rid)
+        if req is None:
+            req = Requirement(id=rid, text=f"要求 {rid}（计划中未找到该要求的原文）", in_plan=False)
+            self.requirements[rid] = req
+        return req
+
+    def ordered(self, ids: Iterable[str]) -> list[Requirement]:
+        reqs = [self.get(i) for i in set(ids)]
+        return sorted(reqs, key=lambda r: (r.order, requirement_sort_key(r.id)))
+
+
+PLANS_DIR = Path(__file__).resolve().parents[1] / "rules" / "plans"
+
+
+def _read_plan_file(path: Path) -> dict | None:
+    try:  # the rules package owns the plan format: prefer its loader when it has one
+        from rules import plan as rules_plan  # type: ignore
+        loader = getattr(rules_plan, "load_plan", None)
+    except Exception:
+        loader = None
+    if callable(loader):
+        try:
+            return plan_to_dict(loader(path))
+        except Exception:
+            pass
+    return plan_to_dict(path)  # the JSON/YAML shape documented above (extra keys such as checks are ignored)
+
+
+def load_plan(config=None, path: str | Path | None = None, *, year: int | None = None,
+              run: dict | None = None) -> dict | None:
+    """Find the plan whose texts the reports quote. First found wins:
+
+    1. ``path`` (``--plan FILE``: JSON from ``zwgk plan import --json``, or a YAML plan/catalogue);
+    2. the check run's stats ``plan`` / ``plan_path`` if rules recorded one;
+    3. ``paths.plan`` from the configuration;
+    4. ``rules/plans/<year>.yaml`` (year of the run's as-of date), else the newest file there.
+
+    Returns None when there is none: reports then show requirement ids with a note.
+    """
+    candidates: list[Path] = []
+    if path:
+        p = Path(path)
+        if not p.exists():
+            raise FileNotFoundError(f"计划文件不存在：{p}")
+        candidates.append(p)
+    stats = (run or {}).get("stats") or {}
+    for key in ("plan_path", "plan"):
+        if isinstance(stats.get(key), str):
+            candidates.append(Path(stats[key]))
+    if config is not None and getattr(config, "plan_path", None):
+        candidates.append(Path(config.plan_path))
+    if year is None and run and run.get("as_of"):
+        d = to_date(run["as_of"])
+        year = d.year if d else None
+    if PLANS_DIR.is_dir():
+        if year:
+            candidates += [PLANS_DIR / f"{year}{ext}" for ext in (".yaml", ".yml", ".json")]
+        candidates += sorted((p for p in PLANS_DIR.iterdir() if p.suffix in (".yaml", ".yml", ".json")),
+                             key=lambda p: p.stem, reverse=True)
+    for p in candidates:
+        if p.is_file():
+            try:
+                data = _read_plan_file(p)
+            except Exception:
+                if path and p == Path(path):
+                    raise
+                continue
+            if data and (data.get("sections") or data.get("requirements")):
+                return data
+    return None
+
+

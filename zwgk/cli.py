@@ -1,0 +1,94 @@
+"""The `zwgk` command line.
+
+The group here holds the global options (--db, --config); each package contributes its own commands
+module here (cmd_crawl.py, cmd_rules.py, cmd_reports.py …), registered in COMMAND_MODULES and imported
+at start-up by name, so a command's heavy libraries load only when that command module does.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from crawler.config import ConfigError
+from crawler.store import StoreError
+
+from .app import AppContext, pass_app
+
+# module path -> names of click commands/groups it defines
+COMMAND_MODULES = {
+    "zwgk.cmd_crawl": ("crawl", "extract", "sites"),
+    "zwgk.cmd_rules": ("plan", "check", "attest", "db"),
+    "zwgk.cmd_reports": ("report", "mail", "browse"),
+    "zwgk.demo": ("demo",),
+    "zwgk.cmd_replica": ("replica",),
+    "zwgk.nightly": ("nightly",),
+    "zwgk.status": ("status",),
+    "zwgk.health": ("health",),
+}
+
+
+class ZwgkGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            click.echo(f"zwgk: configuration error: {e}", err=True)
+            ctx.exit(2)
+        except StoreError as e:
+            click.echo(f"zwgk: {e}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=ZwgkGroup)
+@click.option("--db", "db", metavar="PATH", help="SQLite database (default ./var/zwgk.db; env ZWGK_DB).")
+@click.option("--config", "config", metavar="PATH", help="Configuration file (default ./zwgk.yaml; env ZWGK_CONFIG).")
+@click.version_option(package_name="zwgk")
+@click.pass_context
+def cli(ctx, db, config):
+    """zwgk — 政务公开 compliance: crawl the disclosure sites, check the work plan, report gaps per unit."""
+    ctx.obj = AppContext(db, config)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-n", "--limit", default=20, show_default=True, help="How many documents.")
+@click.option("--site", type=click.Choice(["bureau", "province", "city", "district"]), help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_app
+def search(app: AppContext, query, limit, site, as_json):
+    """Full-text search (jieba-segmented) over titles, bodies and attachment text."""
+    import json as _json
+
+    rows = app.store.search(query, limit=limit, site=site)
+    if as_json:
+        for r in rows:
+            click.echo(_json.dumps(r, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("（无结果）no documents match", err=True)
+        sys.exit(1)
+    for r in rows:
+        click.echo(f"{r['published'] or '????-??-??'}  {r['site']:<8}  {r['title']}\n{'':22}{r['url']}")
+
+
+def _register() -> None:
+    for module_name, names in COMMAND_MODULES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name and module_name.startswith(e.name):
+                continue  # that package has no commands yet
+            raise
+        for name in names:
+            command = getattr(module, name.replace("-", "_"), None) or getattr(module, f"{name}_cmd", None)
+            if command is not None:
+                cli.add_command(command, name)
+
+
+_register()
+
+
+def main() -> None:
+    cli()
