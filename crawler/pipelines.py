@@ -16,7 +16,7 @@ from pathlib import Path
 from scrapy import signals
 
 from .items import ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
-from .store import Store, default_db_path
+from .store import Store, default_db_path, now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ class StorePipeline:
     def open_spider(self, spider=None):
         path = self.crawler.settings.get("ZWGK_DB_PATH")
         self.store = Store(Path(path) if path else default_db_path())
+        self.started = now_iso()   # a link checked since then is tonight's result: "pending" never replaces it
         for k in COUNTERS:
             self.crawler.stats.set_value(f"zwgk/{k}", 0)
         run_id = self.crawler.settings.get("ZWGK_RUN_ID")
@@ -160,7 +161,7 @@ class StorePipeline:
                     except Exception:
                         self._inc("errors")
                         logger.exception("could not store %s %s", type(item).__name__, item.get("url") or "")
-                self.store.record_links(links)   # in order: a link's result replaces its "pending" row
+                self.store.record_links(links, results_since=self.started)
         except Exception:   # the whole batch was rolled back (a locked or full disk …): fetched again next night
             counted = {"errors": self.counting.get("errors", 0) + 1}
             logger.exception("could not store a batch of %d items", len(items))
@@ -176,8 +177,9 @@ class StorePipeline:
         target is checked later: a killed crawl leaves it pending and the next night checks it again
         (spiders/linkcheck.py), so no result is lost for good. ``drop`` removes a row no longer wanted."""
         row = {"from_url": item["from_url"], "to_url": item["to_url"], "status": item.get("status"),
-               "error": item.get("error"), "kind": item.get("kind"), "drop": bool(item.get("drop"))}
-        if row["drop"] or row["error"] == PENDING:
+               "error": item.get("error"), "kind": item.get("kind"), "drop": bool(item.get("drop")),
+               "tentative": item.get("error") == PENDING}
+        if row["drop"] or row["tentative"]:
             return row
         self._inc("links")
         if (item.get("status") is None and not str(item.get("error") or "").startswith("not checked")) \

@@ -316,24 +316,29 @@ class Store(BatchWrites):
         with self._atomic():
             self._upsert_row("links", row, ("from_url", "to_url"))
 
-    def record_links(self, rows: list[dict]) -> None:
-        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?, drop?}), one
-        transaction, in order: a later row for the same pair replaces an earlier one; ``drop`` deletes it."""
+    def record_links(self, rows: list[dict], *, results_since: str | None = None) -> None:
+        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?, drop?, tentative?}),
+        one transaction, in order: a later row for the same pair replaces an earlier one; ``drop`` deletes it.
+        A ``tentative`` row (a link found, its check still to come) never replaces a row checked at or after
+        *results_since*: whatever order tonight's items arrive in, tonight's result wins."""
         if not rows:
             return
         stamp = now_iso()
+        upsert = ("insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
+                  "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
+                  "checked_at = excluded.checked_at, kind = excluded.kind")
         with self._atomic():
             for r in rows:
                 if r.get("drop"):
                     self.db.conn.execute("delete from links where from_url = ? and to_url = ?",
                                          [r["from_url"], r["to_url"]])
                     continue
-                self.db.conn.execute(
-                    "insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
-                    "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
-                    "checked_at = excluded.checked_at, kind = excluded.kind",
-                    [r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
-                     r.get("kind")])
+                args = [r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
+                        r.get("kind")]
+                if r.get("tentative") and results_since:
+                    self.db.conn.execute(upsert + " where links.checked_at < ?", args + [results_since])
+                else:
+                    self.db.conn.execute(upsert, args)
 
     def mark_column_synced(self, site: str, column_id: str, when: str | None = None) -> None:
         """A full walk of the column stored every listed article (the incremental crawl's resume marker)."""

@@ -42,11 +42,14 @@ class LinkChecking:
             yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=status, error=error,
                            kind=kind)
             return
-        if from_url not in self.link_waiting.get(to_url, {}):
-            # stored now, with the page that holds it; its result replaces it later tonight
+        waiting = self.link_waiting.setdefault(to_url, {})
+        new = from_url not in waiting
+        # registered before yielding: the generator pauses at the yield, and the page's own answer may be
+        # seen (_saw) meanwhile; it must find this link waiting, or the link would stay pending for good
+        waiting[from_url] = kind
+        if new:   # stored now, with the page that holds it; its result replaces it later tonight
             yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=None, error=PENDING,
                            kind=kind)
-        self.link_waiting.setdefault(to_url, {})[from_url] = kind
 
     def _saw(self, url: str, status: int | None, error: str | None = None):
         """The crawl itself fetched *url* tonight: its answer resolves every link waiting for it."""
