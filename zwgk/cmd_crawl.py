@@ -14,6 +14,7 @@ from crawler.settings import VERSION
 from spiders.extract import extract as do_extract
 
 from .app import AppContext, pass_app
+from .cmd_redis import redis_worker
 
 EXTRACT_KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "category", "column",
                 "body", "attachments")
@@ -50,8 +51,11 @@ def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str
 @click.option("--json", "as_json", is_flag=True, help="Print the run's statistics as JSON instead of a table.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this crawl (repeatable), e.g. -s ZWGK_FULL_WALK_DAYS=1.")
+@click.option("--redis", "redis_url", metavar="URL", default=None,
+              help="Run a crawl worker on this Redis (redis://host:6379/0) instead of crawling into the "
+                   "database; `zwgk ingest --redis URL` stores what the workers crawl.")
 @pass_app
-def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, settings):
+def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, settings, redis_url):
     """Crawl the configured sites (all four by default) into the database, in one process.
 
     Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
@@ -59,16 +63,13 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
     """
     from zwgk.crawl import run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
 
+    overrides = _overrides(settings)
+    if redis_url:
+        return _redis_worker(app, redis_url, list(sites), log_level, log_file, as_json, overrides)
     config = app.config  # ConfigError → exit 2 in the CLI group
     missing = [s for s in sites if s not in config.sites]
     if missing:
         raise click.UsageError(f"site(s) not in the configuration: {', '.join(missing)}")
-    overrides = {}
-    for item in settings:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.UsageError(f"--set wants NAME=VALUE, not {item!r}")
-        overrides[name.strip()] = value
     try:
         result = run_crawl(config, app.db_path, sites=list(sites) or None, columns=list(columns) or None,
                            log_level=log_level, log_file=log_file, overrides=overrides)
@@ -84,6 +85,21 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
     for p in result.problems:
         click.echo(f"zwgk crawl: {p}", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+def _overrides(settings) -> dict:
+    overrides = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--set wants NAME=VALUE, not {item!r}")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def _redis_worker(app: AppContext, redis_url, sites, log_level, log_file, as_json, overrides):
+
+    redis_worker(app, redis_url, sites, log_level, log_file, as_json, overrides)
 
 
 @click.command()
