@@ -13,6 +13,7 @@ import click
 
 from crawler.config import ConfigError
 from crawler.search import search as ranked_search
+from crawler.store import StoreError
 from crawler.vocabulary import SITE_LABELS
 
 from .app import AppContext, pass_app
@@ -37,6 +38,9 @@ class ZwgkGroup(click.Group):
             return super().invoke(ctx)
         except ConfigError as e:
             click.echo(f"zwgk: configuration error: {e}", err=True)
+            ctx.exit(2)
+        except StoreError as e:
+            click.echo(f"zwgk: {e}", err=True)
             ctx.exit(2)
 
 
