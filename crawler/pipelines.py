@@ -26,6 +26,8 @@ REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_r
                     "walks_failed", "columns_synced", "not_checked", "links_not_checked", "scheme_fallbacks",
                     "withdrawals_held")
 LINK_BATCH = 500
+# a few URLs of failed downloads (spiders.middlewares.FailureSamples), shown as an alarm's evidence
+SAMPLE_KEYS = {"timeout_samples": "zwgk/samples/timeouts", "failure_samples": "zwgk/samples/failures"}
 
 
 def site_stats(stats: dict) -> dict:
@@ -46,6 +48,32 @@ def site_stats(stats: dict) -> dict:
     out["robots_requests"] = int(stats.get("robotstxt/request_count", 0) or 0)
     out["unreachable"] = bool(stats.get("zwgk/site_unreachable"))
     out["finish_reason"] = stats.get("finish_reason")
+    out.update(download_problems(stats))
+    return out
+
+
+def is_timeout(exception_type: str) -> bool:
+    """A download exception that means "no answer in time" (Scrapy's DownloadTimeoutError, Twisted's
+    TimeoutError / TCPTimedOutError, asyncio's TimeoutError), by its (dotted) class name."""
+    name = exception_type.rsplit(".", 1)[-1]
+    return "Timeout" in name or "TimedOut" in name
+
+
+def download_problems(stats: dict) -> dict:
+    """Timeouts, failed downloads, server errors and retries of one crawl, from Scrapy's own counters
+    (every attempt counts, as in downloader/request_count, so the ratios compare like with like)."""
+    prefix = "downloader/exception_type_count/"
+    exceptions = {k[len(prefix):]: int(v or 0) for k, v in stats.items() if k.startswith(prefix)}
+    statuses = {k.rsplit("/", 1)[-1]: int(v or 0) for k, v in stats.items()
+                if k.startswith("downloader/response_status_count/")}
+    out = {"timeouts": sum(n for name, n in exceptions.items() if is_timeout(name)),
+           "download_exceptions": int(stats.get("downloader/exception_count", 0) or sum(exceptions.values())),
+           "exception_types": exceptions,
+           "server_errors": sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 500),
+           "retries": int(stats.get("retry/count", 0) or 0),
+           "retries_exhausted": int(stats.get("retry/max_reached", 0) or 0)}
+    for field, key in SAMPLE_KEYS.items():
+        out[field] = list(stats.get(key) or [])
     return out
 
 

@@ -45,6 +45,8 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     # http↔https fallback: its process_exception runs before the retries (higher number = earlier)
     "spiders.middlewares.SchemeFallbackMiddleware": 560,
+    # beside Scrapy's DownloaderStats (850): sees every attempt that the exception counters count
+    "spiders.middlewares.FailureSamples": 860,
 }
 
 # Size caps: responses above 32 MiB are refused; attachments use crawl.max_attachment_bytes per request

@@ -225,7 +225,7 @@ class Night:
             return
         st.begin()
         try:
-            result = evaluate_crawl(self.store, self.config, self.crawl_run, crawl_log=self.crawl_log)
+            result = evaluate_crawl(self.store, self.config, self.crawl_run)
         except Exception as e:  # noqa: BLE001 — the checks still run, without alarms from tonight
             st.end("failed", f"{type(e).__name__}: {e}")
             self.log(f"[health] failed: {type(e).__name__}: {e}", echo=False)
