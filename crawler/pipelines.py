@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
 from scrapy import signals
 
 from .items import ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
-from .store import Store, default_db_path
+from .config import database_path
+from .store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class StorePipeline:
 
     def open_spider(self, spider=None):
         path = self.crawler.settings.get("ZWGK_DB_PATH")
-        self.store = Store(Path(path) if path else default_db_path())
+        self.store = Store(database_path(None, path))
         for k in COUNTERS:
             self.crawler.stats.set_value(f"zwgk/{k}", 0)
         run_id = self.crawler.settings.get("ZWGK_RUN_ID")

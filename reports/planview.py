@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from crawler.dates import to_date
+from rules.catalogue import plan_candidates
 
 # --- the plan -----------------------------------------------------------------------------------
 
@@ -124,9 +125,6 @@ class PlanIndex:
         return sorted(reqs, key=lambda r: (r.order, requirement_sort_key(r.id)))
 
 
-PLANS_DIR = Path(__file__).resolve().parents[1] / "rules" / "plans"
-
-
 def _read_plan_file(path: Path) -> dict | None:
     try:  # the rules package owns the plan format: prefer its loader when it has one
         from rules import plan as rules_plan  # type: ignore
@@ -145,33 +143,19 @@ def load_plan(config=None, path: str | Path | None = None, *, year: int | None =
               run: dict | None = None) -> dict | None:
     """Find the plan whose texts the reports quote. First found wins:
 
-    1. ``path`` (``--plan FILE``: JSON from ``zwgk plan import --json``, or a YAML plan/catalogue);
-    2. the check run's stats ``plan`` / ``plan_path`` if rules recorded one;
-    3. ``paths.plan`` from the configuration;
-    4. ``rules/plans/<year>.yaml`` (year of the run's as-of date), else the newest file there.
+    ``rules.catalogue.plan_candidates``: ``path`` (``--plan FILE``: JSON from ``zwgk plan import --json``, or
+    a YAML plan/catalogue), the plan the check run recorded, ``paths.plan``, then rules/plans/ for the year of
+    the run's as-of date. A candidate that cannot be read is passed over (except ``path``).
 
     Returns None when there is none: reports then show requirement ids with a note.
     """
-    candidates: list[Path] = []
-    if path:
-        p = Path(path)
-        if not p.exists():
-            raise FileNotFoundError(f"计划文件不存在：{p}")
-        candidates.append(p)
-    stats = (run or {}).get("stats") or {}
-    for key in ("plan_path", "plan"):
-        if isinstance(stats.get(key), str):
-            candidates.append(Path(stats[key]))
-    if config is not None and getattr(config, "plan_path", None):
-        candidates.append(Path(config.plan_path))
+    if path and not Path(path).exists():
+        raise FileNotFoundError(f"计划文件不存在：{Path(path)}")
+    recorded = ((run or {}).get("stats") or {}).get("plan")
     if year is None and run and run.get("as_of"):
         d = to_date(run["as_of"])
         year = d.year if d else None
-    if PLANS_DIR.is_dir():
-        if year:
-            candidates += [PLANS_DIR / f"{year}{ext}" for ext in (".yaml", ".yml", ".json")]
-        candidates += sorted((p for p in PLANS_DIR.iterdir() if p.suffix in (".yaml", ".yml", ".json")),
-                             key=lambda p: p.stem, reverse=True)
+    candidates = plan_candidates(path, config, year=year, recorded=recorded if isinstance(recorded, str) else None)
     for p in candidates:
         if p.is_file():
             try:
