@@ -17,7 +17,8 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/zwgk demo
 
-# Debian's chromium + a CJK font for tests/reports/test_dashboard_browser.py (apt as root; a no-op once present)
+# Debian's chromium + a CJK font for tests/reports/test_dashboard_browser.py, redis-server for the Redis crawl
+# tests (apt as root; a no-op once present)
 browser-deps:
 	bash scripts/install-test-deps.sh
 

@@ -1,20 +1,28 @@
-"""Benchmarks (`make bench`): figures are ratios against a baseline measured in the same run.
+"""Benchmarks (`make bench`): every figure is a ratio against a baseline measured in the same run, or an
+absolute figure at a stated size. Results go to bench/results.json; bench/README.md keeps the history.
 
-1. Incremental nights: requests of a night with no changes, of a night with a few changes, and of a
-   week of unchanged nights after it, as a share of the first night's requests (goal: a night with no
-   changes ≤ 5 %), with what the requests went to (robots.txt, column pages, list pages, new articles,
-   conditional re-checks, link checks). Crawls run with ZWGK_TODAY = the replica's date (2020-12-31 + n).
-2. Full-text search: jieba-segmented FTS5 queries against a LIKE scan over the same documents
-   (the baseline), per query, with the share of the baseline's hits the index also finds.
-
-Everything runs against the replica on 127.0.0.1. Results go to bench/results/latest.json.
+Crawl (replica at --scale, politeness off on both sides: no delay, no AutoThrottle, 16 per host):
+- crawl_ratio: our first crawl's responses/s ÷ a bare Scrapy spider's (bench/bare.py) fetching the same
+  URLs (recorded by bench/record.py during our crawl) with the same total concurrency;
+- recrawl_request_ratio: requests of the next night without changes ÷ the first crawl's;
+- crawl_cpu_ratio: the bare spider's CPU seconds per page ÷ ours (steadier under load);
+- crawl_peak_rss_mb: the crawl process's peak RSS; the replica server's CPU seconds are recorded too.
+Store (a generated store of --docs realistic documents, bench/corpus.py):
+- import_ratio: `db import` docs/s ÷ jieba's own rate (cut_for_search) over the same documents' text (a
+  sample of them, in this run) — jieba is the floor of our indexing; import_cpu_ratio: the same per CPU
+  second (steadier than wall time when other work shares the machine);
+- import_growth: seconds for the last 10,000 documents ÷ the first 10,000 (1.0: linear);
+- check_seconds_100k / check_peak_rss_mb: `zwgk check --as-of 2020-12-31`; report_seconds_100k: `zwgk report`;
+- search_ms_100k: median of 10 queries (Store.search), with the LIKE-scan speed-up for reference.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import platform
-import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,134 +40,262 @@ from crawler.store import Store  # noqa: E402
 
 ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 QUERIES = ["预算", "部门决算", "招生计划", "学区划分", "征求意见", "政策解读", "三公经费", "疫情防控", "新闻发布会", "体育"]
+TODAY = "2020-12-31"   # the replica's world is dated 2020-12-31 (night 0) + n
+GOALS = {"crawl_ratio": (">=", 0.6), "recrawl_request_ratio": ("<=", 0.05), "import_ratio": (">=", 0.5),
+         "import_growth": ("<=", 1.3), "check_seconds_100k": ("<=", 15), "report_seconds_100k": ("<=", 15),
+         "crawl_peak_rss_mb": ("<=", 300), "check_peak_rss_mb": ("<=", 300), "search_ms_100k": ("<=", 50)}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-# The replica's world is dated 2020-12-31 (night 0) + n; the crawl's schedules (re-check turns by article
-# age, full-walk rotation) run on that date, as they would on a real site whose newest items are from today.
-TODAY = "2020-12-31"
-WEEK = 7
-
-
-def crawl(config: Path, night: int = 0) -> tuple[float, dict]:
-    import datetime as dt
-
-    today = (dt.date.fromisoformat(TODAY) + dt.timedelta(days=night)).isoformat()
+def measured(cmd: list[str], **kw) -> tuple[float, float, str, float]:
+    """Run *cmd* (wrapped by WRAP); (wall seconds, peak RSS in MB, stdout, CPU seconds). Fails loudly
+    with the command's stderr."""
     t0 = time.perf_counter()
-    subprocess.run(ZWGK + ["--config", str(config), "crawl", "-s", f"ZWGK_TODAY={today}"], check=True,
-                   capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    with Store(_db(config)) as store:
-        run = store.latest_run("crawl")
-    return elapsed, run["stats"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    out, err = proc.communicate()   # (communicate reaps it; its rusage comes from /proc below instead)
+    seconds = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd[-4:])} exited {proc.returncode}:\n{err[-3000:]}")
+    rss, cpu = _rusage(err)
+    return seconds, rss, out, cpu
 
 
-def _db(config: Path) -> Path:
-    return config.parent / "zwgk.db"
+def _rusage(stderr: str) -> tuple[float, float]:
+    for line in reversed(stderr.splitlines()):
+        if line.startswith("BENCH_RUSAGE="):
+            kb, cpu = line.split("=")[1].split(",")
+            return round(int(kb) / 1024, 1), round(float(cpu), 2)
+    return float("nan"), float("nan")
+
+
+# Each measured command runs under this wrapper, which reports its own peak RSS and CPU seconds on exit:
+# with other work on the machine, CPU seconds compare more steadily than wall time.
+WRAP = ("import atexit, resource, sys, runpy\n"
+        "def _bench_usage():\n"
+        "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    print('BENCH_RUSAGE=%d,%.3f' % (u.ru_maxrss, u.ru_utime + u.ru_stime), file=sys.stderr)\n"
+        "atexit.register(_bench_usage)\n")
+
+
+def zwgk(*args: str) -> list[str]:
+    return [sys.executable, "-c", WRAP + "from zwgk.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    sys.exit(e.code)\n", *args]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def total(stats: dict, key: str) -> int:
     return sum(int(s.get(key) or 0) for s in stats.values() if isinstance(s, dict))
 
 
-def bench_nights(workdir: Path, scale: float) -> dict:
+# --- crawl ------------------------------------------------------------------------------------
+
+def bench_crawl(workdir: Path, scale: float) -> dict:
+    from crawler.config import load_config
+    from zwgk.crawl import sites_by_host
+
     with ReplicaServer(seed=1, scale=scale, night=0) as rep:
         config = workdir / "zwgk.yaml"
         config.write_text(yaml.safe_dump(demo_config(rep.urls, workdir, free_port()), allow_unicode=True),
                           encoding="utf-8")
-        t_first, first = crawl(config, 0)
-        t_same, same = crawl(config, 1)      # the next night, nothing changed on the sites
-        rep.set_night(1)
-        t_next, nxt = crawl(config, 1)       # the same night, the sites' night-1 changes served
-        week = [crawl(config, n) for n in range(2, 2 + WEEK)]   # a week of nights without change after it
-    base = total(first, "requests")
+        per_host = 16
+        concurrency = per_host * len(sites_by_host(load_config(config), list(rep.urls)))
+        urls = workdir / "urls.txt"
 
-    def breakdown(stats: dict) -> dict:
-        keys = ("robots_requests", "columns", "list_requests", "article_requests_new", "article_requests_recheck",
-                "article_requests_relisted", "link_requests", "attachments", "walks_full", "walks_incremental",
-                "not_modified", "refetched")
-        out = {k: total(stats, k) for k in keys}
-        out["other"] = total(stats, "requests") - sum(out[k] for k in keys[:7])   # home pages, attachments
-        return out
+        def ours(today: str, record: bool) -> tuple[float, float, float, dict, float]:
+            extra = ["-s", 'EXTENSIONS={"bench.record.RecordUrls": 500}', "-s", f"BENCH_URLS_FILE={urls}"] \
+                if record else []
+            cpu0 = cpu_seconds(rep.proc.pid)
+            seconds, rss, _, cpu = measured(zwgk("--config", str(config), "crawl", "--json", "-s",
+                                                 f"ZWGK_TODAY={today}", "-s", "LOG_LEVEL=WARNING", *extra))
+            with Store(workdir / "zwgk.db") as store:
+                stats = store.latest_run("crawl", status=None)["stats"]
+            return seconds, rss, cpu_seconds(rep.proc.pid) - cpu0, stats, cpu
 
+        t_ours, rss_ours, cpu_ours, first, own_cpu = ours(TODAY, record=True)
+        cpu0 = cpu_seconds(rep.proc.pid)
+        t_bare, rss_bare, out, bare_cpu = measured([sys.executable, "-c", WRAP + "runpy.run_path('bench/bare.py', run_name='__main__')",
+                                          str(urls), str(concurrency)])
+        cpu_bare = cpu_seconds(rep.proc.pid) - cpu0
+        bare = json.loads(out.strip().splitlines()[-1])
+        t_night, _, _, night, _ = ours((dt.date.fromisoformat(TODAY) + dt.timedelta(days=1)).isoformat(), record=False)
+    responses = total(first, "responses")
+    ours_rate = responses / t_ours
+    bare_rate = bare["responses"] / bare["seconds"]
     return {
-        "first_night": {"seconds": round(t_first, 2), "requests": base, "new": total(first, "new"),
-                        "breakdown": breakdown(first)},
-        "no_change_night": {"seconds": round(t_same, 2), "requests": total(same, "requests"),
-                            "requests_ratio": round(total(same, "requests") / base, 4),
-                            "new": total(same, "new"), "changed": total(same, "changed"),
-                            "breakdown": breakdown(same)},
-        "next_night": {"seconds": round(t_next, 2), "requests": total(nxt, "requests"),
-                       "requests_ratio": round(total(nxt, "requests") / base, 4),
-                       "new": total(nxt, "new"), "changed": total(nxt, "changed"),
-                       "withdrawn": total(nxt, "withdrawn"), "breakdown": breakdown(nxt)},
-        # rotation and re-check turns differ night by night: a whole week of unchanged nights
-        "no_change_week": {"requests": [total(w, "requests") for _, w in week],
-                           "requests_ratio": [round(total(w, "requests") / base, 4) for _, w in week],
-                           "mean_ratio": round(sum(total(w, "requests") for _, w in week) / len(week) / base, 4),
-                           "max_ratio": round(max(total(w, "requests") for _, w in week) / base, 4),
-                           "new": sum(total(w, "new") for _, w in week),
-                           "changed": sum(total(w, "changed") for _, w in week),
-                           "withdrawn": sum(total(w, "withdrawn") for _, w in week)},
-        "bytes_ratio_no_change": round(total(same, "bytes") / max(total(first, "bytes"), 1), 4),
-        "goal_no_change_ratio_max": 0.05,
+        "figures": {"crawl_ratio": round(ours_rate / bare_rate, 3),
+                    "crawl_cpu_ratio": round((bare_cpu / bare["responses"]) / (own_cpu / responses), 3),
+                    "recrawl_request_ratio": round(total(night, "requests") / max(total(first, "requests"), 1), 4),
+                    "crawl_peak_rss_mb": rss_ours},
+        "first_crawl": {"seconds": round(t_ours, 1), "requests": total(first, "requests"), "responses": responses,
+                        "documents_new": total(first, "new"), "pages_per_s": round(ours_rate, 1),
+                        "cpu_s": own_cpu, "replica_cpu_s": round(cpu_ours, 1), "concurrency": concurrency},
+        "bare_scrapy": {"seconds": round(bare["seconds"], 1), "process_seconds": round(t_bare, 1),
+                        "urls": bare["urls"], "responses": bare["responses"], "pages_per_s": round(bare_rate, 1),
+                        "cpu_s": bare_cpu, "peak_rss_mb": rss_bare, "replica_cpu_s": round(cpu_bare, 1)},
+        "no_change_night": {"seconds": round(t_night, 1), "requests": total(night, "requests"),
+                            "new": total(night, "new"), "changed": total(night, "changed")},
     }
 
 
-def bench_search(db_path: Path, repeat: int) -> dict:
+# --- the store at size ------------------------------------------------------------------------
+
+def jieba_rate(corpus: Path, sample: int) -> dict:
+    """Documents per second jieba segments (what the index segments: title and body), on every k-th
+    document of the corpus."""
+    from crawler import textseg
+
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    step = max(1, len(lines) // sample)
+    docs = [json.loads(line) for line in lines[::step]]
+    textseg.segment("预热")   # the dictionary loads outside the timing
+    jieba = textseg._jieba()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for d in docs:   # jieba itself, as the index calls it (search mode), without our word filter
+        for text in (d["title"], d.get("body"), d.get("attachment_text")):
+            if text:
+                list(jieba.cut_for_search(text))
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"docs": len(docs), "seconds": round(seconds, 2), "docs_per_s": round(len(docs) / seconds, 1),
+            "cpu_s": round(cpu, 2), "docs_per_cpu_s": round(len(docs) / cpu, 1)}
+
+
+IMPORT_WORKER = WRAP + """
+import json, sys, time
+from crawler.store import Store
+from rules.dbimport import import_jsonl
+marks = []
+def lines(path):
+    with open(path, encoding='utf-8') as f:
+        for n, line in enumerate(f):
+            if n % 10000 == 0:
+                marks.append(time.perf_counter())
+            yield line
+t0 = time.perf_counter()
+with Store(sys.argv[1]) as store:
+    result = import_jsonl(store, lines(sys.argv[2]))
+marks.append(time.perf_counter())
+print(json.dumps({"seconds": marks[-1] - t0, "marks": [m - t0 for m in marks], "counts": result.counts,
+                  "bad": len(result.bad)}))
+"""
+
+
+def bench_store(workdir: Path, n: int, sample: int) -> dict:
+    from bench.corpus import write_corpus
+
+    corpus = workdir / "corpus.jsonl"
+    text_bytes = write_corpus(corpus, n)
+    jieba = jieba_rate(corpus, sample)
+    db = workdir / "store.db"
+    seconds, import_rss, out, import_cpu = measured([sys.executable, "-c", IMPORT_WORKER, str(db), str(corpus)])
+    imp = json.loads(out.strip().splitlines()[-1])
+    marks = imp["marks"]
+    per10k = [b - a for a, b in zip(marks, marks[1:])]
+    if len(per10k) > 1 and n % 10000:
+        per10k = per10k[:-1]   # a short last stretch
+    import_rate = n / imp["seconds"]
+
+    config = workdir / "store.yaml"
+    config.write_text(yaml.safe_dump(demo_config({k: f"http://bench.invalid/{k}" for k in
+                                                  ("bureau", "province", "city", "district")}, workdir, 25),
+                                     allow_unicode=True), encoding="utf-8")
+    t_check, rss_check, _, cpu_check = measured(zwgk("--config", str(config), "--db", str(db), "check", "--as-of", TODAY))
+    t_report, rss_report, _, cpu_report = measured(zwgk("--config", str(config), "--db", str(db), "report",
+                                            "--out", str(workdir / "reports")))
+    search = bench_search(db)
+    return {
+        "figures": {"import_ratio": round(import_rate / jieba["docs_per_s"], 3),
+                    "import_cpu_ratio": round((n / import_cpu) / jieba["docs_per_cpu_s"], 3),
+                    "import_growth": round(per10k[-1] / per10k[0], 3) if len(per10k) > 1 else None,
+                    "check_seconds_100k": round(t_check, 1), "report_seconds_100k": round(t_report, 1),
+                    "check_peak_rss_mb": rss_check, "search_ms_100k": search["median_ms"]},
+        "documents": n, "text_mb": round(text_bytes / 2**20, 1),
+        "import": {"seconds": round(imp["seconds"], 1), "docs_per_s": round(import_rate, 1),
+                   "seconds_per_10k": [round(s, 1) for s in per10k], "peak_rss_mb": import_rss,
+                   "cpu_s": import_cpu, "counts": imp["counts"], "db_mb": round(db.stat().st_size / 2**20, 1)},
+        "check_cpu_s": cpu_check, "report_cpu_s": cpu_report,
+        "jieba": jieba, "report_peak_rss_mb": rss_report, "search": search,
+    }
+
+
+def bench_search(db_path: Path) -> dict:
+    import sqlite3
+
     store = Store(db_path)
     conn = sqlite3.connect(db_path)
-    store.search(QUERIES[0])  # load jieba's dictionary once, outside the timings
+    store.search(QUERIES[0])   # jieba's dictionary loads outside the timings
     rows = []
     for q in QUERIES:
         t0 = time.perf_counter()
-        for _ in range(repeat):
-            hits = {r["url"] for r in store.search(q, limit=100000)}
-        t_fts = (time.perf_counter() - t0) / repeat
+        hits = store.search(q)
+        t_fts = time.perf_counter() - t0
         like = f"%{q}%"
         t0 = time.perf_counter()
-        for _ in range(repeat):
-            base = {u for (u,) in conn.execute(
-                "select url from documents where state = 'live' and "
-                "(title like ? or body like ? or attachment_text like ?)", [like, like, like])}
-        t_like = (time.perf_counter() - t0) / repeat
-        rows.append({"query": q, "fts_ms": round(t_fts * 1000, 3), "like_ms": round(t_like * 1000, 3),
-                     "speedup_vs_like": round(t_like / t_fts, 2) if t_fts else None,
-                     "fts_hits": len(hits), "like_hits": len(base),
-                     "recall_vs_like": round(len(hits & base) / len(base), 3) if base else None})
+        conn.execute("select url from documents where state = 'live' and (title like ? or body like ?) "
+                     "order by published desc limit 20", [like, like]).fetchall()
+        t_like = time.perf_counter() - t0
+        rows.append({"query": q, "fts_ms": round(t_fts * 1000, 2), "like_ms": round(t_like * 1000, 1),
+                     "hits": len(hits)})
     store.close()
-    return {"queries": rows,
-            "median_speedup_vs_like": sorted(r["speedup_vs_like"] for r in rows)[len(rows) // 2]}
+    return {"median_ms": round(statistics.median(r["fts_ms"] for r in rows), 2),
+            "median_like_ms": round(statistics.median(r["like_ms"] for r in rows), 1), "queries": rows}
+
+
+# --- the table --------------------------------------------------------------------------------
+
+def verdict(name: str, value) -> str:
+    if value is None or name not in GOALS:
+        return ""
+    op, goal = GOALS[name]
+    ok = value >= goal if op == ">=" else value <= goal
+    return f"goal {op} {goal}: {'met' if ok else 'NOT met'}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--repeat", type=int, default=20)
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    ap.add_argument("--scale", type=float, default=5.0, help="replica scale for the crawl figures (default 5)")
+    ap.add_argument("--docs", type=int, default=100_000, help="documents in the generated store (default 100000)")
+    ap.add_argument("--jieba-sample", type=int, default=5000, help="documents jieba's rate is measured on")
+    ap.add_argument("--skip-crawl", action="store_true")
+    ap.add_argument("--skip-store", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
+    started = time.perf_counter()
+    result = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "machine": f"{platform.machine()} {os.cpu_count()} cpu, load {os.getloadavg()[0]:.1f}, "
+                         f"Python {platform.python_version()}",
+              "scale": args.scale, "docs": args.docs, "figures": {}}
     with tempfile.TemporaryDirectory(prefix="zwgk-bench-") as tmp:
-        workdir = Path(tmp)
-        nights = bench_nights(workdir, args.scale)
-        search = bench_search(_db(workdir / "zwgk.yaml"), args.repeat)
-    result = {"scale": args.scale, "machine": f"{platform.machine()} {platform.python_version()}",
-              "date": time.strftime("%Y-%m-%d"), "nights": nights, "search": search}
+        if not args.skip_crawl:
+            (Path(tmp) / "crawl").mkdir()
+            result["crawl"] = bench_crawl(Path(tmp) / "crawl", args.scale)
+            result["figures"].update(result["crawl"].pop("figures"))
+        if not args.skip_store:
+            (Path(tmp) / "store").mkdir()
+            result["store"] = bench_store(Path(tmp) / "store", args.docs, args.jieba_sample)
+            result["figures"].update(result["store"].pop("figures"))
+    result["bench_seconds"] = round(time.perf_counter() - started, 1)
+    result["load_after"] = round(os.getloadavg()[0], 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    n = nights
-    print(f"first night      {n['first_night']['requests']:>6} requests  {n['first_night']['seconds']:>6.1f} s  (baseline)")
-    print(f"no-change night  {n['no_change_night']['requests']:>6} requests  ratio {n['no_change_night']['requests_ratio']:.3f}"
-          f"  (goal ≤ {n['goal_no_change_ratio_max']})")
-    print(f"next night       {n['next_night']['requests']:>6} requests  ratio {n['next_night']['requests_ratio']:.3f}"
-          f"  new {n['next_night']['new']} changed {n['next_night']['changed']} withdrawn {n['next_night']['withdrawn']}")
-    w = n["no_change_week"]
-    print(f"a week unchanged  ratios {' '.join(f'{r:.3f}' for r in w['requests_ratio'])}  mean {w['mean_ratio']:.3f}"
-          f"  max {w['max_ratio']:.3f}  (changed {w['changed']}: edits found by re-check turns)")
-    print(f"no-change night bytes ratio {n['bytes_ratio_no_change']:.3f}")
-    print(f"search: FTS vs LIKE scan, median speed-up ×{search['median_speedup_vs_like']}")
-    for r in search["queries"]:
-        print(f"  {r['query']:<8} fts {r['fts_ms']:>8.2f} ms  like {r['like_ms']:>8.2f} ms  ×{r['speedup_vs_like']:<6}"
-              f" hits {r['fts_hits']}/{r['like_hits']} recall {r['recall_vs_like']}")
-    print(f"written to {args.out}")
+    print(f"zwgk bench  {result['date']}  {result['machine']}  scale {args.scale}  docs {args.docs}")
+    for name, value in result["figures"].items():
+        print(f"  {name:<24} {value!s:>10}   {verdict(name, value)}")
+    if "crawl" in result:
+        c = result["crawl"]
+        print(f"  crawl: ours {c['first_crawl']['responses']} pages in {c['first_crawl']['seconds']} s, bare Scrapy "
+              f"{c['bare_scrapy']['responses']} in {c['bare_scrapy']['seconds']} s (concurrency "
+              f"{c['first_crawl']['concurrency']}); replica CPU {c['first_crawl']['replica_cpu_s']} s / "
+              f"{c['bare_scrapy']['replica_cpu_s']} s; CPU s ours {c['first_crawl']['cpu_s']}, bare {c['bare_scrapy']['cpu_s']}")
+    if "store" in result:
+        s = result["store"]
+        print(f"  import: {s['import']['docs_per_s']} docs/s ({s['import']['cpu_s']} CPU s), jieba alone "
+              f"{s['jieba']['docs_per_s']} docs/s ({s['jieba']['docs_per_cpu_s']} per CPU s); "
+              f"s per 10k {s['import']['seconds_per_10k']}")
+    print(f"  ({result['bench_seconds']} s; load {result['load_after']} at the end)  written to {args.out}")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,13 @@ COOKIES_ENABLED = True
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
 }
+# Scrapy (2.13+, asyncio) starts CONCURRENT_ITEMS worker tasks for the output of EVERY callback
+# (scrapy/utils/asyncio.py _parallel_asyncio): the default 100 made ~100 tasks and ~220 loop callbacks
+# per page. Our pipeline is synchronous, so parallel items gain nothing.
+CONCURRENT_ITEMS = 1
+# Scrapy parses a callback's source (ast) to warn about `return value` in generators, once per distinct
+# callable: ~3 s per crawl for our per-request callbacks; a development aid, not a production check
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # Scrapy's defaults, stated: asyncio reactor, the 2.7+ request fingerprinter
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 
 from . import textseg
+from .batches import BatchWrites
+from .searchindex import m5_search_by_document, replace_search_row
 
 DEFAULT_DB = Path("var") / "zwgk.db"
 
@@ -123,7 +125,7 @@ def _m4_finding_facts(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync,
-                                                             _m4_finding_facts]
+                                                             _m4_finding_facts, m5_search_by_document]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -144,7 +146,7 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 # --- the store --------------------------------------------------------------------------------
 
-class Store:
+class Store(BatchWrites):
     """All reads and writes of crawled data, findings and deliveries go through here."""
 
     def __init__(self, path: str | os.PathLike | None = None):
@@ -153,16 +155,13 @@ class Store:
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 30000")
         self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")   # WAL: durable at checkpoints, never corrupt
+        self._batch = False
+        self._table_columns: dict[str, set[str]] = {}
         migrate(self.db)
 
     def close(self) -> None:
         self.db.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # documents -----------------------------------------------------------------------------
     def get_document(self, url: str) -> dict | None:
@@ -200,24 +199,27 @@ class Store:
             record["attachment_text"] = "\n".join(a.get("text") or "" for a in attachments).strip() or None
         record["content_hash"] = content_hash(record)
         old = self.get_document(record["url"])
-        with self.db.conn:
-            if old is None:
-                record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1)
-                self.db["documents"].insert(record)
-                self._version(record, 1, seen, diff=None)
-                outcome = "new"
-            elif old["content_hash"] == record["content_hash"]:
+        with self._atomic():
+            if old is not None and old["content_hash"] == record["content_hash"]:
                 updates = {"last_seen": seen, "state": "live", "withdrawn_on": None}
                 for k in ("etag", "last_modified"):
                     if record.get(k):
                         updates[k] = record[k]
-                self.db["documents"].update(record["url"], updates)
-                return "unchanged"
+                self._update_document(record["url"], updates)
+                return "unchanged"    # same text: the search row stands, nothing to segment
+            if old is None:
+                record.update(first_seen=seen, last_seen=seen, state="live", withdrawn_on=None, version=1,
+                              doc_id=self._next_doc_id())
+                keys = list(record)
+                self.db.execute(f"INSERT INTO documents ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})",
+                                [record[k] for k in keys])
+                self._version(record, 1, seen, diff=None)
+                outcome = "new"
             else:
                 version = (old["version"] or 1) + 1
                 record.update(first_seen=old["first_seen"], last_seen=seen, state="live",
-                              withdrawn_on=None, version=version)
-                self.db["documents"].update(record["url"], record)
+                              withdrawn_on=None, version=version, doc_id=old.get("doc_id") or self._next_doc_id())
+                self._update_document(record["url"], {k: v for k, v in record.items() if k != "url"})
                 diff = "\n".join(difflib.unified_diff(
                     (old["body"] or "").splitlines(), (record["body"] or "").splitlines(),
                     "v%d" % (version - 1), "v%d" % version, lineterm=""))
@@ -226,29 +228,35 @@ class Store:
             self._index(record)
         return outcome
 
+    def _next_doc_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(doc_id), 0) + 1 FROM documents").fetchone()[0]
+
+    def _update_document(self, url: str, updates: dict) -> None:
+        keys = list(updates)
+        self.db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in keys)} WHERE url = ?",
+                        [updates[k] for k in keys] + [url])
+
     def _version(self, record: dict, version: int, seen: str, diff: str | None) -> None:
-        self.db["versions"].insert({
-            "url": record["url"], "version": version, "seen": seen, "title": record.get("title"),
-            "published": record.get("published"), "body": record.get("body"),
-            "content_hash": record["content_hash"], "diff": diff}, replace=True)
+        self.db.execute(
+            "INSERT OR REPLACE INTO versions (url, version, seen, title, published, body, content_hash, diff) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [record["url"], version, seen, record.get("title"), record.get("published"), record.get("body"),
+             record["content_hash"], diff])
 
     def _index(self, record: dict) -> None:
-        self.db.execute("delete from documents_fts where url = ?", [record["url"]])
-        self.db.execute(
-            "insert into documents_fts (url, title, body, attachments) values (?, ?, ?, ?)",
-            [record["url"], textseg.segment(record.get("title")), textseg.segment(record.get("body")),
-             textseg.segment(record.get("attachment_text"))])
+        replace_search_row(self.db, record)
 
     def touch_document(self, url: str, seen: str | None = None) -> None:
         """Seen again without refetching (listed, or answered 304)."""
-        self.db.execute("update documents set last_seen = ?, state = 'live', withdrawn_on = null "
-                        "where url = ?", [seen or now_iso(), url])
+        with self._atomic():
+            self.db.execute("update documents set last_seen = ?, state = 'live', withdrawn_on = null "
+                            "where url = ?", [seen or now_iso(), url])
 
     def mark_withdrawn(self, url: str, date: str) -> bool:
         """Mark a document withdrawn on *date* (first night it was missed). True if it changed state."""
-        cur = self.db.execute("update documents set state = 'withdrawn', withdrawn_on = ? "
-                              "where url = ? and state != 'withdrawn'", [date, url])
-        self.db.conn.commit()
+        with self._atomic():
+            cur = self.db.execute("update documents set state = 'withdrawn', withdrawn_on = ? "
+                                  "where url = ? and state != 'withdrawn'", [date, url])
         return cur.rowcount > 0
 
     def documents(self, where: str | None = None, args: Iterable[Any] = (), *,
@@ -273,7 +281,7 @@ class Store:
         match = textseg.fts_query(query)
         sql = ("select d.url, d.site, d.column_name, d.title, d.published, d.publisher, "
                "bm25(documents_fts, 0, 10.0, 1.0, 1.0) as rank "
-               "from documents_fts join documents d on d.url = documents_fts.url "
+               "from documents_fts join documents d on d.doc_id = documents_fts.rowid "
                "where documents_fts match ? and d.state = 'live'")
         args: list[Any] = [match]
         if site:
@@ -286,7 +294,8 @@ class Store:
     def upsert_column(self, column: dict) -> None:
         column = dict(column)
         column.setdefault("checked_at", now_iso())
-        self.db["columns"].upsert(column, pk=("site", "column_id"), alter=True)
+        with self._atomic():
+            self._upsert_row("columns", column, ("site", "column_id"))
 
     def columns(self, site: str | None = None) -> list[dict]:
         if site:
@@ -299,14 +308,15 @@ class Store:
                "checked_at": checked_at or now_iso()}
         if kind is not None:
             row["kind"] = kind
-        self.db["links"].upsert(row, pk=("from_url", "to_url"))
+        with self._atomic():
+            self._upsert_row("links", row, ("from_url", "to_url"))
 
     def record_links(self, rows: list[dict]) -> None:
         """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?}), one transaction."""
         if not rows:
             return
         stamp = now_iso()
-        with self.db.conn:
+        with self._atomic():
             self.db.conn.executemany(
                 "insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
                 "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
@@ -316,7 +326,7 @@ class Store:
 
     def mark_column_synced(self, site: str, column_id: str, when: str | None = None) -> None:
         """A full walk of the column stored every listed article (the incremental crawl's resume marker)."""
-        with self.db.conn:
+        with self._atomic():
             self.db.execute("update columns set full_walk_at = ? where site = ? and column_id = ?",
                             [when or now_iso(), site, str(column_id)])
 

@@ -8,6 +8,7 @@ import time
 from . import jpaas, quirks, trs
 from .extras import EXTRA_SITES, RESPONSE_DELAY, ExtraSite, Reply
 from .replies import send_reply
+from .subsite import SubsiteResource
 
 
 def build_extras(keys, seed: int, night: int, urls: dict[str, str]) -> dict[str, ExtraSite]:
@@ -100,8 +101,10 @@ def make_resource(state: ExtrasState, key: str):
     return ExtraResource()
 
 
-def listen_extras(reactor, main_state, keys, host: str = "127.0.0.1", base_port: int = 0) -> dict[str, str]:
-    """Listen on one port per extra site (base_port+4… when given); returns {key: base URL}."""
+def listen_extras(reactor, main_state, keys, host: str = "127.0.0.1", base_port: int = 0,
+                  bureau_resource=None) -> dict[str, str]:
+    """Listen on one port per extra site (base_port+4… when given); returns {key: base URL}.
+    *bureau_resource* makes the main world's bureau site, which ``subsite`` serves under a path prefix."""
     from twisted.web.server import Site
 
     unknown = set(keys) - set(EXTRA_SITES)
@@ -109,9 +112,12 @@ def listen_extras(reactor, main_state, keys, host: str = "127.0.0.1", base_port:
     if unknown:
         raise ValueError(f"unknown extra site(s): {', '.join(sorted(unknown))}")
     urls: dict[str, str] = {}
-    state = ExtrasState(main_state, keys, urls)
+    state = ExtrasState(main_state, [k for k in keys if k != "subsite"], urls)
     for i, key in enumerate(keys):
-        factory = Site(make_resource(state, key))
+        if key == "subsite":   # the main world's bureau under /jtj/ (subsite.py), not an ExtraSite
+            factory = Site(SubsiteResource(bureau_resource(), state))
+        else:
+            factory = Site(make_resource(state, key))
         factory.noisy = False
         port = reactor.listenTCP(base_port + 4 + i if base_port else 0, factory, interface=host)
         urls[key] = f"http://{host}:{port.getHost().port}"

@@ -30,7 +30,7 @@ from html import escape
 
 from .replies import _etag, _http_date
 
-EXTRA_SITES = ("trs", "jpaas", "quirks", "external")
+EXTRA_SITES = ("trs", "jpaas", "quirks", "external", "subsite")   # subsite: subsite.py
 RESPONSE_DELAY = 0.004        # seconds every extra-site answer waits (lets concurrency be observed)
 
 

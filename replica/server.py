@@ -246,7 +246,8 @@ def serve(seed: int, scale: float, night: int, ports_file: str | None = None, ma
         urls[key] = f"http://{host}:{port.getHost().port}"
     if extra_sites:  # opt-in extra sites (extras.py): other platforms and failure modes, own ports
         from .extra_sites import listen_extras
-        urls.update(listen_extras(reactor, state, extra_sites, host, base_port))
+        urls.update(listen_extras(reactor, state, extra_sites, host, base_port,
+                                  bureau_resource=lambda: SiteResource(state, "bureau")))
     if manifest_out:
         _atomic_write(manifest_out, state.manifest_bytes())
     if ports_file:

@@ -85,6 +85,9 @@ TABLES = {
         "run_id": "检查批次", "unit": "单位", "recipients": "收件人", "subject": "主题", "eml_path": "邮件文件",
         "status": "状态（sent 已发送 / failed 失败 / dry_run 试运行）", "error": "错误", "attempts": "尝试次数",
         "updated": "更新时间"}),
+    "finding_candidates": ("可能相关的公开信息", "待人工确认和缺失的检查项可能相关的文件（按要求关键词排序）", {
+        "run_id": "检查批次", "requirement": "要求编号", "check_name": "检查项",
+        "candidates": "候选文件（JSON：网址、标题、发布日期、得分）"}),
     "attestations": ("人工确认", "各单位对人工检查项的确认", {
         "requirement": "要求编号", "unit": "单位", "evidence": "证明材料", "note": "说明", "attested_at": "确认时间",
         "plan_year": "计划年度"}),

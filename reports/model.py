@@ -61,6 +61,7 @@ class Finding:
     recipients: list[str] = field(default_factory=list)
     via: dict[str, str] = field(default_factory=dict)  # recipient → group it came through
     facts: dict = field(default_factory=dict)          # what the rule measured (rules/findings.py)
+    candidates: list[Evidence] = field(default_factory=list)  # 可能相关的公开信息 (rules/candidates.py)
 
     @property
     def label(self) -> str:
@@ -139,6 +140,16 @@ class Router:
             return self.registry.lead
 
 
+def _with_candidates(store, run_id: int) -> list[dict]:
+    """A run's stored findings with the candidate evidence kept beside them."""
+    from rules.candidates import stored_candidates
+    cands = stored_candidates(store, run_id)
+    rows = store.findings(run_id)
+    for r in rows:
+        r["candidates"] = cands.get((r.get("requirement"), r.get("check")), [])
+    return rows
+
+
 def make_findings(rows: list[dict], plan: PlanIndex, router: Router) -> list[Finding]:
     out = []
     for r in rows:
@@ -149,7 +160,7 @@ def make_findings(rows: list[dict], plan: PlanIndex, router: Router) -> list[Fin
             units=units, status=str(r.get("status") or ""), due=to_date(r.get("due")), due_text=str(r.get("due") or ""),
             evidence=_evidence(r.get("evidence")), message=str(r.get("message") or ""),
             unassigned=bool(r.get("unassigned")) or not units, recipients=recipients, via=via,
-            facts=dict(r.get("facts") or {})))
+            facts=dict(r.get("facts") or {}), candidates=_evidence(r.get("candidates"))))
     return out
 
 
@@ -312,7 +323,7 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
     registry = registry or UnitRegistry.from_config(config)
     planx = plan if isinstance(plan, PlanIndex) else PlanIndex(plan)
     router = Router(registry)
-    findings = make_findings(store.findings(run["id"]), planx, router)
+    findings = make_findings(_with_candidates(store, run["id"]), planx, router)
     previous_id = previous_check_run(store, run["id"])
     previous_run = store.run(previous_id) if previous_id is not None else None
     previous = None

@@ -208,6 +208,7 @@ class XlsxReporter(Reporter):
 
         header(ws, self.FINDING_HEADER, self.FINDING_WIDTHS)
         header(ev, self.EVIDENCE_HEADER, self.EVIDENCE_WIDTHS)
+        r = er = 1   # rows written (openpyxl's max_row scans every cell: quadratic over a sheet)
         for f in findings:
             note = []
             if f.unassigned:
@@ -218,7 +219,7 @@ class XlsxReporter(Reporter):
                    f.check, "、".join(f.units) or "未指定", f.due or (f.due_text or None), f.message,
                    f.action if f.status != "met" else "", len(f.evidence), "；".join(note)]
             ws.append([neutralise(v) for v in row])
-            r = ws.max_row
+            r += 1
             ws.cell(r, 8).number_format = "yyyy-mm-dd"
             fill, _ = STATUS_COLOURS.get(f.status, ("#FFFFFF", ""))
             ws.cell(r, 4).fill = PatternFill("solid", fgColor=fill.lstrip("#").upper())
@@ -228,14 +229,14 @@ class XlsxReporter(Reporter):
                 ev.append([neutralise(v) for v in (f.requirement.id, status_label(f.status), f.check, e.title,
                                                    e.published or (e.published_text or None), e.url,
                                                    "、".join(e.terms))])
-                er = ev.max_row
+                er += 1
                 ev.cell(er, 5).number_format = "yyyy-mm-dd"
                 link = safe_url(e.url)
                 if link:
                     ev.cell(er, 6).hyperlink = link
                     ev.cell(er, 6).style = "Hyperlink"
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{max(ws.max_row, 1)}"
-        ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{max(ev.max_row, 1)}"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{r}"
+        ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{er}"
         wb.properties.creator = "zwgk"
         wb.properties.title = f"{unit_name or '全部单位'} 政务公开检查结果（截至{self.model.as_of}）"
         buf = io.BytesIO()

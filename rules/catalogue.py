@@ -19,7 +19,9 @@ sections:
                 params: {due: "09-30", match: {all: [[标准目录]], site: [bureau]}}
 ```
 Everything is validated before anything is evaluated: an unknown kind, a bad parameter or an unknown
-unit raises PlanError naming file, line and field. A requirement without checks gets a ``manual`` check
+unit raises PlanError naming file, line and field — except units listed in the top-level
+``unknown_units`` (an imported plan names units the configuration has no address for yet: the plan is
+the authority, and their findings still appear). Drafted checks carry ``why`` and ``confidence``. A requirement without checks gets a ``manual`` check
 (“no check configured yet”), so an imported plan (`zwgk plan import -o`) can be run as it is.
 """
 from __future__ import annotations
@@ -38,7 +40,7 @@ from crawler.yamlnodes import Node, read_yaml
 
 PLANS_DIR = Path(__file__).with_name("plans")
 _ID = re.compile(r"^(\d+)\.(\d+)$")
-TOP_KEYS = ("year", "title", "source", "horizon_days", "sections")
+TOP_KEYS = ("year", "title", "source", "horizon_days", "unknown_units", "sections")
 
 
 def default_plan_path(year: int | None = None) -> Path | None:
@@ -104,6 +106,8 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
             raise PlanError(src, node.line, fieldname, "must be a text value")
         return str(node.value).strip()
 
+    accepted: set[str] = set()
+
     def unit_list(node: Node | None, fieldname: str) -> list[str]:
         if node is None or node.value is None:
             return []
@@ -113,7 +117,7 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
             if not isinstance(item.value, str) or not item.value.strip():
                 raise PlanError(src, item.line, f"{fieldname}[{i}]", "must be a unit name")
             name = item.value.strip()
-            if registry is not None:
+            if registry is not None and name not in accepted:
                 try:
                     name = registry.canonical(name)
                 except KeyError:
@@ -124,6 +128,11 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
         return out
 
     top = mapping(root, "", TOP_KEYS)
+    unknown = top.get("unknown_units")
+    if unknown is not None and unknown.value is not None:
+        if not isinstance(unknown.value, list):
+            raise PlanError(src, unknown.line, "unknown_units", "must be a list of unit names")
+        accepted |= {str(n.value).strip() for n in unknown.value if n.value}
     year = top.get("year")
     if year is not None and (not isinstance(year.value, int) or isinstance(year.value, bool)
                              or not 2000 <= year.value <= 2100):
@@ -135,12 +144,12 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
     plan = Plan(sections=[], year=year.value if year else None,
                 title=text_of(top, "title", "title", root, required=False),
                 source=text_of(top, "source", "source", root, required=False),
-                horizon_days=horizon.value if horizon else 30)
+                horizon_days=horizon.value if horizon else 30, unknown_units=sorted(accepted))
     seen_ids: dict[str, int] = {}
     for si, snode in enumerate(seq(top.get("sections"), "sections", root)):
         sf = f"sections[{si}]"
         s = mapping(snode, sf, ("title", "tasks"))
-        section = Section(title=text_of(s, "title", sf + ".title", snode), line=snode.line)
+        section = Section(title=text_of(s, "title", sf + ".title", snode, required=False) or "", line=snode.line)
         for ti, tnode in enumerate(seq(s.get("tasks"), sf + ".tasks", snode)):
             tf = f"{sf}.tasks[{ti}]"
             t = mapping(tnode, tf, ("number", "title", "requirements"))
@@ -149,7 +158,8 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
                 raise PlanError(src, (num or tnode).line, tf + ".number", "must be a task number ≥ 1")
             task = Task(number=num.value, title=text_of(t, "title", tf + ".title", tnode), line=tnode.line)
             for ri, rnode in enumerate(seq(t.get("requirements"), tf + ".requirements", tnode)):
-                r = mapping(rnode, f"{tf}.requirements[{ri}]", ("id", "text", "units", "unassigned", "checks"))
+                r = mapping(rnode, f"{tf}.requirements[{ri}]", ("id", "text", "units", "partners", "deadline",
+                                                                      "unassigned", "checks"))
                 rid = text_of(r, "id", f"{tf}.requirements[{ri}].id", rnode)
                 rf = f"requirements[{rid}]"
                 m = _ID.match(rid)
@@ -165,14 +175,16 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
                     unassigned = True
                 req = Requirement(id=rid, task=task.number, order=int(m.group(2)),
                                   text=text_of(r, "text", rf + ".text", rnode), units=units,
-                                  unassigned=unassigned, line=rnode.line)
+                                  unassigned=unassigned, line=rnode.line,
+                                  partners=unit_list(r.get("partners"), rf + ".partners"),
+                                  deadline=text_of(r, "deadline", rf + ".deadline", rnode, required=False))
                 cnodes = r.get("checks")
                 if cnodes is not None and cnodes.value is not None and not isinstance(cnodes.value, list):
                     raise PlanError(src, cnodes.line, rf + ".checks", "must be a list of checks")
                 names: set[str] = set()
                 for ci, cnode in enumerate(cnodes.value if cnodes is not None and cnodes.value else []):
                     cf = f"{rf}.checks[{ci}]"
-                    c = mapping(cnode, cf, ("name", "kind", "units", "params"))
+                    c = mapping(cnode, cf, ("name", "kind", "units", "params", "why", "confidence"))
                     kind_name = text_of(c, "kind", cf + ".kind", cnode)
                     kind = kinds.get(kind_name)
                     if kind is None:
@@ -185,7 +197,13 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
                     params = validate_params(kind.params, c.get("params"), src, cf + ".params", kind.validate,
                                              line=cnode.line)
                     cunits = unit_list(c.get("units"), cf + ".units") or list(req.units)
-                    req.checks.append(Check(name=name, kind=kind_name, params=params, units=cunits, line=cnode.line))
+                    conf = c.get("confidence")
+                    if conf is not None and (isinstance(conf.value, bool) or not isinstance(conf.value, (int, float))
+                                             or not 0 <= conf.value <= 1):
+                        raise PlanError(src, conf.line, cf + ".confidence", "must be a number from 0 to 1")
+                    req.checks.append(Check(name=name, kind=kind_name, params=params, units=cunits, line=cnode.line,
+                                            why=text_of(c, "why", cf + ".why", cnode, required=False),
+                                            confidence=conf.value if conf is not None else None))
                 if not req.checks:
                     req.checks.append(Check(name="待配置", kind="manual", units=list(req.units), line=rnode.line,
                                             params={"reason": "尚未为该要求配置检查规则", "hint": None}))
@@ -198,9 +216,16 @@ def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办�
 
 
 def write_plan_yaml(plan: Plan, path: str | os.PathLike) -> None:
-    """Write a plan (as imported) as YAML that load_catalogue reads."""
-    data = plan.to_dict(meta=True)
-    header = ("# Work plan imported by `zwgk plan import`; add `checks:` to each requirement "
-              "(see rules/plans/2020.yaml).\n")
-    Path(path).write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
+    """Write a plan (as imported, with its drafted checks if any) as YAML that load_catalogue reads."""
+    drafted = any(r.checks for r in plan.requirements())
+    data = plan.to_dict(meta=True, checks=drafted)
+    if drafted:
+        header = ("# Work plan imported by `zwgk plan import`, checks drafted from the requirement text\n"
+                  "# (rules/draft.py, rules/knowledge/). Each check says `why` (the words that produced it) and\n"
+                  "# `confidence`; edit or delete any of them, `zwgk plan validate` checks the result.\n")
+    else:
+        header = ("# Work plan imported by `zwgk plan import`; add `checks:` to each requirement "
+                  "(see rules/plans/2020.yaml).\n")
+    Path(path).write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000,
+                                                  default_flow_style=None),
                           encoding="utf-8")

@@ -8,14 +8,18 @@ alarm in its message: a spider that stopped finding things must not produce gaps
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from typing import Iterable
 
 from crawler import textseg
 from crawler.vocabulary import SITE_LABELS, STATUSES, infer_class
 
 from .findings import Finding
+from .lazydoc import LazyDoc
 from .match import bureau_alias_in
 from .plan import Check, Plan, Requirement
+
+TOKEN_CACHE = 2000   # (document, field) token sets kept (a body's: ~15 KB): memory flat in the number of documents
 
 BUREAU_UNIT_KINDS = ("office", "section", "center")
 ALARM_STATUSES = ("gap", "at_risk")   # statuses that rest on something NOT being found
@@ -77,16 +81,20 @@ class Context:
         self.requirement: Requirement | None = None
         self.check: Check | None = None
         limit = as_of.isoformat()
+        # rows without their long texts (LazyDoc reads those when a kind asks): memory stays small
+        # in the number of documents; the search index picks candidates (rules/match.py)
+        columns = frozenset(store.db["documents"].columns_dict)
+        light = ", ".join(c for c in LazyDoc.CORE if c in columns)
         self.all_docs = []
-        for d in store.documents("state = 'live' and published is not null and published != ''",
-                                 order_by="published, url"):
-            d = dict(d)
+        for d in store.db.query(f"select {light} from documents where state = 'live' and published is not null "
+                                "and published != '' and substr(published, 1, 10) <= ? order by published, url",
+                                [limit]):
+            d = LazyDoc(d, store, columns)
             d["published"] = d["published"][:10]
-            if d["published"] <= limit:
-                self.all_docs.append(d)
+            self.all_docs.append(d)
         self.docs = self.all_docs
-        self._fts: dict[str, dict] | None = None
-        self._tokens: dict[tuple[str, str], set[str]] = {}
+        self._tokens: OrderedDict[tuple[str, str], set[str]] = OrderedDict()   # a bounded cache
+        self._unindexed: set | None = None
         self.columns = [dict(c) for c in store.columns()]
         self._col_by_key = {(c["site"], str(c["column_id"])): c for c in self.columns}
 
@@ -106,23 +114,16 @@ class Context:
                        facts=facts or {})
 
     # -- text ---------------------------------------------------------------------------------
-    def _fts_rows(self) -> dict[str, dict]:
-        if self._fts is None:
-            self._fts = {}
-            try:
-                for r in self.store.db.query("select url, title, body, attachments from documents_fts"):
-                    self._fts[r["url"]] = r
-            except Exception:  # an index that is missing or broken: segment on the fly
-                self._fts = {}
-        return self._fts
-
     def tokens(self, doc: dict, fields: Iterable[str]) -> set[str]:
         out: set[str] = set()
         for f in fields:
             key = (doc["url"], f)
-            if key not in self._tokens:
-                self._tokens[key] = self._field_tokens(doc, f)
-            out |= self._tokens[key]
+            got = self._tokens.get(key)
+            if got is None:
+                got = self._tokens[key] = self._field_tokens(doc, f)
+                if len(self._tokens) > TOKEN_CACHE:
+                    self._tokens.popitem(last=False)
+            out |= got
         return out
 
     def _field_tokens(self, doc: dict, f: str) -> set[str]:
@@ -130,11 +131,34 @@ class Context:
             return set(textseg.words(" ".join(filter(None, [doc.get("publisher"), doc.get("source")])),
                                      for_search=True))
         src = {"title": "title", "body": "body", "attachments": "attachment_text"}[f]
-        fts = self._fts_rows().get(doc["url"])
+        fts = self._fts_row(doc)
         col = "attachments" if f == "attachments" else f
         if fts is not None and (fts.get(col) or not doc.get(src)):
             return set((fts.get(col) or "").split())
         return set(textseg.words(doc.get(src), for_search=True))
+
+    def _fts_row(self, doc: dict) -> dict | None:
+        if doc.get("doc_id") is None:
+            return None
+        try:
+            rows = self.store.db.execute("select title, body, attachments from documents_fts where rowid = ?",
+                                         [doc["doc_id"]]).fetchall()
+        except Exception:  # an index that is missing or broken: segment on the fly  # noqa: BLE001
+            return None
+        return dict(zip(("title", "body", "attachments"), rows[0])) if rows else None
+
+    def indexed_candidates(self, match: str) -> set | None:
+        """doc_ids whose search row matches the FTS5 expression *match*, plus documents without a search
+        row (never excluded by the index); None when the index cannot answer."""
+        try:
+            if self._unindexed is None:
+                self._unindexed = {r[0] for r in self.store.db.execute(
+                    "select doc_id from documents where doc_id not in (select rowid from documents_fts)")}
+            found = {r[0] for r in self.store.db.execute(
+                "select rowid from documents_fts where documents_fts match ?", [match])}
+        except Exception:  # noqa: BLE001 — an older or broken index: every document is a candidate
+            return None
+        return found | self._unindexed
 
     # -- the bureau ---------------------------------------------------------------------------
     def is_bureau_name(self, name: str) -> bool:

@@ -70,24 +70,44 @@ def document_from(obj) -> dict:
             "doc_no": obj.get("doc_no"), "category": obj.get("category")}
 
 
+BATCH_LINES = 500   # lines per transaction: all of a batch or none of it
+
+
 def import_jsonl(store, lines, *, column_names: dict | None = None) -> ImportResult:
     result = ImportResult()
     names = column_names if column_names is not None else {
         (c["site"], str(c["column_id"])): c.get("name") for c in store.columns()}
+    batch: list[tuple[int, str]] = []
     for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            result.bad.append((n, f"not valid JSON ({e.msg} at column {e.colno})"))
-            continue
-        try:
-            doc = document_from(obj)
-        except ValueError as e:
-            result.bad.append((n, str(e)))
-            continue
-        if not doc["column_name"] and doc["column_id"]:
-            doc["column_name"] = names.get((doc["site"], doc["column_id"]))
-        result.counts[store.upsert_document(doc)] += 1
+        batch.append((n, line))
+        if len(batch) >= BATCH_LINES:
+            _import_batch(store, batch, names, result)
+            batch = []
+    _import_batch(store, batch, names, result)
     return result
+
+
+def _import_batch(store, lines, names: dict, result: ImportResult) -> None:
+    if not lines:
+        return
+    with store.batch():
+        for n, line in lines:
+            _import_line(store, n, line, names, result)
+
+
+def _import_line(store, n: int, line: str, names: dict, result: ImportResult) -> None:
+    if not line.strip():
+        return
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        result.bad.append((n, f"not valid JSON ({e.msg} at column {e.colno})"))
+        return
+    try:
+        doc = document_from(obj)
+    except ValueError as e:
+        result.bad.append((n, str(e)))
+        return
+    if not doc["column_name"] and doc["column_id"]:
+        doc["column_name"] = names.get((doc["site"], doc["column_id"]))
+    result.counts[store.upsert_document(doc)] += 1

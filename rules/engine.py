@@ -20,8 +20,10 @@ from typing import Iterable
 from crawler.vocabulary import STATUSES
 
 from . import kinds as kinds_pkg
+from .candidates import attach_candidates, store_candidates
 from .context import Context
 from .findings import Finding
+from .match import doc_year, owned_by_bureau, owned_locally
 from .plan import Plan
 
 def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> list[Finding]:
@@ -42,6 +44,7 @@ def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> 
             if getattr(kind, "web", True):
                 found = ctx.apply_alarms(check, found, getattr(kind, "met_by_absence", False))
             out.extend(found)
+    attach_candidates(ctx, plan, out, own=owned_by_bureau, local=owned_locally, year_of=doc_year)
     return out
 
 
@@ -61,6 +64,7 @@ def run_check(store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
         ctx = Context(store, plan, as_of, config=config, registry=registry, horizon_days=horizon_days)
         findings = evaluate(plan, ctx)
         store.add_findings(run_id, [f.to_dict() for f in findings])
+        store_candidates(store, run_id, findings)
     except BaseException:
         store.finish_run(run_id, "failed")
         raise

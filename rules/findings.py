@@ -62,18 +62,22 @@ class Finding:
     #: what the check measured, as data beside its sentence: {"quarters": {"2020Q3": {"count": 0, "target": 1}}},
     #: {"stale_columns": [...]}, {"window_days": 15} … Reports read these, never the message.
     facts: dict = field(default_factory=dict)
+    candidates: list[dict] = field(default_factory=list)   # manual/gap: documents that may prove it (rules/candidates.py)
 
     def to_dict(self) -> dict:
         return {"requirement": self.requirement, "check": self.check, "units": list(self.units),
                 "status": self.status, "due": self.due, "evidence": self.evidence,
-                "message": self.message, "unassigned": self.unassigned, "facts": self.facts}
+                "message": self.message, "unassigned": self.unassigned, "facts": self.facts,
+                "candidates": self.candidates}
 
     def to_json(self) -> dict:
         return {"requirement": self.requirement, "check": self.check, "units": list(self.units),
                 "status": self.status, "due": self.due,
                 "evidence": [{"url": e.get("url"), "title": e.get("title"), "published": e.get("published"),
                               "terms": e.get("terms", [])} for e in self.evidence],
-                "message": self.message, "unassigned": self.unassigned, "facts": self.facts}
+                "message": self.message, "unassigned": self.unassigned, "facts": self.facts,
+                "candidates": [{"url": c.get("url"), "title": c.get("title"), "published": c.get("published"),
+                                "score": c.get("score")} for c in self.candidates]}
 
 
 def evidence_of(doc: dict, terms: list[str] | None = None) -> dict:

@@ -111,6 +111,24 @@ def owned_by_bureau(doc: dict, ctx: "Context") -> bool:
     return True
 
 
+def _local_name(name: str, ctx: "Context") -> bool:
+    if ctx.is_bureau_name(name):
+        return True
+    return ctx.registry is not None and ctx.registry.get(name) is not None
+
+
+def owned_locally(doc: dict, ctx: "Context") -> bool:
+    """An item of the bureau or of one of its configured units (a school, a town's 教委): never another
+    district's or another department's. Without a unit registry only the bureau's own items are sure."""
+    pub = (doc.get("publisher") or "").strip()
+    if pub and pub.lower() != "null" and not _local_name(pub, ctx):
+        return False
+    owner = title_owner(doc.get("title") or "")
+    if owner and _ORG_SUFFIX.search(owner) and not _local_name(owner, ctx):
+        return False
+    return True
+
+
 def about_bureau(doc: dict, ctx: "Context") -> str | None:
     """For upper-level columns: the bureau alias the item names in its title, publisher or source."""
     for key in ("title", "publisher", "source"):
@@ -126,7 +144,10 @@ def select(ctx: "Context", spec: dict, *, docs: list[dict] | None = None) -> lis
     """Documents matching *spec* (a validated ``match`` mapping), oldest first, with matched terms."""
     out = []
     year = ctx.plan_year
+    candidates = _candidates(ctx, spec)
     for doc in (docs if docs is not None else ctx.docs):
+        if candidates is not None and doc.get("doc_id") not in candidates:
+            continue
         if spec["site"] and doc.get("site") not in spec["site"]:
             continue
         if spec["column"] and not ctx.in_columns(doc, spec["column"]):
@@ -140,6 +161,8 @@ def select(ctx: "Context", spec: dict, *, docs: list[dict] | None = None) -> lis
             if doc_year(doc) != want:
                 continue
         if spec["publisher"] == "bureau" and not owned_by_bureau(doc, ctx):
+            continue
+        if spec["publisher"] == "local" and not owned_locally(doc, ctx):
             continue
         tokens = ctx.tokens(doc, spec["fields"])
         terms: list[str] = []
@@ -158,6 +181,38 @@ def select(ctx: "Context", spec: dict, *, docs: list[dict] | None = None) -> lis
         out.append((doc, terms))
     out.sort(key=lambda x: (x[0].get("published") or "", x[0].get("url")))
     return out
+
+
+def _fts_term(term: str) -> str | None:
+    """An FTS5 expression true wherever term_in(term, …) can be: each word, or all of its parts."""
+    out = []
+    for w, parts in _term_words(term):
+        q = textseg._quote(w)
+        if parts:
+            q = f"({q} OR ({' AND '.join(textseg._quote(p) for p in parts)}))"
+        out.append(q)
+    return "(" + " AND ".join(out) + ")" if out else None
+
+
+def _candidates(ctx, spec: dict) -> set | None:
+    """doc_ids the full-text index says can match *spec*'s ``all``/``any`` terms (a superset: each is
+    still checked word by word), or None when every document must be looked at."""
+    finder = getattr(ctx, "indexed_candidates", None)
+    if finder is None or "publisher" in spec["fields"] or not (spec["all"] or spec["any"]):
+        return None
+    clauses = []
+    for alts in spec["all"]:
+        terms = [q for q in map(_fts_term, alts) if q]
+        if not terms:
+            return set()
+        clauses.append("(" + " OR ".join(terms) + ")")
+    if spec["any"]:
+        terms = [q for alts in spec["any"] for q in map(_fts_term, alts) if q]
+        if not terms:
+            return set()
+        clauses.append("(" + " OR ".join(terms) + ")")
+    columns = " ".join(dict.fromkeys(spec["fields"]))
+    return finder(f"{{{columns}}} : (" + " AND ".join(clauses) + ")")
 
 
 def spec(**kw) -> dict:

@@ -140,8 +140,9 @@ MATCH_KEYS: dict[str, Param] = {
     "column": Param("strings", [], doc="column ids, or words of column names (empty: any column)"),
     "class": Param("strings", [], choices=("动态", "通知公告", "政策文件", "人事", "规划计划", "other"),
                    doc="column freshness classes (empty: any)"),
-    "publisher": Param("choice", "any", choices=("bureau", "any"),
-                       doc="bureau: publisher, title and source must be the bureau's (another unit's item never counts)"),
+    "publisher": Param("choice", "any", choices=("bureau", "local", "any"),
+                       doc="bureau: publisher, title and source must be the bureau's (another unit's item never "
+                           "counts); local: the bureau's or one of its configured units' (never another district's)"),
     "year": Param("choice", "any", choices=("plan", "previous", "any"),
                   doc="the year the item is about (the year in its title, else its publication year)"),
     "published": Param("choice", "any", choices=("plan", "any"),

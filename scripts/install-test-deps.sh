@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# System packages the browser test needs (tests/reports/test_dashboard_browser.py): Debian's chromium, without the
-# recommended extras, and a CJK font so Chinese does not render as boxes. Playwright drives that chromium
+# System packages the tests need: Debian's chromium, without the recommended extras, and a CJK font so
+# Chinese does not render as boxes (tests/reports/test_dashboard_browser.py); redis-server for the distributed
+# crawl (tests/crawl/test_redis_crawl.py starts its own on a free loopback port; the Debian service
+# is not used). Playwright drives that chromium
 # (executable_path=/usr/bin/chromium); no browser is ever downloaded (`playwright install` is not used).
 #
 # Idempotent: does nothing when /usr/bin/chromium and the font are present. As root it runs
@@ -9,7 +11,7 @@
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
-PACKAGES=(chromium fonts-wqy-microhei)
+PACKAGES=(chromium fonts-wqy-microhei redis-server)
 
 have_font() {
     if command -v fc-list >/dev/null 2>&1; then
@@ -18,20 +20,20 @@ have_font() {
     [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]
 }
 
-if [ -x "$CHROMIUM" ] && have_font; then
-    echo "install-test-deps: chromium and fonts-wqy-microhei already present"
+if [ -x "$CHROMIUM" ] && have_font && command -v redis-server >/dev/null 2>&1; then
+    echo "install-test-deps: chromium, fonts-wqy-microhei and redis-server already present"
     exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: not root; to run the browser test install (Debian):" >&2
     echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends ${PACKAGES[*]}" >&2
-    echo "install-test-deps: without them tests/reports/test_dashboard_browser.py is skipped (and fails under CI)." >&2
+    echo "install-test-deps: without them tests/reports/test_dashboard_browser.py and the Redis tests are skipped (and fail under CI)." >&2
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-test-deps: apt-get not found; install chromium (at $CHROMIUM) and the WenQuanYi Micro Hei font yourself" >&2
+    echo "install-test-deps: apt-get not found; install chromium (at $CHROMIUM), the WenQuanYi Micro Hei font and redis-server yourself" >&2
     exit 0
 fi
 
@@ -43,3 +45,4 @@ echo "install-test-deps: apt-get install --no-install-recommends ${PACKAGES[*]}"
 apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 echo "install-test-deps: installed in $(( $(date +%s) - start )) s"
 "$CHROMIUM" --version || true
+redis-server --version || true

@@ -115,7 +115,9 @@ class ArticleFetching:
             yield from self._article_done(walk)
             return
         try:
-            data = extract(response.body, response.url, encoding=_charset(response))
+            modified = response.headers.get(b"Last-Modified")
+            data = extract(response.body, response.url, encoding=_charset(response),
+                           last_modified=modified.decode("latin-1") if modified else None)
         except Exception:
             self._count("errors")
             self.logger.exception("%s: article %s could not be extracted", self.site_key, url)

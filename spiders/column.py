@@ -42,7 +42,6 @@ import datetime as dt
 import logging
 import os
 from pathlib import Path
-from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
@@ -56,7 +55,7 @@ from crawler.vocabulary import column_class
 from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
 from .articles import ArticleFetching
 from .linkcheck import LinkChecking
-from .pagelinks import breadcrumb_name, column_candidates, page_links
+from .pagelinks import breadcrumb_name, column_candidates, column_url, page_links, site_prefix
 from .schedule import crawl_settings, full_walk_turn
 
 logger = logging.getLogger(__name__)
@@ -172,8 +171,7 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         home = self.site.start_url or f"{self.site.base_url}/index.html"
         if self.site.columns:
             columns = [c for c in self.site.columns if not self.only_columns or c.id in self.only_columns]
-            walks = [self._new_walk(c.id, urljoin(self.site.base_url + "/", c.url) if c.url
-                                    else f"{self.site.base_url}/col/col{c.id}/index.html", c.name, c.cls)
+            walks = [self._new_walk(c.id, column_url(self.site.base_url, c.id, c.url), c.name, c.cls)
                      for c in columns]
             for req in self._start_walks(walks):
                 yield req
@@ -226,7 +224,7 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         if not discover:
             return
         walks = []
-        found = column_candidates(text, response.url, loose=True)
+        found = column_candidates(text, response.url, loose=True, prefix=site_prefix(self.site.base_url))
         if any(strong for *_, strong in found) and self.site.platform in ("jcms", "jpaas"):
             found = [c for c in found if c[3]]   # a Hanweb portal: its columns are the /col/colN/ links
         for url, cid, label, strong in found:

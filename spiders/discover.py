@@ -30,11 +30,13 @@ from crawler.vocabulary import column_class
 
 from .adapters import ADAPTERS, ListWalk, adapter_for
 from .extract import decode_html
-from .pagelinks import breadcrumb_name, column_candidates
+from .pagelinks import (HOME_WORDS, breadcrumb_name, column_candidates, column_id_for, column_url, page_links,
+                        site_prefix)
 
 MAX_BYTES = 8 * 1024 * 1024
 _META = r"""<meta\s[^>]*name\s*=\s*["']{name}["'][^>]*content\s*=\s*["']([^"']*)["']"""
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_COL = re.compile(r"/col/col(\d+)/")
 
 
 def meta(text: str, name: str) -> str | None:
@@ -203,23 +205,66 @@ def describe_column(fetcher: Fetcher, url: str, cid: str, label: str | None, *, 
     return col
 
 
+def is_column_page(resp: TextResponse) -> bool:
+    """A column (list) page rather than a home or section page: a JCMS/JPaaS ``/col/colN/`` URL, a
+    ColumnName meta other than 首页, or a list a platform adapter (not the generic one) recognises."""
+    if _COL.search(urlsplit(resp.url).path):
+        return True
+    name = meta(resp.text, "ColumnName")
+    if name and name not in HOME_WORDS:
+        return True
+    return any(a.detect(resp) for n, a in ADAPTERS.items() if n != "generic")
+
+
+def site_base(resp: TextResponse, column_page: bool) -> str:
+    """The site's base URL, path prefix included (``http://host/jtj``): for a column page, what comes
+    before ``/col/colN/``, else the directory of its 首页 link; for a home page, its own directory."""
+    parts = urlsplit(resp.url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    if column_page:
+        m = _COL.search(parts.path)
+        if m:
+            return root + parts.path[:m.start()]
+        for link, label in page_links(resp.text, resp.url):
+            if label in HOME_WORDS and urlsplit(link).netloc == parts.netloc:
+                return root + re.sub(r"/[^/]*$", "", urlsplit(link).path)
+        return root
+    last = parts.path.rsplit("/", 1)[-1]
+    # /jtj/index.html → /jtj; /jtj/ and /jtj (a directory, no file name) → /jtj
+    return root + (parts.path[: -len(last) - 1] if "." in last else parts.path.rstrip("/"))
+
+
 def discover(start_url: str, fetcher: Fetcher, *, depth: int = 2, max_columns: int = 300,
              max_pages: int = 20, platform: str | None = None) -> tuple[dict, list[Column]]:
-    """(site info {name, base_url, platform, start_url}, columns) of the portal at *start_url*."""
+    """(site info {name, base_url, platform, start_url}, columns) of the portal at *start_url*.
+
+    A sub-site keeps its path prefix (``http://host/jtj/`` → base ``http://host/jtj``, only links under
+    ``/jtj/`` are candidates). Started on a column page, the result is that one column.
+    """
     resp = fetcher.response(start_url)
     if resp.status != 200:
         raise RuntimeError(f"{start_url} answered HTTP {resp.status}")
     text = resp.text
     parts = urlsplit(resp.url)
+    column_page = is_column_page(resp)
     site = {"name": meta(text, "SiteName") or (re.sub(r"\s+", " ", _TITLE.search(text).group(1)).strip()
                                                if _TITLE.search(text) else parts.netloc),
-            "base_url": f"{parts.scheme}://{parts.netloc}", "start_url": resp.url}
+            "base_url": site_base(resp, column_page), "start_url": resp.url}
+    prefix = site_prefix(site["base_url"])
     columns: list[Column] = []
+    if column_page:
+        path = urlsplit(resp.url).path
+        m = _COL.search(path)
+        cid = m.group(1) if m else column_id_for(resp.url, prefix)
+        columns.append(describe_column(fetcher, resp.url, cid, None, max_pages=max_pages, platform=platform,
+                                       page=resp))
+        site["platform"] = columns[0].platform or platform or "generic"
+        return site, columns
     seen: set[str] = {resp.url}
     frontier = [(resp, 1)]
     while frontier and len(columns) < max_columns:
         page, level = frontier.pop(0)
-        for url, cid, label, strong in column_candidates(page.text, page.url, loose=True):
+        for url, cid, label, strong in column_candidates(page.text, page.url, loose=True, prefix=prefix):
             if url in seen or any(c.id == cid for c in columns) or len(columns) >= max_columns:
                 continue
             seen.add(url)
@@ -263,8 +308,34 @@ def _q(s: str | None) -> str:
     return json.dumps(s or "", ensure_ascii=False)
 
 
+def crawlable(column: Column) -> bool:
+    """Whether the crawl can read this column: its page answered (a list may still be unverifiable)."""
+    return not (column.reason or "").startswith(("fetch failed", "column page answered"))
+
+
+def printed_url(site: dict, column: Column) -> str:
+    """The column URL as the stanza writes it: relative to the site's base URL where it lies under it."""
+    base = site["base_url"].rstrip("/")
+    return column.url[len(base):] if column.url.startswith(base + "/") else column.url
+
+
+def problems(site: dict, columns: list[Column]) -> list[str]:
+    """Why the printed stanza cannot be crawled: no column whose page answers, or a printed URL the
+    crawl would resolve to another page than the one discovery read."""
+    out = []
+    for c in columns:
+        resolved = column_url(site["base_url"], c.id, printed_url(site, c))
+        if resolved != c.url:
+            out.append(f"column {c.id}: the stanza's URL resolves to {resolved}, not {c.url}")
+    if not any(crawlable(c) for c in columns):
+        reasons = sorted({c.reason or "?" for c in columns})
+        out.append(f"no column page answered ({'; '.join(reasons)[:300]})")
+    return out
+
+
 def stanza(site: dict, columns: list[Column], key: str = "SITE_KEY") -> str:
-    """The configuration stanza (YAML) an operator pastes under ``sites:``, with one comment per column."""
+    """The configuration stanza (YAML) an operator pastes under ``sites:``, with one comment per column.
+    A column whose page did not answer is printed commented out."""
     base = site["base_url"]
     lines = [f"# zwgk sites discover {site['start_url']} — {len(columns)} columns, {dt.date.today().isoformat()}",
              "# Keep the columns you need (class: 动态 | 通知公告 | 政策文件 | 人事 | 规划计划 | other) and paste under sites:",
@@ -274,12 +345,13 @@ def stanza(site: dict, columns: list[Column], key: str = "SITE_KEY") -> str:
              f"    platform: {site['platform']}",
              "    columns:"]
     for c in columns:
-        url = c.url[len(base):] if c.url.startswith(base + "/") else c.url
+        url = printed_url(site, c)
         count = "?" if c.item_count is None else (f"{c.item_count}" if c.count_exact else f"≥{c.item_count}")
         comment = (f"      # {c.name or '?'} — {c.url} — platform {c.platform or '?'}, {count} items, "
                    f"last item {c.last_item_date or '-'}, {c.state}")
         if c.reason and c.state != "normal":
             comment += f" ({c.reason})"
         lines.append(comment)
-        lines.append(f"      - {{id: {_q(c.id)}, name: {_q(c.name)}, url: {url}, class: {c.cls}}}")
+        line = f"      - {{id: {_q(c.id)}, name: {_q(c.name)}, url: {url}, class: {c.cls}}}"
+        lines.append(line if crawlable(c) else "      # " + line.lstrip())
     return "\n".join(lines)

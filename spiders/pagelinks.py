@@ -55,31 +55,57 @@ def page_links(text: str, url: str) -> list[tuple[str, str]]:
     return out
 
 
-def column_id_for(url: str) -> str:
-    """The configuration id of a column URL: JCMS/JPaaS ``/col/colN/`` → ``N``, else its path
-    without ``index.html`` (``/zwgk/tzgg/`` → ``zwgk/tzgg``, ``/xwzx/list.html`` → ``xwzx/list``)."""
+def site_prefix(base_url: str) -> str:
+    """The path a site lives under, with a trailing slash: ``http://host/jtj`` → ``/jtj/``, ``http://host`` → ``/``."""
+    return urlsplit(base_url).path.rstrip("/") + "/"
+
+
+def column_url(base_url: str, cid: str, url: str | None = None) -> str:
+    """The absolute URL of a configured column, as the crawl resolves it: an absolute URL as is; a path
+    already under the site's prefix on its host; any other path relative to the site
+    (``/col/col3301/`` under ``http://host/jtj`` is ``http://host/jtj/col/col3301/``); no URL: the JCMS
+    column page ``col/colN/index.html`` of the site."""
+    base = base_url.rstrip("/")
+    if not url:
+        return f"{base}/col/col{cid}/index.html"
+    if re.match(r"^https?://", url, re.I):
+        return url
+    prefix = site_prefix(base)
+    if url.startswith(prefix) and prefix != "/":
+        return urljoin(base + "/", url)
+    return urljoin(base + "/", url.lstrip("/"))
+
+
+def column_id_for(url: str, prefix: str = "/") -> str:
+    """The configuration id of a column URL: JCMS/JPaaS ``/col/colN/`` → ``N``, else its path under the
+    site's *prefix* without ``index.html`` (``/zwgk/tzgg/`` → ``zwgk/tzgg``, ``/xwzx/list.html`` →
+    ``xwzx/list``)."""
     path = urlsplit(url).path
     m = re.search(r"/col/col(\d+)/", path)
     if m:
         return m.group(1)
+    if path.startswith(prefix):
+        path = "/" + path[len(prefix):]
     path = re.sub(r"/index(_\d+)?\.s?html?$", "/", path)
     path = re.sub(r"\.s?html?$", "", path)
     return path.strip("/") or "home"
 
 
-def column_candidates(text: str, url: str, *, loose: bool = True) -> list[tuple[str, str, str, bool]]:
+def column_candidates(text: str, url: str, *, loose: bool = True, prefix: str = "/") -> list[tuple[str, str, str, bool]]:
     """Links on a portal page that may be columns: (URL, id, link text, strong).
 
     ``strong``: a JCMS/JPaaS ``/col/colN/`` link (certainly a column). With ``loose`` also same-host
     links that look like list pages (``…/``, ``index.html``, ``list….html``), which the caller must
-    confirm by fetching them (a page no adapter reads as a list is not a column).
+    confirm by fetching them (a page no adapter reads as a list is not a column). Only links under the
+    site's path *prefix* count (a bureau at ``/jtj/`` on a district portal: not the portal's own
+    columns), and a column keeps the prefix (``/jtj/col/col3301/index.html``).
     """
     host = urlsplit(url).netloc
     here = url.split("#", 1)[0]
     out, seen = [], set()
     for link, label in page_links(text, url):
         parts = urlsplit(link)
-        if parts.netloc != host or link == here:
+        if parts.netloc != host or link == here or not (parts.path + "/").startswith(prefix):
             continue
         m = re.search(r"/col/col(\d+)/", parts.path)
         if m:
@@ -87,15 +113,17 @@ def column_candidates(text: str, url: str, *, loose: bool = True) -> list[tuple[
             if "/art/" in parts.path or cid in seen:
                 continue
             seen.add(cid)
-            out.append((f"{parts.scheme}://{parts.netloc}/col/col{cid}/index.html", cid, label, True))
+            out.append((f"{parts.scheme}://{parts.netloc}{parts.path[:m.start()]}/col/col{cid}/index.html",
+                        cid, label, True))
             continue
         if not loose or parts.query or looks_like_article(link) or attachment_type(link, label):
             continue
-        if parts.path in ("", "/", "/index.html", "/index.htm", "/index.shtml") or _SKIP_PATH.search(parts.path):
+        rest = "/" + parts.path[len(prefix):] if parts.path.startswith(prefix) else parts.path
+        if rest in ("", "/", "/index.html", "/index.htm", "/index.shtml") or _SKIP_PATH.search(rest):
             continue
         if not _LISTY.search(parts.path):
             continue
-        cid = column_id_for(link)
+        cid = column_id_for(link, prefix)
         if cid in seen:
             continue
         seen.add(cid)

@@ -18,6 +18,7 @@ from .app import AppContext, pass_app
 # module path -> names of click commands/groups it defines
 COMMAND_MODULES = {
     "zwgk.cmd_crawl": ("crawl", "extract", "sites"),
+    "zwgk.cmd_redis": ("ingest",),
     "zwgk.cmd_rules": ("plan", "check", "attest", "db"),
     "zwgk.cmd_reports": ("report", "mail", "browse"),
     "zwgk.demo": ("demo",),

@@ -14,6 +14,7 @@ from crawler.settings import VERSION
 from spiders.extract import extract as do_extract
 
 from .app import AppContext, pass_app
+from .cmd_redis import redis_worker
 
 EXTRACT_KEYS = ("title", "published", "publisher", "source", "index_no", "doc_no", "category", "column",
                 "body", "attachments")
@@ -30,12 +31,12 @@ def _user_agent(app: AppContext | None = None) -> str:
     return f"zwgk/{VERSION} (+mailto:{contact})"
 
 
-def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str | None, str]:
-    """(body, charset from Content-Type, final URL) of one page."""
+def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str | None, str, str | None]:
+    """(body, charset from Content-Type, final URL, Last-Modified) of one page."""
     req = urllib.request.Request(url, headers={"User-Agent": user_agent})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         body = resp.read(32 * 1024 * 1024)
-        return body, resp.headers.get_content_charset(), resp.geturl()
+        return body, resp.headers.get_content_charset(), resp.geturl(), resp.headers.get("Last-Modified")
 
 
 @click.command()
@@ -50,8 +51,11 @@ def _fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, str
 @click.option("--json", "as_json", is_flag=True, help="Print the run's statistics as JSON instead of a table.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this crawl (repeatable), e.g. -s ZWGK_FULL_WALK_DAYS=1.")
+@click.option("--redis", "redis_url", metavar="URL", default=None,
+              help="Run a crawl worker on this Redis (redis://host:6379/0) instead of crawling into the "
+                   "database; `zwgk ingest --redis URL` stores what the workers crawl.")
 @pass_app
-def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, settings):
+def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, settings, redis_url):
     """Crawl the configured sites (all four by default) into the database, in one process.
 
     Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
@@ -59,16 +63,13 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
     """
     from zwgk.crawl import run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
 
+    overrides = _overrides(settings)
+    if redis_url:
+        return _redis_worker(app, redis_url, list(sites), log_level, log_file, as_json, overrides)
     config = app.config  # ConfigError → exit 2 in the CLI group
     missing = [s for s in sites if s not in config.sites]
     if missing:
         raise click.UsageError(f"site(s) not in the configuration: {', '.join(missing)}")
-    overrides = {}
-    for item in settings:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.UsageError(f"--set wants NAME=VALUE, not {item!r}")
-        overrides[name.strip()] = value
     try:
         result = run_crawl(config, app.db_path, sites=list(sites) or None, columns=list(columns) or None,
                            log_level=log_level, log_file=log_file, overrides=overrides)
@@ -86,19 +87,41 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
     sys.exit(0 if result.ok else 1)
 
 
+def _overrides(settings) -> dict:
+    overrides = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--set wants NAME=VALUE, not {item!r}")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def _redis_worker(app: AppContext, redis_url, sites, log_level, log_file, as_json, overrides):
+
+    redis_worker(app, redis_url, sites, log_level, log_file, as_json, overrides)
+
+
 @click.command()
 @click.argument("source", metavar="FILE_OR_URL")
 @click.option("--url", "page_url", metavar="PAGE_URL",
               help="The page's address, to resolve relative links (default: the URL fetched, or the file).")
 @click.option("--encoding", default=None, help="Override the page's declared encoding (e.g. gbk).")
 @click.option("--all", "show_all", is_flag=True, help="Also print links, encoding and the raw header fields.")
+@click.option("--explain", is_flag=True,
+              help='Add "explain": where each field came from (meta, table, label, byline, headline, '
+                   'container, density …) and evidence set aside.')
+@click.option("--last-modified", metavar="HTTP_DATE", default=None,
+              help="The Last-Modified header the page came with (a URL's own header is used by default): "
+                   "meta dates later than it are re-generation times.")
 @click.pass_obj
-def extract(app, source, page_url, encoding, show_all):
+def extract(app, source, page_url, encoding, show_all, explain, last_modified):
     """Extract one article page (a saved file or a URL) and print it as one JSON object."""
 
     if re.match(r"^https?://", source):
         try:
-            body, charset, final = _fetch(source, _user_agent(app))
+            body, charset, final, modified = _fetch(source, _user_agent(app))
+            last_modified = last_modified or modified
         except Exception as e:
             click.echo(f"zwgk extract: cannot fetch {source}: {e}", err=True)
             sys.exit(1)
@@ -111,8 +134,11 @@ def extract(app, source, page_url, encoding, show_all):
             sys.exit(1)
         body = path.read_bytes()
         base = page_url or path.resolve().as_uri()
-    data = do_extract(body, base, encoding=encoding)
-    out = data if show_all else {k: data.get(k) for k in EXTRACT_KEYS}
+    data = do_extract(body, base, encoding=encoding, last_modified=last_modified)
+    out = dict(data) if show_all else {k: data.get(k) for k in EXTRACT_KEYS}
+    out.pop("explain", None)
+    if explain:
+        out["explain"] = data["explain"]
     click.echo(json.dumps(out, ensure_ascii=False, indent=None))
 
 
@@ -171,12 +197,16 @@ def sites_list(app: AppContext):
 def sites_discover(app: AppContext, url, key, depth, max_pages, max_columns, delay, as_json):
     """Walk a portal's navigation from URL and print its columns as a configuration stanza.
 
+    URL may be a sub-site under a path (``http://host/jtj/``: the base URL keeps ``/jtj``) or one column
+    page (its stanza alone). Exit 1 when what is printed cannot be crawled (no column page answers,
+    or a printed URL would resolve elsewhere).
+
     For each column: name (ColumnName meta, breadcrumb or link text), URL, platform (jcms, jpaas, trs,
     generic), item count, last item date and state, as a comment above a ready-to-paste
     ``{id, name, url, class}`` line. Requests are polite: one at a time, robots.txt obeyed, the
     configured User-Agent.
     """
-    from spiders.discover import Fetcher, discover, stanza  # deferred: Scrapy/Twisted load only to discover
+    from spiders.discover import Fetcher, crawlable, discover, problems, stanza  # deferred: Scrapy/Twisted load only to discover
 
     obey = True
     if delay is None:
@@ -198,8 +228,13 @@ def sites_discover(app: AppContext, url, key, depth, max_pages, max_columns, del
         sys.exit(1)
     if as_json:
         for c in columns:
-            click.echo(json.dumps({**c.as_dict(), "site": site["name"], "base_url": site["base_url"]},
-                                  ensure_ascii=False))
+            click.echo(json.dumps({**c.as_dict(), "site": site["name"], "base_url": site["base_url"],
+                                   "crawlable": crawlable(c)}, ensure_ascii=False))
     else:
         click.echo(stanza(site, columns, key))
     click.echo(f"zwgk sites discover: {len(columns)} columns, {fetcher.requests} requests", err=True)
+    wrong = problems(site, columns)
+    for p in wrong:
+        click.echo(f"zwgk sites discover: cannot be crawled: {p}", err=True)
+    if wrong:
+        sys.exit(1)

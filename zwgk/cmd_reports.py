@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from crawler.bureaus import is_district, load_district
+from reports.overview import district_report
+
 from .app import AppContext, pass_app
 
 
@@ -37,6 +40,8 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
     """Write the dashboard (index.html) and each unit's report (HTML, XLSX, text) from the latest check run."""
     from reports import render_reports  # deferred: jinja2 and openpyxl load only to report
 
+    if _district_report(app, plan_file):
+        return
     config = app.config
     store = app.store
     plan = _plan_for(app, plan_file, run_id)
@@ -61,6 +66,19 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
         click.echo(f"  {name}：待处理 {entry['action']} 项 → {entry['html']}")
     if summary["index"]:
         click.echo(f"仪表盘：{summary['index']}")
+
+
+def _district_report(app: AppContext, plan_file: str | None) -> bool:
+    """A district configuration: every bureau's reports and the overview page (reports/overview.py)."""
+    if app.config_path is None or not Path(app.config_path).exists() or not is_district(app.config_path):
+        return False
+    page, rows = district_report(load_district(app.config_path), plan_file)
+    for r in rows:
+        c = r["counts"] or {}
+        click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期 {c.get('late', 0)}，"
+                                                         f"已满足 {c.get('met', 0)} → {r['index']}"))
+    click.echo(f"总览 overview：{page}")
+    return True
 
 
 @click.command()

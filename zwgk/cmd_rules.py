@@ -21,7 +21,9 @@ from rules.dbimport import import_jsonl
 from rules.engine import counts, dumps, run_check
 from rules.errors import PlanError
 from rules.kinds import load_all
-from rules.plan import import_plan, summary_lines
+from rules.draft import draft_plan
+from rules.plan import summary_lines
+from rules.planread import import_plan, suggest, units_stanza
 
 from .app import AppContext, pass_app
 
@@ -82,16 +84,19 @@ def plan():
 
 
 @plan.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the plan as YAML here.")
+@click.argument("file")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False),
+              help="Write the plan, with checks drafted from its text, as YAML here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-@click.option("--year", type=int, help="Plan year (default: from the file name or title).")
+@click.option("--year", type=int, help="Plan year (default: from the title, the file name or the cover text).")
+@click.option("--no-draft", is_flag=True, help="With -o: write the plan without drafted checks.")
 @pass_app
-def plan_import(app: AppContext, file, output, as_json, year):
-    """Read a work plan: the text export of the Word table, or a .docx holding it.
+def plan_import(app: AppContext, file, output, as_json, year, no_draft):
+    """Read a work plan: FILE is a Word text export, .docx, .xlsx, .html or .pdf (told from the content),
+    or the URL of the plan as published (one GET).
 
-    Units are normalised through the configuration's aliases (an unknown unit is an error); without a
-    configuration, through the shipped unit list (config/production.yaml).
+    Units are normalised through the configuration's aliases (without --config, the shipped unit list);
+    units it does not know are kept as written and listed with a `units:` stanza to paste.
     """
     registry, lead = _registry(app)
     if registry is None:
@@ -100,15 +105,37 @@ def plan_import(app: AppContext, file, output, as_json, year):
         p = import_plan(file, registry=registry, lead=lead, year=year)
     except PlanError as e:
         _fail(e)
+    if output and not no_draft:
+        draft_plan(p)
     if output:
         write_plan_yaml(p, output)
+        try:
+            load_catalogue(output, registry=registry, lead=lead)
+        except PlanError as e:  # a drafted check the catalogue refuses is a bug in the drafter: say so
+            _fail(PlanError(output, e.line, e.field, f"drafted check refused (a drafter bug): {e.problem}"))
+    unknown = [{"name": n, "suggestion": suggest(n, registry) if registry is not None else None}
+               for n in p.unknown_units]
     if as_json:
-        click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
+        data = p.to_dict(checks=bool(output and not no_draft))
+        data["unknown_units"] = unknown
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for line in summary_lines(p):
         click.echo(line)
+    if p.year is None:
+        click.echo("\nyear: not found in the title, the file name or the cover text — pass --year YYYY "
+                   "(until then checks use the year of --as-of)")
+    if unknown:
+        click.echo(f"\n{len(unknown)} unit(s) not in the configuration, kept as written (no e-mail address yet):")
+        for u in unknown:
+            click.echo(f"  {u['name']}" + (f"  — did you mean {u['suggestion']}?" if u["suggestion"] else ""))
+        click.echo("Add them to the configuration (or an alias to a known unit):")
+        click.echo(units_stanza(p.unknown_units))
     if output:
-        click.echo(f"written: {output}")
+        checks = [c for r in p.requirements() for c in r.checks]
+        web = sum(1 for c in checks if c.kind != "manual")
+        click.echo(f"written: {output} ({len(checks)} drafted checks: {web} web, {len(checks) - web} manual)"
+                   if checks else f"written: {output}")
 
 
 @plan.command("validate")
@@ -135,13 +162,16 @@ def plan_show(app: AppContext, file):
         p, path, _ = _load(app, file)
     except PlanError as e:
         _fail(e)
-    click.echo(f"{p.title or path}（{p.year}）")
+    click.echo(f"{p.title or path}" + (f"（{p.year}）" if p.year else ""))
     for r in p.requirements():
         mark = "（未指定责任单位）" if r.unassigned else ""
         click.echo(f"{r.id:<5} {r.text[:40]}{'…' if len(r.text) > 40 else ''}  [{'、'.join(r.units)}]{mark}")
         for c in r.checks:
             extra = f" — {c.params.get('reason')}" if c.kind == "manual" else ""
-            click.echo(f"      · {c.kind:<15} {c.name}  → {'、'.join(c.units)}{extra}")
+            conf = f" [{c.confidence:.2f}]" if c.confidence is not None else ""
+            click.echo(f"      · {c.kind:<15} {c.name}  → {'、'.join(c.units)}{conf}{extra}")
+            if c.why:
+                click.echo(f"          why: {c.why}")
 
 
 @plan.command("kinds")
@@ -183,6 +213,8 @@ def check(app: AppContext, as_of, as_json, plan_file, horizon):
         msg = f.message if len(f.message) <= 90 else f.message[:90] + "…"
         click.echo(f"{f.status:<12} {f.requirement:<5} {f.check}（{'、'.join(f.units)}）"
                    f"{' 到期' + f.due if f.due else ''}\n{'':13}{msg}")
+        for c in f.candidates[:3]:   # 可能相关的公开信息: for staff to confirm (zwgk attest)
+            click.echo(f"{'':13}可能相关（{c['score']:.2f}）：《{c['title']}》（{c['published']}）{c['url']}")
 
 
 # --- zwgk attest -------------------------------------------------------------------------------

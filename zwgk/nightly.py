@@ -31,11 +31,13 @@ from pathlib import Path
 import click
 
 from crawler.alarms import data_freshness
+from crawler.bureaus import is_district, load_district
 from crawler.store import Store, now_iso
 from reports.changes import alarm_summary, findings_movement
 from spiders.health import evaluate_crawl
 
 from .app import AppContext, pass_app
+from .district import district_nightly
 from .status import format_run
 
 STAGES = ("crawl", "health", "check", "report", "mail")
@@ -398,6 +400,11 @@ def nightly(app: AppContext, as_of, skip_mail, skip_crawl, sites, stage_timeout,
     """
     from filelock import FileLock, Timeout
 
+    if app.config_path is not None and Path(app.config_path).exists() and is_district(app.config_path):
+        # several bureaus: each one's night
+        args = (["--as-of", str(as_of)] if as_of else []) + (["--skip-mail"] if skip_mail else [])
+        sys.exit(district_nightly(load_district(app.config_path), args, skip_crawl=skip_crawl,
+                                  log=lambda m: None if quiet else click.echo(m)))
     config = app.config                      # a configuration error exits 2 (zwgk.cli.ZwgkGroup)
     unknown = [s for s in sites if s not in config.sites]
     if unknown:

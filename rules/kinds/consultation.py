@@ -13,6 +13,7 @@ import re
 
 from ..findings import combine, evidence_of, follow_up_status, label
 from ..match import select, spec
+from ..names import NameIndex, doc_name, same_document  # noqa: F401 (doc_name, same_document: kinds' API)
 from ..params import Param
 from ..workdays import workdays_between
 from . import Kind
@@ -21,8 +22,6 @@ _FULL = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
 _MD = r"(?:(\d{4})\s*[年\-/.]\s*)?(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
 _RANGE = re.compile(_FULL + r"\s*(?:起|开始)?\s*(?:[（(][^）)]{0,8}[）)])?\s*(?:至|到|—+|－|–|-|~|～)\s*" + _MD)
 _KEY = re.compile(r"征求意见|意见反馈|反馈意见|意见建议|提出意见|截止")
-_NAME = re.compile(r"《(.+?)》")
-_DRAFT = re.compile(r"[（(]?\s*(征求意见稿|送审稿|草案|试行稿)\s*[）)]?")
 
 
 def parse_window(text: str | None) -> tuple[dt.date, dt.date] | None:
@@ -46,29 +45,6 @@ def parse_window(text: str | None) -> tuple[dt.date, dt.date] | None:
     return best
 
 
-def doc_name(title: str) -> str:
-    """The document a consultation, feedback, policy or interpretation is about."""
-    m = _NAME.search(title or "")
-    name = m.group(1) if m else (title or "")
-    if not m:
-        name = re.sub(r"^(关于|图解[:：]?|一图读懂[:：]?|政策解读[:：]?|解读[:：]?)", "", name)
-        name = re.sub(r"(的)?(公开征求意见的?(公告|通知)|征求意见采纳情况的?说明|征求意见.*|政策解读|解读|图解)$", "", name)
-        name = re.sub(r"^印发", "", name)
-        name = re.sub(r"的通知$", "", name)
-    name = _DRAFT.sub("", name)
-    return re.sub(r"[\s\u3000“”\"《》、，,。：:（）()]", "", name)
-
-
-def same_document(a: str, b: str) -> bool:
-    if not a or not b:
-        return False
-    if a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
-        return True
-    grams = lambda s: {s[i:i + 2] for i in range(len(s) - 1)}
-    ga, gb = grams(a), grams(b)
-    return bool(ga and gb) and len(ga & gb) / len(ga | gb) >= 0.6
-
-
 class Consultation(Kind):
     __kind__ = "consultation"
     met_by_absence = True   # under a crawl-health alarm, finding nothing wrong proves nothing
@@ -89,7 +65,7 @@ class Consultation(Kind):
 
     def evaluate(self, ctx, requirement, params, as_of):
         drafts = select(ctx, params["match"])
-        feedbacks = select(ctx, params["feedback"])
+        feedbacks = NameIndex(select(ctx, params["feedback"]))
         statuses, notes, evidence, dues = [], [], [], []
         facts: dict = {"drafts": []}
         for doc, terms in drafts:
@@ -121,8 +97,7 @@ class Consultation(Kind):
                 statuses.append("gap")
                 notes.append(f"{label(doc)}征求意见期限仅{have}（{start}至{end}），少于{need}")
             fb_due = end + dt.timedelta(days=params["feedback_days"])
-            match = [(f, t) for f, t in feedbacks if same_document(name, doc_name(f["title"]))
-                     and f["published"] >= doc["published"]]
+            match = [(f, t) for f, t in feedbacks.matches(name) if f["published"] >= doc["published"]]
             st, fdoc = follow_up_status(match, fb_due, as_of, ctx.horizon, evidence, dues)
             draft.update(window_ok=ok, feedback_due=fb_due.isoformat(), feedback=(fdoc or {}).get("url"),
                          feedback_status=st)

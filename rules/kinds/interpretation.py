@@ -10,7 +10,7 @@ from ..match import select, spec
 from ..params import Param
 from ..workdays import add_workdays
 from . import Kind
-from .consultation import doc_name, same_document
+from ..names import NameIndex, doc_name
 
 
 class Interpretation(Kind):
@@ -26,13 +26,13 @@ class Interpretation(Kind):
 
     def evaluate(self, ctx, requirement, params, as_of):
         policies = select(ctx, params["policy"])
-        interps = select(ctx, params["interpretation"])
+        interps = NameIndex(select(ctx, params["interpretation"]))
         statuses, notes, evidence, dues = [], [], [], []
         for doc, terms in policies:
             evidence.append(evidence_of(doc, terms))
             name = doc_name(doc["title"])
             due = add_workdays(dt.date.fromisoformat(doc["published"]), params["working_days"])
-            match = [(d, t) for d, t in interps if d["url"] != doc["url"] and same_document(name, doc_name(d["title"]))]
+            match = [(d, t) for d, t in interps.matches(name) if d["url"] != doc["url"]]
             st, idoc = follow_up_status(match, due, as_of, ctx.horizon, evidence, dues)
             if st == "late":
                 notes.append(f"{label(doc)}的解读逾期：{label(idoc)}，应于{due}前（{params['working_days']}个工作日内）")

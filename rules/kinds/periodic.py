@@ -83,6 +83,7 @@ class Periodic(Kind):
         "grace_days": Param("int", 0, minimum=0, doc="extra days after that"),
         "from_period": Param("int", 1, minimum=1, doc="the first period of the year that must have an item"),
         "what": Param("str", None),
+        "min_per_period": Param("int", 1, minimum=1, doc="items each period needs (每季度不少于2篇: 2)"),
     }
 
     def evaluate(self, ctx, requirement, params, as_of):
@@ -105,19 +106,22 @@ class Periodic(Kind):
             due = month_end(end, params["grace_months"]) + dt.timedelta(days=params["grace_days"])
             name = period_name(year, period, n)
             items = by_period.get(n, [])
-            if items:
-                doc = items[0][0]
+            need = params["min_per_period"]
+            if len(items) >= need:
+                doc = items[need - 1][0]
                 st = published_status(doc["published"], due)
                 evidence += [evidence_of(d, t) for d, t in items[:3]]
                 if st == "late":
                     notes.append(f"{name}逾期：{label(doc)}，应于{due.isoformat()}前")
             else:
                 st = due_status(as_of, due, ctx.horizon)
+                evidence += [evidence_of(d, t) for d, t in items[:3]]
+                have = f"仅{len(items)}件，要求至少{need}件，" if items else ""
                 if st == "gap":
-                    notes.append(f"{name}缺失（应于{due.isoformat()}前发布）")
+                    notes.append(f"{name}缺失（{have}应于{due.isoformat()}前发布）")
                 elif st == "at_risk":
                     notes.append(f"{name}尚未发布（{due.isoformat()}到期）")
-            if items == [] and first_open is None:
+            if len(items) < need and first_open is None:
                 first_open = due
             due_last = due
             statuses.append(st)

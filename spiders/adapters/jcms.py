@@ -30,7 +30,9 @@ MAX_STATIC_PAGES = 500
 _DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.I | re.S)
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.I | re.S)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>\s*</nextgroup>", re.I | re.S)
-_PROXY = re.compile(r"""((?:https?://[^"'\s<>]+?)?/module/(?:web/)?jpage/dataproxy\.jsp)(\?[^"'\s<>]*)?""", re.I)
+# the path may sit under the site's prefix (/jtj/module/…): keep every segment before /module/
+_PROXY = re.compile(r"""((?:https?://[^"'\s<>/]+)?(?:/[\w.~-]+)*?/module/(?:web/)?jpage/dataproxy\.jsp)(\?[^"'\s<>]*)?""",
+                    re.I)
 _IDS = re.compile(r"""webid=(\d+)[^"']*?unitid=(\d+)""", re.I)
 _COLUMNID = re.compile(r"""columnid=(\d+)""", re.I)
 _WEBNAME = re.compile(r"""webname=([^&"'\s<>]*)""", re.I)

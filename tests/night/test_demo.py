@@ -100,7 +100,7 @@ def _without_ports(obj):
 def _unordered(finding: dict) -> dict:
     """A finding whose evidence and message parts are compared as sets: before the redesign the broken-link
     check listed links in the order the crawl happened to store them (now sorted)."""
-    f = {k: v for k, v in finding.items() if k != "facts"}
+    f = {k: v for k, v in finding.items() if k not in ("facts", "candidates")}
     f["evidence"] = sorted(f["evidence"], key=lambda e: json.dumps(e, ensure_ascii=False, sort_keys=True))
     f["message"] = sorted(re.split(r"[；：]", f["message"]))
     return f
@@ -108,7 +108,7 @@ def _unordered(finding: dict) -> dict:
 
 def test_check_json_of_the_demo_is_what_it_was_before_the_redesign(demo_run, tmp_path):
     """`zwgk check --json` on the demo's crawl: every finding, field and field order as saved before the
-    architecture redesign (tests/fixtures/demo, written by the tree before it), plus ``facts`` last."""
+    architecture redesign (tests/fixtures/demo, written by the tree before it), plus ``facts`` and ``candidates`` last."""
     workdir, proc = demo_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     db = tmp_path / "check.db"
@@ -117,7 +117,7 @@ def test_check_json_of_the_demo_is_what_it_was_before_the_redesign(demo_run, tmp
                                  "--as-of", "2020-12-31", "--json"], capture_output=True, text=True, check=True).stdout
     now = _without_ports(json.loads(out))
     before = json.loads(BEFORE.read_text(encoding="utf-8"))
-    assert [list(f) for f in now] == [list(f) + ["facts"] for f in before]
+    assert [list(f) for f in now] == [list(f) + ["facts", "candidates"] for f in before]
     assert [_unordered(f) for f in now] == [_unordered(f) for f in before]
     manifest = build_world(seed=1, scale=0.2, night=0).manifest()
     site_level = {"stale_column", "blank_column", "broken_link", "missing_attachment"}

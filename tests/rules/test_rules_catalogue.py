@@ -11,7 +11,7 @@ from crawler.units import UnitRegistry
 from rules.catalogue import PLANS_DIR, default_plan_path, load_catalogue
 from rules.errors import PlanError
 from rules.kinds import load_all
-from rules.plan import import_plan
+from rules.planread import import_plan
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 REGISTRY = UnitRegistry.from_config(load_config(FIX / "zwgk.yaml"))

@@ -80,7 +80,8 @@ def test_check_json_and_stored_run(loaded):
     assert r.exit_code == 0, r.output
     findings = json.loads(r.output)
     # the fields, in its order; then what we add (unassigned: routed to the lead office)
-    assert all(list(f) == ["requirement", "check", "units", "status", "due", "evidence", "message", "unassigned", "facts"]
+    assert all(list(f) == ["requirement", "check", "units", "status", "due", "evidence", "message", "unassigned", "facts",
+                           "candidates"]
                for f in findings)
     assert {(f["requirement"], f["unassigned"]) for f in findings if f["unassigned"]} == {("7.2", True)}
     by = {(f["requirement"], f["check"]): f for f in findings}

@@ -13,7 +13,8 @@ from crawler.config import load_config
 from crawler.units import UnitRegistry
 from rules.catalogue import load_catalogue, write_plan_yaml
 from rules.errors import PlanError
-from rules.plan import import_plan, split_units
+from rules.plan import split_units
+from rules.planread import import_plan
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 PLAN_TXT = FIX / "work-plan-2020.txt"
@@ -98,23 +99,26 @@ def test_full_width_numbers_and_one_line_rows(tmp_path, registry):
     assert p.tasks()[0].title == "全角编号的任务"
 
 
-def test_unknown_unit_names_file_line_and_unit(tmp_path, registry):
+def test_unknown_unit_is_kept_listed_and_a_close_known_unit_suggested(tmp_path, registry):
+    from rules.planread import suggest
     f = tmp_path / "plan.txt"
     text = PLAN_TXT.read_text(encoding="utf-8").replace("宣传信息中心\n\n\t二、", "宣传信息科\n\n\t二、")
     f.write_text(text, encoding="utf-8")
-    with pytest.raises(PlanError) as e:
-        import_plan(f, registry=registry)
-    assert str(e.value) == (f"{f}:38: units: unknown unit '宣传信息科' in requirement 3.2 "
-                            "(not a name or alias in the configuration's units)")
+    p = import_plan(f, registry=registry)   # the plan is the authority: not an error
+    assert p.requirement("3.2").units == ["宣传信息科"]
+    assert p.unknown_units == ["宣传信息科"]
+    assert suggest("宣传信息科", registry) == "宣传信息中心"
+    assert suggest("基教科室", registry) == "基础教育科"
+    assert suggest("财务审计处", registry) is None
 
 
 @pytest.mark.parametrize("content, line, words", [
-    ("# Internal contracts\n\nModules talk through these shapes only.\n", 1, "expected a table cell"),
-    ("\n\n\tsome cell\n\tanother\n", 3, "expected a section heading"),
-    ("\t一、部分\n\t不是任务编号\n\t要求\n\t办公室\n", 2, "expected a task number"),
+    ("# Internal contracts\n\nModules talk through these shapes only.\n", 1,
+     "no table with a 具体要求/责任单位 header found"),
+    ("\n\n\tsome cell\n\tanother\n", 3, "incomplete row"),
     ("\t一、部分\n\t1．任务\n\t\n\t办公室\n", 3, "without requirement text"),
-    ("\t一、部分\n\t2．任务\n\t要求\n\t办公室\n\t1．倒退的任务\n\t要求\n\t办公室\n", 5, "comes after task 2"),
-    ("", 1, "no table cells"),
+    ("\t一、部分\n\t二、另一部分\n", 2, "no requirements"),
+    ("", 1, "no table with a 具体要求/责任单位 header found"),
 ])
 def test_non_plan_files_fail_with_the_line(tmp_path, content, line, words):
     f = tmp_path / "notaplan.txt"
@@ -196,7 +200,7 @@ def test_cli_plan_import_json_shape(tmp_path):
     r = _run(["--config", str(CONFIG), "plan", "import", str(PLAN_TXT), "--json"], tmp_path)
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
-    assert list(data) == ["sections"]
+    assert list(data) == ["sections", "unknown_units"] and data["unknown_units"] == []
     assert len(data["sections"]) == 5
     s0 = data["sections"][0]
     assert list(s0) == ["title", "tasks"]
@@ -217,9 +221,14 @@ def test_cli_plan_import_writes_yaml_that_runs(tmp_path):
     assert data["year"] == 2020 and len(data["sections"]) == 5
     unassigned = [q for s in data["sections"] for t in s["tasks"] for q in t["requirements"] if q.get("unassigned")]
     assert [q["id"] for q in unassigned] == ["7.2"]
-    # the written plan loads as a catalogue; requirements without checks wait for a person
+    # the written plan loads as a catalogue, with checks drafted from the text (tests/rules/test_draft.py)
     p = load_catalogue(out, registry=UnitRegistry.from_config(load_config(CONFIG)))
     assert len(p.requirements()) == 29
+    assert {"presence", "deadline", "enrollment_set", "manual"} <= {c.kind for r in p.requirements() for c in r.checks}
+    # --no-draft: the plan alone; requirements without checks wait for a person
+    r = _run(["--config", str(CONFIG), "plan", "import", str(PLAN_TXT), "-o", str(out), "--no-draft"], tmp_path)
+    assert r.exit_code == 0, r.output
+    p = load_catalogue(out, registry=UnitRegistry.from_config(load_config(CONFIG)))
     assert {c.kind for r in p.requirements() for c in r.checks} == {"manual"}
 
 

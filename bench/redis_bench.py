@@ -1,0 +1,151 @@
+"""Distributed-crawl figures (issue 15), to be wired into `make bench` (bench/run.py):
+
+- ``redis_two_worker_ratio``: pages/s of two `zwgk crawl --redis` workers ÷ one worker, 8 bureau hosts
+  of the replica, politeness on (crawl.concurrency_per_host = 2 on every host, summed over workers);
+- ``redis_overhead_ratio``: pages/s of one Redis worker ÷ the plain `zwgk crawl`, same 4 hosts, same
+  settings (the plain crawl's config holds at most four sites).
+
+pages/s = requests the replica answered ÷ seconds until the night's data is in SQLite (the plain crawl's
+process; for Redis, the ingest, which ends when every queue is empty). Both sides run the same
+spider code, against the same replica, in the same run, interleaved.
+
+    .venv/bin/python bench/redis_bench.py [--scale 0.05] [--rounds 1] [--out bench/redis_results.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
+CRAWL = "crawl: {concurrency_per_host: 2, download_delay: 0, autothrottle: false, recheck_days: 7}\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def requests_served(urls: dict) -> int:
+    return sum(len(json.load(urllib.request.urlopen(u + "/__replica__/requests.json"))["requests"])
+               for u in urls.values())
+
+
+def reset(urls: dict) -> None:
+    for u in urls.values():
+        urllib.request.urlopen(urllib.request.Request(u + "/__replica__/night?n=0", method="POST")).read()
+
+
+def district(tmp: Path, urls: dict) -> Path:
+    (tmp / "bureaus").mkdir(parents=True, exist_ok=True)
+    for k, u in urls.items():
+        (tmp / "bureaus" / f"{k}.yaml").write_text(
+            f"contact: {k}@example.org\nsites:\n  bureau: {{name: {k}, base_url: \"{u}\", platform: jcms}}\n"
+            "units: [{name: 办公室}]\n", encoding="utf-8")
+    path = tmp / "district.yaml"
+    path.write_text("contact: bench@example.org\npaths: {data: var}\n" + CRAWL + "bureaus_dir: bureaus\n",
+                    encoding="utf-8")
+    return path
+
+
+def four_sites(tmp: Path, urls: dict) -> Path:
+    keys = ("bureau", "province", "city", "district")
+    lines = ["contact: bench@example.org", "paths: {data: var}", "sites:"]
+    for key, u in zip(keys, list(urls.values())[:4]):
+        lines.append(f"  {key}: {{name: {key}, base_url: \"{u}\", platform: jcms}}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    path = tmp / "four.yaml"
+    path.write_text("\n".join(lines) + "\nunits: [{name: 办公室}]\n" + CRAWL, encoding="utf-8")
+    return path
+
+
+def run_redis(config: Path, redis_url: str, workers: int, urls: dict, tmp: Path) -> float:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    shutil.rmtree(tmp / "var", ignore_errors=True)
+    reset(urls)
+    env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
+    t0 = time.monotonic()
+    ingest = subprocess.Popen(ZWGK + ["--config", str(config), "ingest", "--redis", redis_url, "--json"],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs = [subprocess.Popen(ZWGK + ["--config", str(config), "crawl", "--redis", redis_url,
+                                      "--log-level", "WARNING"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    ingest.wait()
+    seconds = time.monotonic() - t0
+    for p in procs:
+        p.wait(60)
+    return requests_served(urls) / seconds
+
+
+def run_plain(config: Path, urls: dict, tmp: Path) -> float:
+    shutil.rmtree(tmp / "var", ignore_errors=True)
+    reset(urls)
+    env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
+    t0 = time.monotonic()
+    subprocess.run(ZWGK + ["--config", str(config), "crawl", "--log-level", "WARNING"], env=env, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return requests_served(urls) / (time.monotonic() - t0)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=0.05)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "redis_results.json"))
+    a = ap.parse_args(argv)
+    exe = shutil.which("redis-server")
+    if not exe:
+        print("redis_bench: redis-server not installed (scripts/install-test-deps.sh)", file=sys.stderr)
+        return 1
+    tmp = Path(tempfile.mkdtemp(prefix="zwgk-redis-bench-"))
+    port = free_port()
+    rs = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                           "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rep = subprocess.Popen([sys.executable, "-m", "replica.bureaus", "--count", "8", "--scale",
+                            str(a.scale), "--ports-file", str(tmp / "ports.json"), "--parent-pid",
+                            str(os.getpid())], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (tmp / "ports.json").exists():
+            time.sleep(0.05)
+        urls = json.loads((tmp / "ports.json").read_text())
+        time.sleep(0.3)
+        redis_url = f"redis://127.0.0.1:{port}/0"
+        eight, four = district(tmp / "d8", urls), four_sites(tmp / "d4", urls)
+        four_urls = dict(list(urls.items())[:4])
+        figures: dict[str, list] = {"one_worker_8": [], "two_workers_8": [], "plain_4": [], "one_worker_4": []}
+        for _ in range(a.rounds):   # interleaved A/B
+            figures["one_worker_8"].append(run_redis(eight, redis_url, 1, urls, tmp / "d8"))
+            figures["two_workers_8"].append(run_redis(eight, redis_url, 2, urls, tmp / "d8"))
+            figures["plain_4"].append(run_plain(four, four_urls, tmp / "d4"))
+            figures["one_worker_4"].append(run_redis(four, redis_url, 1, four_urls, tmp / "d4"))
+        med = {k: sorted(v)[len(v) // 2] for k, v in figures.items()}
+        result = {
+            "redis_two_worker_ratio": round(med["two_workers_8"] / med["one_worker_8"], 3),
+            "redis_overhead_ratio": round(med["one_worker_4"] / med["plain_4"], 3),
+            "pages_per_second": {k: round(v, 1) for k, v in med.items()},
+            "scale": a.scale, "rounds": a.rounds, "cpus": os.cpu_count(),
+            "load_average_at_end": os.getloadavg(),
+        }
+    finally:
+        rep.terminate()
+        rs.terminate()
+    Path(a.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=1))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

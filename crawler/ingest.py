@@ -1,0 +1,316 @@
+"""The Redis side of a distributed night, and its single writer: ``zwgk ingest --redis URL``.
+
+A night on Redis (workers: ``zwgk crawl --redis URL``, spiders/distributed.py):
+
+1. ``zwgk ingest`` opens the night (unless one is running: then it resumes it): clears the previous
+   night's work keys, publishes what each crawl unit's store knows (``known`` documents and
+   ``columns`` — what the incremental walk needs, so workers need no database), and puts one seed per
+   unit on its scrapy-redis start list.
+2. Workers pull requests from the shared scrapy-redis queues, push every item to ``zwgk:items``.
+3. The ingest moves each item to ``zwgk:items:ingesting`` (LMOVE), writes it to the store(s) of every
+   bureau the unit belongs to, and only then drops it: a killed ingest re-applies at most that item,
+   and every write is idempotent (documents are keyed by URL, a withdrawal or sync mark is a state).
+4. When every queue, start list, in-flight set and the item list stay empty, the night is done: the
+   ingest records one ``runs`` row per store (kind ``crawl``) and marks the night done; workers exit.
+
+Requests a worker has popped and not finished are in ``zwgk:inflight:<worker>|<unit>`` (payload ->
+score). A worker refreshes ``zwgk:worker:<id>`` every few seconds; when that key expires (the worker
+was killed), any live worker or the ingest moves its in-flight requests back to the queue
+(``recover_dead``): a SIGKILL loses nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bureaus import CrawlUnit, District
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "zwgk:"
+SEED = b"__seed__"          # an in-flight start-list entry (a seed being turned into requests)
+
+
+class Keys:
+    """Every Redis key of a distributed night, in one place."""
+    night = PREFIX + "night"                   # hash: state (running|done), id, started, units
+    items = PREFIX + "items"                   # list of JSON items from the workers
+    ingesting = PREFIX + "items:ingesting"     # the item being written (crash safety)
+
+    @staticmethod
+    def queue(unit: str) -> str:
+        return f"{PREFIX}{unit}:requests"
+
+    @staticmethod
+    def dupefilter(unit: str) -> str:
+        return f"{PREFIX}{unit}:dupefilter"
+
+    @staticmethod
+    def start(unit: str) -> str:
+        return f"{PREFIX}{unit}:start_urls"
+
+    @staticmethod
+    def known(unit: str) -> str:
+        return f"{PREFIX}{unit}:known"
+
+    @staticmethod
+    def columns(unit: str) -> str:
+        return f"{PREFIX}{unit}:columns"
+
+    @staticmethod
+    def articles(unit: str) -> str:           # article URLs some walk has claimed tonight
+        return f"{PREFIX}{unit}:articles"
+
+    @staticmethod
+    def walk(unit: str, column_id: str, part: str) -> str:
+        return f"{PREFIX}{unit}:walk:{column_id}:{part}"
+
+    @staticmethod
+    def stats(unit: str) -> str:               # hash worker -> JSON per-site stats
+        return f"{PREFIX}{unit}:stats"
+
+    @staticmethod
+    def worker(worker_id: str) -> str:
+        return f"{PREFIX}worker:{worker_id}"
+
+    @staticmethod
+    def inflight(worker_id: str, unit: str) -> str:
+        return f"{PREFIX}inflight:{worker_id}|{unit}"
+
+    @staticmethod
+    def slots(host: str) -> str:
+        return f"{PREFIX}slots:{host}"
+
+
+def connect(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def recover_dead(r, me: str = "ingest") -> int:
+    """Put the in-flight requests of dead workers (heartbeat key expired) back on their queues.
+    RENAME claims a dead worker's set atomically, so two recoverers never requeue it twice."""
+    moved = 0
+    for key in r.scan_iter(match=PREFIX + "inflight:*", count=200):
+        key = key.decode() if isinstance(key, bytes) else key
+        worker, _, unit = key[len(PREFIX + "inflight:"):].partition("|")
+        if r.exists(Keys.worker(worker)):
+            continue
+        claim = f"{PREFIX}recovering:{me}:{worker}|{unit}"
+        try:
+            r.rename(key, claim)
+        except Exception:   # another recoverer got it first (no such key)
+            continue
+        entries = r.hgetall(claim)
+        pipe = r.pipeline()
+        for data, score in entries.items():
+            if data == SEED:
+                pipe.lpush(Keys.start(unit), score)      # a seed's payload is kept as its "score"
+            else:
+                pipe.zadd(Keys.queue(unit), {data: float(score)})
+        pipe.delete(claim)
+        pipe.execute()
+        moved += len(entries)
+        logger.warning("worker %s is gone: %d in-flight request(s) of %s back on the queue", worker,
+                       len(entries), unit)
+    return moved
+
+
+def pending_work(r, units: list[str]) -> int:
+    """Requests still queued, seeds not taken, requests in flight anywhere."""
+    n = 0
+    pipe = r.pipeline()
+    for u in units:
+        pipe.zcard(Keys.queue(u))
+        pipe.llen(Keys.start(u))
+    n += sum(pipe.execute())
+    for key in r.scan_iter(match=PREFIX + "inflight:*", count=200):
+        n += r.hlen(key)
+    for key in r.scan_iter(match=PREFIX + "recovering:*", count=200):
+        n += r.hlen(key)
+    return n
+
+
+def night_state(r) -> str | None:
+    v = r.hget(Keys.night, "state")
+    return v.decode() if v else None
+
+
+def _clear_work_keys(r) -> None:
+    for pattern in ("*:requests", "*:dupefilter", "*:start_urls", "*:known", "*:columns", "*:articles",
+                    "*:walk:*", "*:stats", "inflight:*", "recovering:*", "slots:*"):
+        keys = list(r.scan_iter(match=PREFIX + pattern, count=500))
+        for i in range(0, len(keys), 500):
+            r.delete(*keys[i:i + 500])
+
+
+def open_night(r, district: District, units: list[CrawlUnit], stores: dict[str, Path]) -> bool:
+    """Start a night (True), or join the running one (False)."""
+    if night_state(r) == "running":
+        return False
+    _clear_work_keys(r)
+    for unit in units:
+        bureau, site = unit.targets[0]
+        with Store(stores[bureau]) as store:
+            known = store.known_documents(site)
+            columns = store.columns(site)
+        pipe = r.pipeline(transaction=False)
+        for i, (url, info) in enumerate(known.items()):
+            pipe.hset(Keys.known(unit.id), url, json.dumps(info, ensure_ascii=False, default=str))
+            if i % 1000 == 999:
+                pipe.execute()
+        for c in columns:
+            pipe.hset(Keys.columns(unit.id), str(c["column_id"]), json.dumps(c, ensure_ascii=False, default=str))
+        pipe.rpush(Keys.start(unit.id), json.dumps({"unit": unit.id, "site": unit.site}))
+        pipe.execute()
+    r.hset(Keys.night, mapping={"state": "running", "id": str(int(time.time() * 1000)),
+                                "started": dt.datetime.now().isoformat(timespec="seconds"),
+                                "units": json.dumps([u.id for u in units])})
+    return True
+
+
+# --- writing items ------------------------------------------------------------------------------------
+
+@dataclass
+class IngestResult:
+    items: int = 0
+    per_store: dict[str, dict] = field(default_factory=dict)     # bureau -> {site: counters}
+    runs: dict[str, int] = field(default_factory=dict)           # bureau -> runs row id
+    status: str = "ok"
+    problems: list[str] = field(default_factory=list)
+
+
+COUNTED = {"DocumentItem": None, "SeenItem": "unchanged", "WithdrawnItem": "withdrawn", "ColumnItem": "columns",
+           "ColumnSyncedItem": "columns_synced", "LinkItem": "links"}
+
+
+def apply_item(store: Store, kind: str, item: dict, today: str) -> str | None:
+    """Write one crawled item the way crawler.pipelines.StorePipeline does; returns the counter it
+    adds to (new/changed/unchanged/withdrawn/columns/…) or None."""
+    if kind == "DocumentItem":
+        return store.upsert_document(dict(item))
+    if kind == "SeenItem":
+        store.touch_document(item["url"])
+        return "unchanged"
+    if kind == "WithdrawnItem":
+        return "withdrawn" if store.mark_withdrawn(item["url"], today) else None
+    if kind == "ColumnItem":
+        col = dict(item)
+        col["class"] = col.pop("column_class", None) or "other"
+        store.upsert_column(col)
+        return "columns"
+    if kind == "ColumnSyncedItem":
+        store.mark_column_synced(item["site"], item["column_id"])
+        return "columns_synced"
+    if kind == "LinkItem":
+        store.record_links([{k: item.get(k) for k in ("from_url", "to_url", "status", "error", "kind")}])
+        return "links"
+    raise ValueError(f"unknown item kind {kind!r}")
+
+
+def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path], *,
+           settle_seconds: float = 1.5, max_seconds: float | None = None, follow: bool = True) -> IngestResult:
+    """Open or join the night, write every item until the night is done (``follow``) or the item list
+    is empty (not ``follow``), record the runs. The only process that writes the stores."""
+    result = IngestResult()
+    by_id = {u.id: u for u in units}
+    opened: dict[str, Store] = {}
+    today = dt.date.today().isoformat()
+    if follow:
+        open_night(r, district, units, stores)
+    for b, path in stores.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        opened[b] = Store(path)
+        result.runs[b] = opened[b].start_run("crawl", as_of=today, stats={"redis": True,
+                                                                          "units": [u.id for u in units]})
+    t0 = time.monotonic()
+    quiet_since: float | None = None
+    checked_at = 0.0
+    try:
+        while True:
+            # an item left half-written by a killed ingest first, then new ones
+            data = r.lindex(Keys.ingesting, 0) or r.lmove(Keys.items, Keys.ingesting, "LEFT", "RIGHT")
+            if data is not None:
+                quiet_since = None
+                _write(data, by_id, opened, today, result)
+                r.lpop(Keys.ingesting)
+                continue
+            if not follow:
+                break
+            if max_seconds is not None and time.monotonic() - t0 > max_seconds:
+                result.status = "failed"
+                result.problems.append(f"the night was not done after {max_seconds:.0f} s")
+                break
+            got = r.blmove(Keys.items, Keys.ingesting, 0.2, "LEFT", "RIGHT")
+            if got is not None:
+                quiet_since = None
+                _write(got, by_id, opened, today, result)
+                r.lpop(Keys.ingesting)
+                continue
+            if time.monotonic() - checked_at < 0.5:
+                continue
+            checked_at = time.monotonic()
+            recover_dead(r)
+            if pending_work(r, list(by_id)) == 0:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= settle_seconds and r.llen(Keys.items) == 0:
+                    r.hset(Keys.night, "state", "done")
+                    break
+            else:
+                quiet_since = None
+        if follow:
+            _wait_for_workers(r, timeout=15.0)
+        _finish_runs(r, units, opened, result)
+    finally:
+        for s in opened.values():
+            s.close()
+    return result
+
+
+def _wait_for_workers(r, timeout: float) -> None:
+    """Workers leave once the night is done, reporting their statistics as they close."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and any(True for _ in r.scan_iter(match=PREFIX + "worker:*", count=100)):
+        time.sleep(0.1)
+
+
+def _write(data: bytes, by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
+           result: IngestResult) -> None:
+    msg = json.loads(data)
+    unit = by_id.get(msg.get("unit"))
+    if unit is None:
+        result.problems.append(f"item of an unknown crawl unit {msg.get('unit')!r} skipped")
+        return
+    result.items += 1
+    for bureau, site in unit.targets:
+        item = dict(msg["item"])
+        if "site" in item:
+            item["site"] = site
+        outcome = apply_item(stores[bureau], msg["kind"], item, today)
+        if outcome:
+            counters = result.per_store.setdefault(bureau, {}).setdefault(site, {})
+            counters[outcome] = counters.get(outcome, 0) + 1
+
+
+def _finish_runs(r, units: list[CrawlUnit], stores: dict[str, Store], result: IngestResult) -> None:
+    """One runs row per store: the workers' Scrapy stats of each site, summed over workers."""
+    per_bureau: dict[str, dict] = {b: {} for b in stores}
+    for unit in units:
+        merged: dict = {}
+        for raw in r.hvals(Keys.stats(unit.id)):
+            for k, v in json.loads(raw).items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    merged.setdefault(k, v)
+                else:
+                    merged[k] = merged.get(k, 0) + v
+        for bureau, site in unit.targets:
+            per_bureau[bureau][site] = {**merged, **{f"ingested_{k}": v for k, v in
+                                                     result.per_store.get(bureau, {}).get(site, {}).items()}}
+    for b, store in stores.items():
+        store.finish_run(result.runs[b], result.status, per_bureau[b])

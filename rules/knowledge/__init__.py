@@ -1,0 +1,1 @@
+"""The drafter's knowledge base (YAML data; see items.yaml)."""

@@ -1,0 +1,379 @@
+"""A crawl worker on Redis: ``zwgk crawl --redis URL`` (the night itself: crawler/ingest.py).
+
+One worker process runs one crawler per crawl unit (a site, crawled once for every bureau that has it).
+Each crawler's spider is the ordinary ColumnSpider with scrapy-redis underneath:
+
+- requests go through the shared Redis queue and duplicate filter of their unit (spiders/redis_compat.py),
+  so any number of workers on any machines share the work; a list walk travels in its list-page
+  requests (pickled with them), so whichever worker fetches page n+1 continues the walk;
+- what the spider kept in memory for one site becomes Redis state: the known documents and columns
+  (published by the ingest), the article URLs claimed tonight, and per column the articles issued and
+  done (a column is synced when its full walk is finished and every article it issued is done);
+- withdrawals of a fully walked column are decided when its walk finishes (same rule and share guard);
+- items go to ``zwgk:items`` (RedisItemPipeline), never to SQLite: ``zwgk ingest`` is the one writer;
+- HostSlotMiddleware keeps the per-host limit across all workers: a download needs one of
+  ``crawl.concurrency_per_host`` leased slots of its host in Redis.
+
+Not done in distributed mode (single-process crawls still do them): link checks of the bureau's pages
+(they need every page's answer in one process), and the "site unreachable" alarm.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import os
+import socket
+import uuid
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+
+from crawler.bureaus import CrawlUnit
+from crawler.ingest import Keys, connect, night_state, recover_dead
+from crawler.items import ColumnSyncedItem
+
+from .column import ColumnSpider
+from .redis_compat import RedisStartMixin
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_TTL = 10.0   # seconds without a heartbeat before a worker counts as dead
+
+
+class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
+    # no name: not a spider of its own for `scrapy crawl` (whose loader would then find two "column"s);
+    # run_worker names the per-unit subclasses it makes
+    name = None
+
+    def __init__(self, *args, unit: CrawlUnit | None = None, **kwargs):
+        super().__init__(*args, site=unit.site, config=unit.config, **kwargs)
+        self.unit = unit
+        self.unit_id = unit.id
+        self.check_links = False
+        self.redis_server = None
+        self.redis_key = Keys.start(unit.id)
+        self.worker_id = None
+        self._idle_since = None
+        self._issued: dict[str, list[str]] = {}
+        self._recovered_at = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.redis_server = connect(crawler.settings.get("REDIS_URL"))
+        spider.worker_id = crawler.settings.get("ZWGK_WORKER_ID")
+        # a worker started between two nights waits for the next one instead of ending with the last
+        spider._night_at_start = spider.redis_server.hget(Keys.night, "id")
+        spider._waiting_for_new = night_state(spider.redis_server) != "running"
+        crawler.signals.connect(spider._redis_idle, signal=scrapy.signals.spider_idle)
+        crawler.signals.connect(spider._report_stats, signal=scrapy.signals.spider_closed)
+        return spider
+
+    # --- state from Redis instead of SQLite ------------------------------------------------------------
+    def _load_known(self) -> None:
+        r = self.redis_server
+        self.known = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.known(self.unit_id)).items()}
+        self.stored_columns = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.columns(self.unit_id)).items()}
+        self.known_by_column = {}
+        for url, info in self.known.items():
+            if info.get("state") == "live":
+                self.known_by_column.setdefault(str(info.get("column_id")), []).append(url)
+
+    def seed_requests(self, payload: dict) -> list[scrapy.Request]:
+        """ColumnSpider.start(): the configured columns' walks, else the home page to discover them."""
+        self._load_known()
+        home = self.site.start_url or f"{self.site.base_url}/index.html"
+        if self.site.columns:
+            cols = [c for c in self.site.columns if not self.only_columns or c.id in self.only_columns]
+            walks = [self._new_walk(c.id, urljoin(self.site.base_url + "/", c.url) if c.url
+                                    else f"{self.site.base_url}/col/col{c.id}/index.html", c.name, c.cls)
+                     for c in cols]
+            return list(self._start_walks(walks))
+        return [self._request(home, self.parse_home, self.home_failed, cb_kwargs={"discover": True})]
+
+    def parse_home(self, response, discover: bool = True):
+        if not self.known and not self.stored_columns:
+            self._load_known()
+        yield from super().parse_home(response, discover)
+
+    def parse_column(self, response, walk):
+        if not self.known and not self.stored_columns:   # a worker that did not take the seed
+            self._load_known()
+        yield from super().parse_column(response, walk)
+
+    # --- walks and articles across workers -----------------------------------------------------------
+    def _article(self, entry, walk):
+        r = self.redis_server
+        if entry.url in self.scheduled or not r.sadd(Keys.articles(self.unit_id), entry.url):
+            self.scheduled.add(entry.url)   # another walk (maybe on another worker) has it
+            return
+        for out in super()._article(entry, walk):
+            if isinstance(out, scrapy.Request):
+                # recorded before the walk is marked finished (_finish_walk), so before a sync check can
+                # compare issued with done
+                self._issued.setdefault(walk.column_id, []).append(entry.url)
+                # the article carries a small copy of its walk (no list entries), marked with its URL
+                slim = copy.copy(walk)
+                slim.entries, slim.page_entries = {}, []
+                slim.zwgk_article = entry.url
+                out = out.replace(cb_kwargs={**out.cb_kwargs, "walk": slim})
+            yield out
+
+    def _article_done(self, walk, ok: bool = True):
+        url = getattr(walk, "zwgk_article", None) or ""
+        if self._sync_check(walk.column_id, url, 0 if ok else 1):
+            yield ColumnSyncedItem(site=self.site_key, column_id=walk.column_id)
+
+    def _sync_check(self, column_id: str, done_url: str = "", failed: int = 0) -> bool:
+        """Record a finished article (if any) and tell whether this call marked the column synced."""
+        keys = [Keys.walk(self.unit_id, column_id, p) for p in ("state", "issued", "done")]
+        return bool(self.redis_server.eval(_SYNC, 3, *keys, done_url, failed))
+
+    def _finish_walk(self, walk):
+        """ColumnSpider._finish_walk for one column at a time: withdrawals and the sync mark of this
+        column are decided here, whichever worker finishes its walk."""
+        if walk.finished:
+            return
+        walk.finished = True
+        if walk.candidate and not walk.is_list_page and not walk.entries:
+            return
+        yield from self._column_item(walk)
+        for entry in walk.entries.values():
+            self.listed.add(entry.url)
+            yield from self._article(entry, walk)
+        yield from self._rechecks(walk)
+        self.walks = [walk]
+        yield from self._withdraw_unlisted()
+        ok = walk.complete and not walk.failed and not walk.stopped_early
+        pipe = self.redis_server.pipeline()
+        issued = self._issued.pop(walk.column_id, [])
+        if issued:
+            pipe.sadd(Keys.walk(self.unit_id, walk.column_id, "issued"), *issued)
+        pipe.hset(Keys.walk(self.unit_id, walk.column_id, "state"),
+                  mapping={"finished": 1, "complete": int(bool(ok))})
+        pipe.execute()
+        if self._sync_check(walk.column_id):
+            yield ColumnSyncedItem(site=self.site_key, column_id=walk.column_id)
+
+    def _maybe_synced(self, walk):
+        return iter(())   # decided in Redis (_sync_check)
+
+    def _not_checked(self) -> None:
+        pass
+
+    # --- lifetime ----------------------------------------------------------------------------------
+    def _idle(self, spider=None):
+        return   # link checks: not in distributed mode
+
+    def _redis_idle(self, spider=None):
+        """Stay open until the ingest says the night is done; take new seeds; requeue dead workers'."""
+        import time
+
+        from scrapy.exceptions import DontCloseSpider
+
+        r = self.redis_server
+        self.schedule_seeds()
+        if time.monotonic() - self._recovered_at > 2.0:
+            self._recovered_at = time.monotonic()
+            recover_dead(r, self.worker_id)
+        state = night_state(r)
+        if state == "done" and (not self._waiting_for_new or r.hget(Keys.night, "id") != self._night_at_start):
+            return
+        if state != "running":
+            self._idle_since = self._idle_since or time.monotonic()
+            if time.monotonic() - self._idle_since > self.crawler.settings.getfloat("ZWGK_REDIS_WAIT", 60):
+                self.logger.error("no night on Redis after %.0f s (start `zwgk ingest --redis URL`)",
+                                  time.monotonic() - self._idle_since)
+                return
+        raise DontCloseSpider
+
+    def _report_stats(self, spider=None, reason=None):
+        from crawler.pipelines import site_stats
+
+        stats = dict(self.crawler.stats.get_stats())
+        stats["finish_reason"] = reason
+        try:
+            self.redis_server.hset(Keys.stats(self.unit_id), self.worker_id,
+                                   json.dumps(site_stats(stats), default=str))
+        except Exception:   # pragma: no cover - Redis gone at shutdown
+            self.logger.exception("could not report the worker's statistics")
+
+
+# an article is done (or a walk finished): record it; the column is synced when its full walk is
+# finished, no article failed and every article it issued is done — marked once (HSETNX)
+_SYNC = """
+if ARGV[1] ~= '' then redis.call('SADD', KEYS[3], ARGV[1]) end
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'article_failures', 1) end
+local st = redis.call('HMGET', KEYS[1], 'finished', 'complete', 'article_failures')
+if st[1] ~= '1' or st[2] ~= '1' or st[3] then return 0 end
+if redis.call('SCARD', KEYS[2]) ~= redis.call('SCARD', KEYS[3]) then return 0 end
+return redis.call('HSETNX', KEYS[1], 'synced', 1)
+"""
+
+
+class RedisItemPipeline:
+    """Every item to ``zwgk:items`` as JSON {unit, kind, item}; the ingest writes it to SQLite."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.server = connect(crawler.settings.get("REDIS_URL"))
+        self.unit = crawler.settings.get("ZWGK_UNIT")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        data = json.dumps({"unit": self.unit, "kind": type(item).__name__, "item": dict(item)},
+                          ensure_ascii=False, default=str)
+        self.server.rpush(Keys.items, data)
+        self.crawler.stats.inc_value(f"zwgk/items_{type(item).__name__}")
+        return item
+
+
+# lease a slot of a host: drop expired leases and leases of dead workers (heartbeat key gone), take
+# one if fewer than the limit are held
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local worker = string.match(token, '^(.*):[0-9]+$')
+  if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[1], token) end
+end
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+class HostSlotMiddleware:
+    """At most CONCURRENT_REQUESTS_PER_DOMAIN downloads per host over ALL workers: each download
+    leases a slot in ``zwgk:slots:<host>`` (a sorted set of lease expiries) and frees it when its
+    answer or error comes back. A killed worker's leases go when its heartbeat key expires (at the
+    latest after the download timeout)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.server = connect(crawler.settings.get("REDIS_URL"))
+        self.worker = crawler.settings.get("ZWGK_WORKER_ID")
+        self.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 15
+        self.held: dict[int, tuple[str, str]] = {}
+        self.n = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @staticmethod
+    def host(url: str) -> str:
+        host = urlsplit(url).netloc.lower()
+        return host[4:] if host.startswith("www.") else host
+
+    async def process_request(self, request, spider=None):
+        limit = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        key = Keys.slots(self.host(request.url))
+        self.n += 1
+        token = f"{self.worker}:{self.n}"
+        wait = 0.01
+        while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token, Keys.worker("")):
+            self.crawler.stats.inc_value("zwgk/host_slot_waits")
+            await asyncio.sleep(wait)
+            wait = min(0.1, wait * 1.5)
+        self.held[id(request)] = (key, token)
+        return None
+
+    def _release(self, request) -> None:
+        got = self.held.pop(id(request), None)
+        if got:
+            self.server.zrem(*got)
+
+    def process_response(self, request, response, spider=None):
+        self._release(request)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self._release(request)
+        return None
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def unit_settings(unit: CrawlUnit, redis_url: str, wid: str) -> dict:
+    return {
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "spiders.redis_compat.Scheduler",
+        "SCHEDULER_QUEUE_CLASS": "spiders.redis_compat.InflightPriorityQueue",
+        "SCHEDULER_QUEUE_KEY": Keys.queue(unit.id),
+        "SCHEDULER_DUPEFILTER_KEY": Keys.dupefilter(unit.id),
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        # one crawler per unit (= one host): taking more requests off the shared queue than the host
+        # may get at once would only park them here while another worker could fetch them
+        "CONCURRENT_REQUESTS": max(1, unit.config.crawl.concurrency_per_host),
+        "ZWGK_UNIT": unit.id,
+        "ZWGK_WORKER_ID": wid,
+        "ITEM_PIPELINES": {"spiders.distributed.RedisItemPipeline": 300},
+        # Scrapy re-parses a callback's source for this warning whenever the bound method is new — which
+        # is every request read back from Redis (a quarter of a worker's CPU in a profile)
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "spiders.middlewares.BackoffRetryMiddleware": 550,
+            "spiders.middlewares.SchemeFallbackMiddleware": 560,
+            # last before the download, first to see its answer: the slot is held only while fetching
+            "spiders.distributed.HostSlotMiddleware": 990,
+        },
+    }
+
+
+def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None = None,
+               log_file: str | None = None, overrides: dict | None = None) -> dict[str, dict]:
+    """Run one crawl worker until the night is done; returns {unit: this worker's site stats}."""
+    from scrapy.crawler import AsyncCrawlerProcess
+    from twisted.internet import task
+
+    from scrapy.settings import Settings
+
+    from crawler.pipelines import site_stats
+
+    wid = worker_id()
+    r = connect(redis_url)
+    r.ping()
+    ttl = float((overrides or {}).get("ZWGK_REDIS_HEARTBEAT_TTL") or HEARTBEAT_TTL)
+    r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in {"LOG_LEVEL": (log_level or "").upper() or None, "LOG_FILE": log_file,
+                        **(overrides or {})}.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    process = AsyncCrawlerProcess(settings)
+    crawlers = {}
+    for unit in units:
+        cls = type(f"Unit_{len(crawlers)}", (DistributedColumnSpider,),
+                   {"name": "column-redis",
+                    "custom_settings": {**unit_settings(unit, redis_url, wid), **(overrides or {})}})
+        crawlers[unit.id] = process.create_crawler(cls)
+        process.crawl(crawlers[unit.id], unit=unit)
+
+    def beat():
+        r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+
+    heart = task.LoopingCall(beat)
+    heart.start(ttl / 4, now=False)
+    logger.info("worker %s: %d crawl unit(s) on %s", wid, len(units), redis_url)
+    try:
+        process.start()
+    finally:
+        if heart.running:
+            heart.stop()
+        r.delete(Keys.worker(wid))
+    return {uid: site_stats(c.stats.get_stats()) if getattr(c, "_stats", None) is not None else {}
+            for uid, c in crawlers.items()}

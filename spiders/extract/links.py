@@ -1,0 +1,160 @@
+"""Links and attachments of an article.
+
+An attachment is any document link — pdf, doc/docx, xls/xlsx, wps, ofd, zip, rar …, a download script
+(``downfile.jsp``, ``download.do``) naming a document, or a TRS ``OLDSRC=`` file — inside the article's
+region: the body and what sits before or after it within the article (TRS pages put the 附件 list after
+``div.TRS_Editor``, other templates a separate 附件下载 box), never the nav, sidebars or footer.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+from .text import in_chrome, squash
+
+ATTACHMENT_TYPES = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "ofd", "zip", "rar", "7z", "et", "ppt", "pptx",
+                    "txt", "csv")
+_EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_TYPES) + r")$", re.I)
+_DOWNLOAD_SCRIPT = re.compile(r"/(downfile|download|downloadfile|filedown|getfile|fileDownload)\w*\.(jsp|do|aspx?|php|action)$",
+                              re.I)
+_DOWNLOAD = re.compile(r"(downfile|download|attachment|fileDownload|getfile|downloadfile)", re.I)
+
+
+def attachment_type(url: str, name: str | None = None) -> str | None:
+    """The attachment type (pdf, docx …) of a link, or None when it is not an attachment link."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    m = _EXT_RE.search(path)
+    if m:
+        return m.group(1).lower()
+    query = parse_qs(parts.query)
+    for key in ("filename", "fileName", "file", "name", "filepath", "path", "fname"):
+        for v in query.get(key, []):
+            m = _EXT_RE.search(unquote(v))
+            if m:
+                return m.group(1).lower()
+    if _DOWNLOAD.search(path) and name:
+        m = _EXT_RE.search(squash(name))
+        if m:
+            return m.group(1).lower()
+    if _DOWNLOAD_SCRIPT.search(path):
+        return "file"    # a download script that names no type: the bytes will tell (attachments.sniff_type)
+    return None
+
+
+def base_url(root, url: str | None) -> str | None:
+    for b in root.iter("base"):
+        href = (b.get("href") or "").strip()
+        if href:
+            return urljoin(url or "", href)
+    return url
+
+
+def _absolute(href: str, base: str | None) -> str:
+    return (urljoin(base, href) if base else href).split("#", 1)[0]
+
+
+def links(el, base: str | None, stop=None) -> Iterable[tuple[str, str, object]]:
+    """(absolute URL, text, element) of the links under *el* (or of the anchors in a list *el*) that
+    are not in the chrome."""
+    for a in (el if isinstance(el, list) else el.iter("a")):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            oldsrc = (a.get("oldsrc") or "").strip()
+            if not oldsrc:
+                continue
+            href = oldsrc
+        if stop is not None and in_chrome(a, stop):
+            continue
+        yield _absolute(href, base), squash(a.text_content()) or squash(a.get("title")), a
+
+
+def attachments(el, base: str | None, stop=None) -> list[dict]:
+    out, seen = [], set()
+    for href, text, a in links(el, base, stop):
+        kind = attachment_type(href, text)
+        oldsrc = (a.get("oldsrc") or "").strip()
+        if not kind and oldsrc:
+            kind = attachment_type(oldsrc, text)
+        if not kind or href in seen:
+            continue
+        seen.add(href)
+        name = text
+        if not name:
+            q = parse_qs(urlsplit(href).query)
+            name = unquote((q.get("filename") or [urlsplit(oldsrc or href).path.rsplit("/", 1)[-1]])[0])
+        out.append({"url": href, "name": name, "type": kind})
+    return out
+
+
+_ATTACHMENT_WORDS = re.compile(r"附件|附表|相关文件|文件下载|相关附件|附件下载")
+
+
+def _labelled_as_attachment(a, region) -> bool:
+    """Whether a link outside the body sits in an 附件/附件下载 block: some ancestor up to three levels
+    (below the region) says so."""
+    node, levels = a.getparent(), 0
+    while node is not None and node is not region and levels < 3:
+        if _ATTACHMENT_WORDS.search(node.text_content()[:2000]):
+            return True
+        node, levels = node.getparent(), levels + 1
+    return False
+
+
+def _right_after(a, body_el, region) -> bool:
+    """Whether a link sits in one of the three elements that follow the body (or the body's ancestor)
+    inside the region: where templates print the attachment list."""
+    anchor = body_el
+    while anchor is not None and anchor.getparent() is not None and anchor.getparent() is not region:
+        anchor = anchor.getparent()
+    if anchor is None:
+        return False
+    following = []
+    sib = anchor.getnext()
+    while sib is not None and len(following) < 3:
+        if isinstance(sib.tag, str):
+            following.append(sib)
+        sib = sib.getnext()
+    return any(a is f or any(x is f for x in a.iterancestors()) for f in following)
+
+
+def region_attachments(region, body_el, base: str | None) -> list[dict]:
+    """Attachments of the article region outside the body: links in an 附件 block, or right after the
+    body, not in the chrome."""
+    picked = []
+    for a in region.iter("a"):
+        if body_el is not None and (a is body_el or any(x is body_el for x in a.iterancestors())):
+            continue
+        if in_chrome(a, region):
+            continue
+        if _labelled_as_attachment(a, region) or (body_el is not None and _right_after(a, body_el, region)):
+            picked.append(a)
+    # an 附件 box just after the article's own block (a table layout's 相关附件 row below the table)
+    sib, seen = region.getnext(), 0
+    while sib is not None and seen < 2:
+        if isinstance(sib.tag, str):
+            seen += 1
+            if not in_chrome(sib) and _ATTACHMENT_WORDS.search(sib.text_content()[:2000]):
+                picked += [a for a in sib.iter("a") if not in_chrome(a, sib)]
+        sib = sib.getnext()
+    return attachments(picked, base) if picked else []
+
+
+def article_region(body_el, headline_el):
+    """The smallest element holding both the headline and the body (the article), else the body's parent;
+    never the whole page."""
+    if body_el is None:
+        return None
+    if headline_el is not None:
+        ancestors = set(body_el.iterancestors())
+        ancestors.add(body_el)
+        node = headline_el
+        while node is not None and node not in ancestors:
+            node = node.getparent()
+        if node is not None and node.tag not in ("html", "body"):
+            return node
+    parent = body_el.getparent()
+    if parent is not None and parent.tag not in ("html", "body"):
+        return parent
+    return body_el

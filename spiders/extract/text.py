@@ -1,0 +1,170 @@
+"""Text helpers shared by the extractor's parts: blank squashing, dates, parsing, readable text,
+page chrome (navigation, sidebars, footers) recognition."""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from crawler.dates import _DATE, parse_date  # noqa: F401 — the project's one date parser, re-exported here
+
+SPACES = re.compile(r"[\s\u3000\xa0\u2002\u2003\u200b\ufeff]+")
+
+
+def squash(text: str | None) -> str:
+    """Collapse every run of blanks (incl. \\u3000 and &nbsp;) into one space, strip the ends."""
+    return SPACES.sub(" ", text or "").strip()
+
+
+def compact(text: str | None) -> str:
+    """*text* without any blank: for comparing labels written ``索 引 号`` or ``文　　号``."""
+    return SPACES.sub("", text or "")
+
+
+def find_date(text: str | None):
+    """The first date match in *text* (a ``re.Match``), or None."""
+    for m in _DATE.finditer(text or ""):
+        if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            return m
+    return None
+
+
+def clean_value(value: str | None) -> str | None:
+    value = squash(value)
+    if not value or value.lower() in ("null", "none", "undefined", "无", "-", "--", "暂无"):
+        return None
+    return value
+
+
+# a space typed inside a number ("2007 年末", "20 19年", "第 3 期") is a typo, not a word break
+_NUMBER_SPACE = re.compile(r"(?<=\d) +(?=\d*[年月日号期届次个项%％])|(?<=[第〔\[（(]) +(?=\d)|(?<=\d) +(?=[〕\]）)])|(?<=[〕\]]) +(?=\d+号)")
+
+
+def tidy(text: str | None) -> str:
+    """Squashed *text* with the stray spaces inside numbers removed."""
+    return _NUMBER_SPACE.sub("", squash(text))
+
+
+def longest_common_substring(a: str, b: str) -> int:
+    """Length of the longest common substring of *a* and *b* (dynamic programming, titles are short)."""
+    if not a or not b:
+        return 0
+    best, prev = 0, [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0] * (len(b) + 1)
+        for j, cb in enumerate(b, 1):
+            if ca == cb:
+                cur[j] = prev[j - 1] + 1
+                if cur[j] > best:
+                    best = cur[j]
+        prev = cur
+    return best
+
+
+# --- parsing --------------------------------------------------------------------------------------
+
+DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+             "select", "textarea", "button", "input")
+BLOCK_TAGS = {"p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+              "article", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr", "center", "form",
+              "header", "footer", "nav", "aside", "tbody", "thead", "caption", "figure", "figcaption",
+              "address"}
+_CELL_TAGS = {"td", "th"}
+
+
+def parse(text: str) -> etree._Element:
+    # lxml refuses str input with an XML encoding declaration
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if not text.strip():
+        text = "<html><body></body></html>"
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+def strip_noise(root) -> None:
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        drop_keep_tail(el)
+    for el in list(root.iter(*DROP_TAGS)):
+        drop_keep_tail(el)
+
+
+def drop_keep_tail(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def element_text(el) -> str:
+    """Readable text of *el*: block elements and cells break lines, blanks inside lines squashed."""
+    parts: list[str] = []
+
+    def walk(node):
+        tag = node.tag.lower() if isinstance(node.tag, str) else None
+        if tag is None:  # comment etc.
+            if node.tail:
+                parts.append(node.tail)
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        elif tag in _CELL_TAGS:
+            parts.append(" ")
+        if tag not in DROP_TAGS:
+            if node.text:
+                parts.append(node.text)
+            for child in node:
+                walk(child)
+        if block:
+            parts.append("\n")
+        if node.tail:
+            parts.append(node.tail)
+
+    parts.append(el.text or "")
+    for child in el:
+        walk(child)
+    lines = (squash(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# --- page chrome ----------------------------------------------------------------------------------
+
+# a class/id token that names chrome: strong words anywhere in it (topnav, left_menu, site-copyright);
+# weak words only at its start ("header", "footer-links"), since "article-header" wraps the headline
+_CHROME_STRONG = re.compile(r"nav|menu|breadcrumb|crumb|sidebar|copyright|banner|xglj|yqlj|friend|toolbar|"
+                            r"share|dqwz", re.I)
+_CHROME_WEAK = re.compile(r"^(header|footer|foot|bottom|position|location|related|top-?bar)", re.I)
+_CHROME_TAGS = ("nav", "footer", "header", "aside")
+
+
+def is_chrome(el) -> bool:
+    """Navigation, header, footer, sidebar, breadcrumbs, related links, share bars."""
+    if not isinstance(el.tag, str):
+        return False
+    if el.tag in _CHROME_TAGS:
+        # an <article>'s own <header>/<footer> hold its headline, byline and attachments
+        return el.tag in ("nav", "aside") or not any(a.tag == "article" for a in el.iterancestors())
+    for token in " ".join(filter(None, (el.get("id"), el.get("class")))).split():
+        if _CHROME_STRONG.search(token) or _CHROME_WEAK.search(token):
+            return True
+    return False
+
+
+def in_chrome(el, stop=None) -> bool:
+    """Whether *el* or an ancestor below *stop* is chrome."""
+    node = el
+    while node is not None and node is not stop:
+        if is_chrome(node):
+            return True
+        node = node.getparent()
+    return False

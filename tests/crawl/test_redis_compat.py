@@ -1,0 +1,116 @@
+"""spiders/redis_compat.py against a real Redis: what it changes in scrapy-redis 0.9.1 (README "Crawling on
+Redis"): seeds pass the duplicate filter and are never lost, pops are held in flight until done (and go
+back to the queue when their worker dies), and no deprecated ``spider=`` argument reaches Scrapy."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+import redis as redislib
+from scrapy import Request, Spider
+from scrapy.utils.test import get_crawler
+from scrapy_redis.dupefilter import RFPDupeFilter
+
+from crawler.ingest import SEED, Keys, recover_dead
+from spiders.redis_compat import InflightPriorityQueue, RedisStartMixin, Scheduler
+
+
+class Tiny(Spider):
+    name = "tiny"
+
+    def parse(self, response):
+        pass
+
+
+@pytest.fixture
+def r(redis_url):
+    client = redislib.Redis.from_url(redis_url)
+    client.flushdb()
+    return client
+
+
+class FakeEngine:
+    """engine.crawl → the scheduler, as Scrapy's engine does."""
+
+    def __init__(self, scheduler):
+        self.scheduler, self.crawled = scheduler, []
+
+    def crawl(self, request):
+        self.crawled.append(request)
+        self.scheduler.enqueue_request(request)
+
+
+def _scheduler(r, redis_url, spider):
+    crawler = get_crawler(Tiny, {"REDIS_URL": redis_url, "ZWGK_WORKER_ID": "w1", "ZWGK_UNIT": "u",
+                                 "SCHEDULER_QUEUE_KEY": Keys.queue("u"), "SCHEDULER_DUPEFILTER_KEY": Keys.dupefilter("u"),
+                                 "SCHEDULER_QUEUE_CLASS": "spiders.redis_compat.InflightPriorityQueue",
+                                 "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter"})
+    sched = Scheduler.from_crawler(crawler)
+    # open() without its poll timer (no reactor in this process): what open() sets up
+    sched.spider = spider
+    sched.queue = InflightPriorityQueue(server=r, spider=spider, key=Keys.queue("u"))
+    sched.queue.inflight_key = Keys.inflight("w1", "u")
+    sched.df = RFPDupeFilter(r, Keys.dupefilter("u"))
+    return sched
+
+
+class Seeder(RedisStartMixin):
+    def __init__(self, r, engine):
+        self.redis_server, self.redis_key, self.worker_id, self.unit_id = r, Keys.start("u"), "w1", "u"
+        self.crawler = type("C", (), {"engine": engine})()
+
+    def seed_requests(self, payload):
+        return [Request(payload["url"], dont_filter=True)]      # as ColumnSpider makes its walks
+
+
+def test_start_url_passes_the_duplicate_filter(r, redis_url):
+    spider = Tiny()
+    sched = _scheduler(r, redis_url, spider)
+    engine = FakeEngine(sched)
+    r.rpush(Keys.start("u"), json.dumps({"url": "http://127.0.0.1:9/col/col1/index.html"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no deprecated spider= argument on the way
+        assert Seeder(r, engine).schedule_seeds() == 1
+        assert engine.crawled[0].dont_filter is False
+        assert r.zcard(Keys.queue("u")) == 1
+        # the same URL linked from a crawled page is a duplicate now
+        assert sched.enqueue_request(Request("http://127.0.0.1:9/col/col1/index.html")) is False
+    assert r.zcard(Keys.queue("u")) == 1
+    assert r.hlen(Keys.inflight("w1", "u")) == 0       # the seed left the in-flight hash once queued
+    assert r.llen(Keys.start("u")) == 0
+
+
+def test_pop_is_in_flight_until_done_and_returns_when_the_worker_dies(r, redis_url):
+    spider = Tiny()
+    sched = _scheduler(r, redis_url, spider)
+    sched.crawler.engine = type("E", (), {"_slot": None})()
+    for i in range(3):
+        sched.enqueue_request(Request(f"http://127.0.0.1:9/{i}", priority=i))
+    got = sched.next_request()
+    assert got.url == "http://127.0.0.1:9/2"           # priority order kept
+    assert r.zcard(Keys.queue("u")) == 2 and r.hlen(Keys.inflight("w1", "u")) == 1
+    # worker w1 has no heartbeat key: it is dead; its request goes back to the queue, once
+    r.set(Keys.worker("w2"), 1)
+    assert recover_dead(r, "w2") == 1
+    assert recover_dead(r, "w2") == 0
+    assert r.zcard(Keys.queue("u")) == 3 and not list(r.scan_iter(match="zwgk:inflight:*"))
+
+
+def test_a_dead_workers_seed_goes_back_to_the_start_list(r):
+    r.hset(Keys.inflight("dead", "u"), SEED, b'{"url": "http://127.0.0.1:9/"}')
+    assert recover_dead(r) == 1
+    assert r.lrange(Keys.start("u"), 0, -1) == [b'{"url": "http://127.0.0.1:9/"}']
+
+
+def test_a_live_workers_requests_stay_in_flight(r, redis_url):
+    spider = Tiny()
+    sched = _scheduler(r, redis_url, spider)
+    sched.enqueue_request(Request("http://127.0.0.1:9/a"))
+    request = sched.next_request()
+    r.set(Keys.worker("w1"), 1)
+    assert recover_dead(r) == 0
+    # the engine is done with it: the next pop releases it
+    sched.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": set()})()})()
+    assert request is not None and sched.next_request() is None
+    assert r.hlen(Keys.inflight("w1", "u")) == 0
