@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import sys
 import time
-from pathlib import Path
 
 from scrapy import signals
 
