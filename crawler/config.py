@@ -83,6 +83,9 @@ class CrawlConfig:
     recheck_max_days: int = 90
     full_walk_days: int = 7
     max_withdraw_share: float = 0.2
+    check_external_links: bool = False    # HEAD-check links to hosts outside the configured sites
+    max_list_pages: int = 200             # list responses one column walk may read at most
+
 
 
 @dataclass
@@ -173,6 +176,28 @@ class _Reader:
 _URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
 
 
+def _http_only(r: _Reader, parent: dict[str, Node], key: str, fieldname: str) -> None:
+    node = parent.get(key)
+    if node is not None and isinstance(node.value, str) and re.match(r"^[a-zA-Z][\w+.-]*:", node.value.strip()) \
+            and not re.match(r"^https?://", node.value.strip(), re.I):
+        raise r.err(node, fieldname, f"{node.value.strip()!r}: only http:// and https:// addresses are crawled")
+
+
+def _in_site(r: _Reader, node: Node, fieldname: str, url: str, base_url: str, keep: bool = False) -> str:
+    """An address that must lie on its site (same host, http or https); returns it (absolute unless *keep*)."""
+    from urllib.parse import urljoin
+
+    from .allowlist import site_key
+
+    absolute = urljoin(base_url + "/", url)
+    scheme = absolute.split(":", 1)[0].lower()
+    if scheme not in ("http", "https"):
+        raise r.err(node, fieldname, f"{url!r}: only http:// and https:// addresses are crawled")
+    if site_key(absolute) is None or site_key(absolute) != site_key(base_url):
+        raise r.err(node, fieldname, f"{url!r} is outside its site {base_url}")
+    return url if keep else absolute
+
+
 def load_config(path: str | os.PathLike) -> Config:
     path = Path(path)
     root_node = read_yaml(path, ConfigError, key_lines=True)
@@ -203,6 +228,7 @@ def load_config(path: str | os.PathLike) -> Config:
     for key, node in sites_map.items():
         f = f"sites.{key}"
         s = r.mapping(node, f, ("name", "base_url", "platform", "columns", "start_url"))
+        _http_only(r, s, "base_url", f + ".base_url")
         site = SiteConfig(
             key=key,
             name=r.string(s, "name", f + ".name", required=True, where=node),
@@ -210,6 +236,8 @@ def load_config(path: str | os.PathLike) -> Config:
             platform=r.string(s, "platform", f + ".platform", default="jcms", choices=PLATFORMS),
             start_url=r.string(s, "start_url", f + ".start_url"),
         )
+        if site.start_url:
+            site.start_url = _in_site(r, s["start_url"], f + ".start_url", site.start_url, site.base_url)
         cols = s.get("columns")
         if cols is not None and cols.value is not None:
             if not isinstance(cols.value, list):
@@ -223,6 +251,8 @@ def load_config(path: str | os.PathLike) -> Config:
                     name=r.string(c, "name", cf + ".name"),
                     url=r.string(c, "url", cf + ".url"),
                     cls=r.string(c, "class", cf + ".class", default="other", choices=COLUMN_CLASSES))
+                if col.url:
+                    col.url = _in_site(r, c["url"], cf + ".url", col.url, site.base_url, keep=True)
                 if col.id in seen:
                     raise r.err(c["id"], cf + ".id", f"duplicate column id {col.id!r}")
                 seen.add(col.id)
@@ -285,7 +315,8 @@ def load_config(path: str | os.PathLike) -> Config:
     if "crawl" in root:
         c = r.mapping(root["crawl"], "crawl", ("concurrency_per_host", "download_delay", "autothrottle",
                                               "obey_robots", "max_attachment_bytes", "recheck_days",
-                                              "recheck_max_days", "full_walk_days", "max_withdraw_share"))
+                                              "recheck_max_days", "full_walk_days", "max_withdraw_share",
+                                              "check_external_links", "max_list_pages"))
         crawl = CrawlConfig(
             concurrency_per_host=r.number(c, "concurrency_per_host", "crawl.concurrency_per_host", default=2, minimum=1),
             download_delay=r.number(c, "download_delay", "crawl.download_delay", default=0.5, kind=float),
@@ -296,7 +327,9 @@ def load_config(path: str | os.PathLike) -> Config:
             recheck_max_days=r.number(c, "recheck_max_days", "crawl.recheck_max_days", default=90),
             full_walk_days=r.number(c, "full_walk_days", "crawl.full_walk_days", default=7, minimum=1),
             max_withdraw_share=r.number(c, "max_withdraw_share", "crawl.max_withdraw_share", default=0.2,
-                                        kind=float))
+                                        kind=float),
+            check_external_links=r.boolean(c, "check_external_links", "crawl.check_external_links", default=False),
+            max_list_pages=r.number(c, "max_list_pages", "crawl.max_list_pages", default=200, minimum=1))
         if crawl.max_withdraw_share > 1:
             raise r.err(c["max_withdraw_share"], "crawl.max_withdraw_share", "must be a share between 0 and 1")
 

@@ -55,8 +55,9 @@ class LinkItem(scrapy.Item):
     from_url = scrapy.Field()
     to_url = scrapy.Field()
     status = scrapy.Field()         # HTTP status, None when the request failed
-    error = scrapy.Field()
+    error = scrapy.Field()          # "pending": found, not checked yet (re-checked next night if a kill intervenes)
     kind = scrapy.Field()           # internal | attachment | external
+    drop = scrapy.Field()           # True: forget this (page, link) pair (robots.txt forbids checking it)
 
 
 class SeenItem(scrapy.Item):

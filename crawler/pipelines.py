@@ -16,7 +16,7 @@ from scrapy import signals
 
 from .items import ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
 from .config import database_path
-from .store import Store
+from .store import Store, now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,10 @@ COUNTERS = ("new", "changed", "unchanged", "withdrawn", "columns", "columns_norm
 REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_recheck",
                     "article_requests_relisted", "link_requests", "walks_full", "walks_incremental",
                     "walks_failed", "columns_synced", "not_checked", "links_not_checked", "scheme_fallbacks",
-                    "withdrawals_held")
+                    "withdrawals_held", "requests_refused", "offsite_entries", "list_caps", "list_repeats",
+                    "attachments_over_limits")
+MAX_FAILED_LISTED = 500
+PENDING = "pending"   # LinkItem.error of a link found tonight whose target is checked later
 # Writes go to the store in batches, one transaction each (all of a batch or none): a killed crawl
 # resumes from the last committed batch (what is not stored is fetched again; a column's sync marker is
 # written after its documents, in the same batch or a later one). Per-document transactions cost a WAL
@@ -54,6 +57,10 @@ def site_stats(stats: dict) -> dict:
         out[k] = int(stats.get(f"zwgk/{k}", 0) or 0)
     out["robots_requests"] = int(stats.get("robotstxt/request_count", 0) or 0)
     out["unreachable"] = bool(stats.get("zwgk/site_unreachable"))
+    # pages that did not load after retries (rules/failures.py turns what rests on them unverifiable)
+    failed = list(stats.get("zwgk/failed_pages") or [])
+    out["failed_pages"] = failed[:MAX_FAILED_LISTED]
+    out["pages_failed"] = len(failed)
     out["finish_reason"] = stats.get("finish_reason")
     out.update(download_problems(stats))
     return out
@@ -111,6 +118,7 @@ class StorePipeline:
     def open_spider(self, spider=None):
         path = self.crawler.settings.get("ZWGK_DB_PATH")
         self.store = Store(database_path(None, path))
+        self.started = now_iso()   # a link checked since then is tonight's result: "pending" never replaces it
         for k in COUNTERS:
             self.crawler.stats.set_value(f"zwgk/{k}", 0)
         run_id = self.crawler.settings.get("ZWGK_RUN_ID")
@@ -181,7 +189,7 @@ class StorePipeline:
                     except Exception:
                         self._inc("errors")
                         logger.exception("could not store %s %s", type(item).__name__, item.get("url") or "")
-                self.store.record_links(links)
+                self.store.record_links(links, results_since=self.started)
         except Exception:   # the whole batch was rolled back (a locked or full disk …): fetched again next night
             counted = {"errors": self.counting.get("errors", 0) + 1}
             logger.exception("could not store a batch of %d items", len(items))
@@ -193,11 +201,19 @@ class StorePipeline:
             self._inc(key, n)
 
     def _link(self, item) -> dict:
+        """A link row for the batch. A link found on an article is stored with it, first as "pending" when its
+        target is checked later: a killed crawl leaves it pending and the next night checks it again
+        (spiders/linkcheck.py), so no result is lost for good. ``drop`` removes a row no longer wanted."""
+        row = {"from_url": item["from_url"], "to_url": item["to_url"], "status": item.get("status"),
+               "error": item.get("error"), "kind": item.get("kind"), "drop": bool(item.get("drop")),
+               "tentative": item.get("error") == PENDING}
+        if row["drop"] or row["tentative"]:
+            return row
         self._inc("links")
-        if item.get("status") is None or item["status"] >= 400:
+        if (item.get("status") is None and not str(item.get("error") or "").startswith("not checked")) \
+                or (item.get("status") or 0) >= 400:
             self._inc("broken_links")
-        return {"from_url": item["from_url"], "to_url": item["to_url"], "status": item.get("status"),
-                "error": item.get("error"), "kind": item.get("kind")}
+        return row
 
     def _store_item(self, item):
         store = self.store

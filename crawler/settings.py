@@ -41,13 +41,20 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0      # seconds before the first retry, doubled for each further one
 RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    # only the configured sites over http(s): before robots.txt (100), again for every redirect target
+    "spiders.guard.SiteGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
-    # http↔https fallback: its process_exception runs before the retries (higher number = earlier)
-    "spiders.middlewares.SchemeFallbackMiddleware": 560,
+    # http↔https fallback: its process_exception runs AFTER the retries (lower number = later): a reset or a
+    # timeout is retried on the same URL with back-off first; only when those are used up is the other
+    # scheme tried — the fallback never replaces the retries
+    "spiders.middlewares.SchemeFallbackMiddleware": 540,
     # beside Scrapy's DownloaderStats (850): sees every attempt that the exception counters count
     "spiders.middlewares.FailureSamples": 860,
 }
+
+# Only http(s) is ever downloaded: no file://, ftp://, s3://, data: handlers at all
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 
 # Size caps: responses above 32 MiB are refused; attachments use crawl.max_attachment_bytes per request
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024

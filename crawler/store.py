@@ -18,6 +18,7 @@ import sqlite_utils
 from . import textseg
 from .batches import BatchWrites
 from .searchindex import m5_search_by_document, replace_search_row
+from .storefile import StoreError, check_store_file  # noqa: F401 — StoreError is part of this module's API
 
 DEFAULT_DB = Path("var") / "zwgk.db"
 
@@ -151,7 +152,11 @@ class Store(BatchWrites):
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_store_file(self.path, SCHEMA_VERSION)   # read-only: nothing changes before the version is known
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(self.path, f"cannot be created: {e.strerror or e}") from None
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 30000")
         self.db.enable_wal()
@@ -311,18 +316,29 @@ class Store(BatchWrites):
         with self._atomic():
             self._upsert_row("links", row, ("from_url", "to_url"))
 
-    def record_links(self, rows: list[dict]) -> None:
-        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?}), one transaction."""
+    def record_links(self, rows: list[dict], *, results_since: str | None = None) -> None:
+        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?, drop?, tentative?}),
+        one transaction, in order: a later row for the same pair replaces an earlier one; ``drop`` deletes it.
+        A ``tentative`` row (a link found, its check still to come) never replaces a row checked at or after
+        *results_since*: whatever order tonight's items arrive in, tonight's result wins."""
         if not rows:
             return
         stamp = now_iso()
+        upsert = ("insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
+                  "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
+                  "checked_at = excluded.checked_at, kind = excluded.kind")
         with self._atomic():
-            self.db.conn.executemany(
-                "insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
-                "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
-                "checked_at = excluded.checked_at, kind = excluded.kind",
-                [(r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
-                  r.get("kind")) for r in rows])
+            for r in rows:
+                if r.get("drop"):
+                    self.db.conn.execute("delete from links where from_url = ? and to_url = ?",
+                                         [r["from_url"], r["to_url"]])
+                    continue
+                args = [r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
+                        r.get("kind")]
+                if r.get("tentative") and results_since:
+                    self.db.conn.execute(upsert + " where links.checked_at < ?", args + [results_since])
+                else:
+                    self.db.conn.execute(upsert, args)
 
     def mark_column_synced(self, site: str, column_id: str, when: str | None = None) -> None:
         """A full walk of the column stored every listed article (the incremental crawl's resume marker)."""

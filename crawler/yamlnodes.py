@@ -29,6 +29,35 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return yaml.safe_load(yaml.serialize(node))
 
 
+MAX_NODES = 100_000   # values in one file after alias expansion: far above any config or catalogue
+
+
+class TooManyNodes(yaml.YAMLError):
+    """Alias expansion (a "billion laughs" file) would make more than MAX_NODES values."""
+
+    def __init__(self, mark):
+        self.problem_mark = mark
+        self.problem = f"more than {MAX_NODES} values after expanding aliases (*name): refused"
+        super().__init__(self.problem)
+
+
+def expanded_size(node: yaml.Node, _memo: dict | None = None) -> int:
+    """How many values *node* stands for once every alias is expanded (shared nodes counted once per
+    use), computed over the composed graph — linear in the file, not in the expansion."""
+    memo = {} if _memo is None else _memo
+    key = id(node)
+    if key not in memo:
+        memo[key] = 0   # a recursive alias counts as one while it is being sized
+        if isinstance(node, yaml.MappingNode):
+            n = 1 + sum(expanded_size(k, memo) + expanded_size(v, memo) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(expanded_size(v, memo) for v in node.value)
+        else:
+            n = 1
+        memo[key] = min(n, MAX_NODES * 10)
+    return memo[key]
+
+
 def wrap(node: yaml.Node, *, key_lines: bool = False) -> Node:
     """Wrap a composed YAML node. ``key_lines``: a mapping value's line is where its key is written
     (what an operator looks for), not where a block value starts."""
@@ -51,7 +80,9 @@ def wrap(node: yaml.Node, *, key_lines: bool = False) -> Node:
 
 def compose(text: str, *, key_lines: bool = False) -> Node | None:
     """Parse *text*; raises yaml.YAMLError with a problem_mark on bad syntax."""
-    root = yaml.compose(text)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None and expanded_size(root) > MAX_NODES:   # a YAML bomb: refused before expanding
+        raise TooManyNodes(root.start_mark)
     return wrap(root, key_lines=key_lines) if root is not None else None
 
 

@@ -22,6 +22,7 @@ from crawler.vocabulary import STATUS_ORDER
 
 from .columns import column_sources
 from .model import Finding, ReportModel, UnitView, unit_filename
+from .safetext import clean_text
 from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
 
 HERE = Path(__file__).parent
@@ -63,7 +64,8 @@ def environment() -> jinja2.Environment:
             loader=jinja2.FileSystemLoader(str(TEMPLATES)),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "svg"),
                                                 disabled_extensions=("txt",), default_for_string=True, default=True),
-            undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+            undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True,
+            finalize=clean_text)   # NUL out, bidi controls visible, in every output (reports/safetext.py)
         env.filters.update(label=status_label, symbol=lambda s: STATUS_SYMBOLS.get(s, ""), safe_url=safe_url,
                            unit_href=unit_href, req_href=req_href, unit_file=unit_filename)
         env.globals.update(statuses=STATUS_ORDER)
@@ -166,7 +168,7 @@ def neutralise(value):
     if not isinstance(value, str):
         return value
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = clean_text(ILLEGAL_CHARACTERS_RE.sub("", value))
     if value.startswith(_FORMULA_START):
         return "'" + value
     return value

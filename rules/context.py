@@ -14,6 +14,7 @@ from typing import Iterable
 from crawler import textseg
 from crawler.vocabulary import SITE_LABELS, STATUSES, infer_class
 
+from .failures import latest_failures
 from .findings import Finding
 from .lazydoc import LazyDoc
 from .match import bureau_alias_in
@@ -66,12 +67,17 @@ class Context:
     """What a check sees: the store's documents as of a date, the plan year, units, the bureau's names."""
 
     def __init__(self, store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
-                 horizon_days: int | None = None, alarms: bool | list[dict] = True):
+                 horizon_days: int | None = None, alarms: bool | list[dict] = True, failures: bool = True):
         self.store, self.plan, self.as_of, self.config, self.registry = store, plan, as_of, config, registry
         # crawl-health alarms (spiders/health.py): while one is active, what rests on its source is unverifiable
         self.alarms = active_alarms(store) if alarms is True else list(alarms or [])
         self.alarms_applied: dict[int, int] = {}   # alarm id -> findings it made unverifiable
         self.alarm_findings = 0                    # findings made unverifiable by alarms
+        # pages the latest crawl could not load (rules/failures.py): what rests on them is unverifiable
+        self.use_failures = failures
+        self.failed_pages = latest_failures(store) if failures else {}
+        self.failure_findings = 0
+        self.failed_urls_cited: set[str] = set()
         self.plan_year = plan.year or as_of.year
         self.horizon = plan.horizon_days if horizon_days is None else horizon_days
         aliases = list(getattr(config, "bureau_aliases", None) or [])

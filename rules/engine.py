@@ -17,11 +17,12 @@ import json
 import sys
 from typing import Iterable
 
-from crawler.vocabulary import STATUSES
+from crawler.vocabulary import SITE_LABELS, STATUSES
 
 from . import kinds as kinds_pkg
 from .candidates import attach_candidates, store_candidates
-from .context import Context
+from .context import Context, check_scope
+from .failures import apply_failures
 from .findings import Finding
 from .match import doc_year, owned_by_bureau, owned_locally
 from .plan import Plan
@@ -43,6 +44,8 @@ def evaluate(plan: Plan, ctx: Context, *, only: Iterable[str] | None = None) -> 
                 found = [ctx.finding("unverifiable", message=f"检查出错，无法得出结论：{e.__class__.__name__}: {e}")]
             if getattr(kind, "web", True):
                 found = ctx.apply_alarms(check, found, getattr(kind, "met_by_absence", False))
+                found = apply_failures(ctx, check_scope(check.params), SITE_LABELS, found,
+                                       getattr(kind, "met_by_absence", False))
             out.extend(found)
     attach_candidates(ctx, plan, out, own=owned_by_bureau, local=owned_locally, year_of=doc_year)
     return out
@@ -73,6 +76,8 @@ def run_check(store, plan: Plan, as_of: dt.date, *, config=None, registry=None,
     if ctx.alarms:
         stats["alarms"] = {"active": [a["id"] for a in ctx.alarms], "unverifiable": ctx.alarm_findings,
                            "applied": {str(k): v for k, v in sorted(ctx.alarms_applied.items())}}
+    if ctx.failure_findings:
+        stats["failed_pages"] = {"unverifiable": ctx.failure_findings, "urls": sorted(ctx.failed_urls_cited)[:50]}
     store.finish_run(run_id, "ok", stats)
     return run_id, findings
 

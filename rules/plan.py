@@ -174,3 +174,20 @@ def summary_lines(plan: Plan) -> Iterable[str]:
                 partners = f"（配合：{'、'.join(r.partners)}）" if r.partners else ""
                 due = f"  [{r.deadline}]" if r.deadline else ""
                 yield f"    {r.id:<5} {text}  → {'、'.join(r.units)}{partners}{mark}{due}"
+
+
+def repeated_requirements(p: "Plan") -> list[str]:
+    """One warning per requirement whose text (spaces and punctuation aside) repeats an earlier one:
+    a task block pasted twice would otherwise import silently as extra requirements."""
+    first: dict[str, str] = {}
+    out = []
+    for r in p.requirements():
+        key = re.sub(r"[\s\W_]+", "", r.text or "")
+        if not key:
+            continue
+        if key in first:
+            out.append(f"requirement {r.id} repeats the text of requirement {first[key]}: "
+                       f"“{(r.text or '')[:40]}” (a task copied twice?)")
+        else:
+            first[key] = r.id
+    return out

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
+from scrapy import signals
 from scrapy.http import TextResponse
 
 from crawler.items import DocumentItem, LinkItem, SeenItem, WithdrawnItem
 
 from .adapters import ListEntry, ListWalk
-from .attachments import attachment_text, sniff_type
+from .attachments import sniff_type
 from .extract import extract
+from .guard import NOT_FETCHED
+from .sandbox import SandboxedExtractor
 from .schedule import recheck_due
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -48,6 +51,11 @@ class ArticleFetching:
         if url in self.scheduled:
             return
         self.scheduled.add(url)
+        if not self.allow.allows(url):   # listed elsewhere (another host, file://): a link, never fetched
+            self._count("offsite_entries")
+            if self.check_links:
+                yield from self._carry(walk.url, url, "external")
+            return
         info = self._known_live(url)
         headers = {"Referer": walk.url}
         kind = "new"
@@ -101,6 +109,7 @@ class ArticleFetching:
             return
         if response.status != 200:
             self._err("%s: article %s answered HTTP %s", self.site_key, url, response.status)
+            self._failed(url, walk, "article", f"HTTP {response.status}")
             if url in self.known:  # still listed; what it says now is unknown
                 yield SeenItem(site=self.site_key, url=url, column_id=walk.column_id)
             yield from self._article_done(walk, ok=False)
@@ -121,6 +130,7 @@ class ArticleFetching:
         except Exception:
             self._count("errors")
             self.logger.exception("%s: article %s could not be extracted", self.site_key, url)
+            self._failed(url, walk, "article", "could not be extracted")
             yield from self._article_done(walk, ok=False)
             return
         doc = self._doc(url, walk, entry, data, response)
@@ -150,6 +160,7 @@ class ArticleFetching:
         walk = failure.request.cb_kwargs["walk"]
         yield from self._saw(url, None, self._failure_text(failure))
         self._err("%s: article %s failed: %s", self.site_key, url, failure.value)
+        self._failed(url, walk, "article", self._failure_text(failure))
         if url in self.known:  # still listed; what it says now is unknown
             yield SeenItem(site=self.site_key, url=url, column_id=walk.column_id)
         yield from self._article_done(walk, ok=False)
@@ -158,6 +169,12 @@ class ArticleFetching:
     def _next_attachment(self, doc: dict, pending: list[dict], done: list[dict], walk: ListWalk):
         while pending:
             att = pending.pop(0)
+            if not self.allow.allows(att["url"]):   # hosted elsewhere: recorded, not downloaded
+                done.append({"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
+                             "text": None, "status": "external", "error": NOT_FETCHED})
+                if self.check_links:
+                    yield from self._carry(doc["url"], att["url"], "external")
+                continue
             cached = self.attachment_cache.get(att["url"])
             if cached is not None:
                 done.append({**cached, "name": att.get("name") or cached.get("name")})
@@ -185,11 +202,24 @@ class ArticleFetching:
         body = response.body
         rec["size"] = len(body)
         rec["type"] = sniff_type(body, att.get("type")) or att.get("type")
-        text, error = attachment_text(body, rec["type"])
+        text, error = self._extractor().text(body, rec["type"])
         rec.update(text=text, status="ok" if not error else "unreadable", http_status=200)
         if error:
             rec["error"] = error
         return rec
+
+    def _extractor(self):
+        """Attachment text comes from a child process with memory and CPU limits (spiders/sandbox.py)."""
+        if getattr(self, "sandbox", None) is None:
+            self.sandbox = SandboxedExtractor()
+            self.crawler.signals.connect(self._close_sandbox, signal=signals.spider_closed)
+        return self.sandbox
+
+    def _close_sandbox(self, spider=None):
+        if getattr(self, "sandbox", None) is not None:
+            self._count("attachments_over_limits", self.sandbox.killed)
+            self.sandbox.close()
+            self.sandbox = None
 
     def parse_attachment(self, response, doc, pending, done, att, walk):
         rec = self._attachment_record(att, response)

@@ -86,6 +86,29 @@ def _plain_text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
+MAX_UNCOMPRESSED = 200 * 1024 * 1024   # all parts of one docx/xlsx/pptx, as their zip directory declares them
+MAX_ZIP_PARTS = 10_000
+
+
+def zip_problem(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> str | None:
+    """Why a zip-based file (docx, xlsx …) must not be opened, or None: its parts would inflate beyond
+    *max_uncompressed* bytes (a zip bomb), or it has absurdly many parts. zipfile never inflates a part
+    beyond the size its directory declares, so checking the declared sizes bounds the work."""
+    if not data.startswith(b"PK"):
+        return None
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        return f"not a readable zip file: {e}"[:200]
+    if len(infos) > MAX_ZIP_PARTS:
+        return f"{len(infos)} zip parts (more than {MAX_ZIP_PARTS})"
+    total = sum(max(0, i.file_size) for i in infos)
+    if total > max_uncompressed:
+        return (f"its parts inflate to {total} bytes from {len(data)} (more than {max_uncompressed}): "
+                "not opened (zip bomb)")
+    return None
+
+
 EXTRACTORS = {"pdf": _pdf_text, "docx": _docx_text, "xlsx": _xlsx_text, "txt": _plain_text,
               "csv": _plain_text}
 
@@ -97,6 +120,9 @@ def attachment_text(data: bytes, declared: str | None = None) -> tuple[str | Non
     fn = EXTRACTORS.get(kind or "")
     if fn is None:
         return None, None
+    problem = zip_problem(data) if kind in ("docx", "xlsx") else None
+    if problem:
+        return None, f"{kind}: {problem}"[:300]
     try:
         text = fn(data)
     except Exception as e:  # a broken file is a fact about the site, not a crash

@@ -47,6 +47,7 @@ import scrapy
 from scrapy import signals
 from scrapy.http import TextResponse
 
+from crawler.allowlist import SiteAllowList
 from crawler.config import Config, SiteConfig, database_path, load_config
 from crawler.items import ColumnItem, ColumnSyncedItem, WithdrawnItem
 from crawler.store import Store
@@ -54,6 +55,7 @@ from crawler.vocabulary import column_class
 
 from .adapters import ADAPTERS, ListEntry, ListWalk, adapter_for
 from .articles import ArticleFetching
+from .faults import FaultHandling
 from .linkcheck import LinkChecking
 from .pagelinks import breadcrumb_name, column_candidates, column_url, page_links, site_prefix
 from .schedule import crawl_settings, full_walk_turn
@@ -71,7 +73,7 @@ def _meta(response, name: str) -> str | None:
     return None
 
 
-class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
+class ColumnSpider(ArticleFetching, LinkChecking, FaultHandling, scrapy.Spider):
     name = "column"
 
     def __init__(self, site: str | None = None, config: Config | str | None = None,
@@ -92,12 +94,15 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
             columns = [c.strip() for c in columns.split(",") if c.strip()]
         self.only_columns = set(columns or [])
         self.check_links = site == "bureau"
+        self.allow = SiteAllowList.from_config(self.config)   # nothing else is ever requested
+        self.check_external = bool(getattr(self.config.crawl, "check_external_links", False))
         self.max_attachment = self.config.crawl.max_attachment_bytes
         self.recheck_days = self.config.crawl.recheck_days
         self.today = dt.date.today()
         self.full_walk_days = 7
         self.recheck_max_days = 90
         self.max_withdraw_share = 0.2
+        self.max_list_pages = getattr(self.config.crawl, "max_list_pages", 200)
         # crawl state
         self.known: dict[str, dict] = {}
         self.known_by_column: dict[str, list[str]] = {}
@@ -156,6 +161,8 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
             if info.get("state") == "live":
                 self.known_by_column.setdefault(str(info.get("column_id")), []).append(url)
         self.logger.info("%s: %d documents already known", self.site_key, len(self.known))
+        if self.check_links:
+            self._pending_links(path)
 
     def _known_live(self, url: str) -> dict | None:
         info = self.known.get(url)
@@ -200,7 +207,7 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         return walk
 
     def _start_walks(self, walks: list[ListWalk]):
-        walks = [w for w in walks if w.column_id not in self.walked_columns]
+        walks = [w for w in walks if w.column_id not in self.walked_columns and self.allow.allows(w.url)]
         self.walked_columns.update(w.column_id for w in walks)
         self.walks.extend(walks)
         self.open_walks += len(walks)
@@ -213,8 +220,9 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
     def parse_home(self, response, discover: bool = True):
         yield from self._saw(response.url, response.status)
         if response.status != 200 or not isinstance(response, TextResponse):
-            if discover:
+            if discover:   # the columns are found there: what the site holds is unknown tonight
                 self._err("%s: home page %s answered HTTP %s", self.site_key, response.url, response.status)
+                self._failed(response.url, None, "list", f"HTTP {response.status}")
                 self.crawler.stats.set_value("zwgk/site_unreachable", 1)
             return
         text = response.text
@@ -239,6 +247,7 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         yield from self._saw(failure.request.url, None, self._failure_text(failure))
         if discover:
             self._err("%s: home page %s failed: %s", self.site_key, failure.request.url, failure.value)
+            self._failed(failure.request.url, None, "list", self._failure_text(failure))
             self.crawler.stats.set_value("zwgk/site_unreachable", 1)
 
     # --- list walk ----------------------------------------------------------------------------------
@@ -249,6 +258,8 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         if response.status != 200:
             why = "WAF or access control" if response.status in WAF else "error"
             walk.fail(f"column page answered HTTP {response.status} ({why})")
+            if not walk.candidate:
+                self._failed(walk.url, walk, "list", f"HTTP {response.status}")
             if not walk.candidate:
                 self._err("%s: column %s (%s) answered HTTP %s", self.site_key, walk.column_id, walk.url,
                           response.status)
@@ -320,6 +331,11 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         if walk.stopped_early:
             yield from self._finish_walk(walk)
             return
+        if not walk.failed and not walk.complete and walk.pages >= self.max_list_pages:
+            self._count("list_caps")
+            walk.fail(f"list longer than {self.max_list_pages} pages (crawl.max_list_pages): walk stopped")
+            yield from self._finish_walk(walk)
+            return
         adapter = ADAPTERS[walk.adapter]
         req = None
         try:
@@ -351,21 +367,25 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
                 yield self._list_request(retry, walk)
                 return
             walk.fail(f"list page {response.url} answered HTTP {response.status}")
+            self._failed(response.url, walk, "list", f"HTTP {response.status}")
             self._err("%s: column %s: %s answered HTTP %s", self.site_key, walk.column_id, response.url,
                       response.status)
         else:
             walk.page_entries = []
+            before = len(walk.entries)
             try:
                 adapter.more(response, walk)
             except Exception as e:
                 self.logger.exception("%s: list page %s could not be read", self.site_key, response.url)
                 walk.fail(f"list page could not be read: {type(e).__name__}")
+            self._repeated(response, walk, before)
             self._maybe_stop(walk)
         yield from self._continue(walk)
 
     def more_failed(self, failure):
         walk = failure.request.cb_kwargs["walk"]
         walk.fail(f"list page request failed: {self._failure_text(failure)}")
+        self._failed(failure.request.url, walk, "list", self._failure_text(failure))
         self._err("%s: column %s: %s failed: %s", self.site_key, walk.column_id, failure.request.url,
                   failure.value)
         yield from self._finish_walk(walk)
@@ -374,6 +394,8 @@ class ColumnSpider(ArticleFetching, LinkChecking, scrapy.Spider):
         walk = failure.request.cb_kwargs["walk"]
         yield from self._saw(walk.url, None, self._failure_text(failure))
         walk.fail(f"column page request failed: {self._failure_text(failure)}")
+        if not walk.candidate:
+            self._failed(walk.url, walk, "list", self._failure_text(failure))
         if not walk.candidate:
             self._err("%s: column %s failed: %s", self.site_key, walk.url, failure.value)
         yield from self._finish_walk(walk)

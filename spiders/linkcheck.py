@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from crawler.items import LinkItem
+from crawler.pipelines import PENDING
 
 from .extract import attachment_type
+from .guard import EXTERNAL, NOT_FETCHED
 
 LINK_MAXSIZE = 2 * 1024 * 1024
 
@@ -29,12 +31,25 @@ class LinkChecking:
         if not self.check_links or to_url in self.link_unchecked:
             return
         kind = kind or self._kind(to_url)
+        if not self.allow.allows(to_url):
+            kind = "external"
+            if not (self.check_external and to_url.lower().startswith(("http://", "https://"))):
+                yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=None,
+                               error=NOT_FETCHED, kind=kind)
+                return
         if to_url in self.seen_status:
             status, error = self.seen_status[to_url]
             yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=status, error=error,
                            kind=kind)
             return
-        self.link_waiting.setdefault(to_url, {})[from_url] = kind
+        waiting = self.link_waiting.setdefault(to_url, {})
+        new = from_url not in waiting
+        # registered before yielding: the generator pauses at the yield, and the page's own answer may be
+        # seen (_saw) meanwhile; it must find this link waiting, or the link would stay pending for good
+        waiting[from_url] = kind
+        if new:   # stored now, with the page that holds it; its result replaces it later tonight
+            yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, status=None, error=PENDING,
+                           kind=kind)
 
     def _saw(self, url: str, status: int | None, error: str | None = None):
         """The crawl itself fetched *url* tonight: its answer resolves every link waiting for it."""
@@ -55,7 +70,8 @@ class LinkChecking:
             self.link_requested.add(url)
             self._count("link_requests")
             self.crawler.engine.crawl(self._request(url, self.parse_link, self.link_failed, method="HEAD",
-                                                    dont_filter=True, meta={"download_maxsize": LINK_MAXSIZE},
+                                                    dont_filter=True, meta={"download_maxsize": LINK_MAXSIZE,
+                                                                            EXTERNAL: True},
                                                     cb_kwargs={"to_url": url}))
         raise DontCloseSpider
 
@@ -63,14 +79,16 @@ class LinkChecking:
         if response.request.method == "HEAD" and response.status in (405, 501):
             self._count("link_requests")
             yield self._request(to_url, self.parse_link, self.link_failed, dont_filter=True,
-                                meta={"download_maxsize": LINK_MAXSIZE}, cb_kwargs={"to_url": to_url})
+                                meta={"download_maxsize": LINK_MAXSIZE, EXTERNAL: True},
+                                cb_kwargs={"to_url": to_url})
             return
         yield from self._saw(to_url, response.status)
 
     def link_failed(self, failure):
         to_url = failure.request.cb_kwargs["to_url"]
         if failure.check(IgnoreRequest):  # robots.txt forbids it: unknown, not broken
-            self.link_waiting.pop(to_url, None)
+            for from_url, kind in self.link_waiting.pop(to_url, {}).items():
+                yield LinkItem(site=self.site_key, from_url=from_url, to_url=to_url, kind=kind, drop=True)
             self.link_unchecked.add(to_url)
             self._count("links_not_checked")
             self.logger.info("link %s not checked: %s", to_url, failure.value)

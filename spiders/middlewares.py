@@ -78,7 +78,9 @@ class FailureSamples:
 class SchemeFallbackMiddleware:
     """http↔https fallback: a request that fails on one scheme at the connection level (refused,
     timed out, TLS handshake failure, connection lost, or nginx's "plain HTTP request was sent to
-    HTTPS port") is retried once on the other scheme. When the other scheme answers, the host's
+    HTTPS port") is retried once on the other scheme — after BackoffRetryMiddleware has used up its
+    retries on the same URL (it sits below the retries in DOWNLOADER_MIDDLEWARES, so it only sees the
+    exceptions the retries gave up on). When the other scheme answers, the host's
     working scheme is remembered and later requests to it are sent that way directly.
 
     Ports given explicitly are kept (tests serve one port that answers one way only); a URL without

@@ -12,6 +12,7 @@ import sys
 import click
 
 from crawler.config import ConfigError
+from crawler.store import StoreError
 
 from .app import AppContext, pass_app
 
@@ -35,6 +36,9 @@ class ZwgkGroup(click.Group):
             return super().invoke(ctx)
         except ConfigError as e:
             click.echo(f"zwgk: configuration error: {e}", err=True)
+            ctx.exit(2)
+        except StoreError as e:
+            click.echo(f"zwgk: {e}", err=True)
             ctx.exit(2)
 
 

@@ -22,7 +22,7 @@ from rules.engine import counts, dumps, run_check
 from rules.errors import PlanError
 from rules.kinds import load_all
 from rules.draft import draft_plan
-from rules.plan import summary_lines
+from rules.plan import repeated_requirements, summary_lines
 from rules.planread import import_plan, suggest, units_stanza
 
 from .app import AppContext, pass_app
@@ -105,6 +105,8 @@ def plan_import(app: AppContext, file, output, as_json, year, no_draft):
         p = import_plan(file, registry=registry, lead=lead, year=year)
     except PlanError as e:
         _fail(e)
+    for line in repeated_requirements(p):
+        click.echo(f"zwgk plan import: warning: {file}: {line}", err=True)
     if output and not no_draft:
         draft_plan(p)
     if output:

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -37,6 +38,7 @@ from reports.changes import alarm_summary, findings_movement
 from spiders.health import evaluate_crawl
 
 from .app import AppContext, pass_app
+from .childproc import reap_stale, run_child
 from .district import district_nightly
 from .status import format_run
 
@@ -183,6 +185,8 @@ class Night:
         self.health: dict | None = None
         self.mail_counts: dict | None = None
         self.crawl_log = logs_dir / f"nightly-{stamp}-{run_id}-crawl.log"
+        # records the running stage's process and group (lock info file): the next night kills it if we die
+        self.child_info: Callable[[str, int, int], None] = lambda stage, pid, pgid: None
 
     @property
     def store(self) -> Store:
@@ -199,9 +203,9 @@ class Night:
         cmd = ZWGK + self._global() + args
         self.log(f"[{stage.name}] $ zwgk {' '.join(args)}", echo=False)
         env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout or self.timeout, env=env,
-                                  stdin=subprocess.DEVNULL)
+        try:   # the child dies with the night, even on kill -9 (zwgk/childproc.py)
+            proc = run_child(cmd, timeout=timeout or self.timeout, env=env,
+                             on_start=lambda pid, pgid: self.child_info(stage.name, pid, pgid))
         except subprocess.TimeoutExpired as e:
             out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
             err = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
@@ -450,15 +454,23 @@ def _run(app: AppContext, config, data_dir: Path, info_path: Path, *, as_of, ski
     logs_dir = data_dir / "logs"
     logs_dir.mkdir(parents=True, exist_ok=True)
     store = app.store
+    stale = reap_stale(store, info_path, now_iso())   # a night that died (kill -9) never says so itself
     run_id = store.start_run("nightly", as_of=as_of.isoformat() if as_of else None,
                              stats={"stages": {}, "pid": os.getpid()})
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     log = RunLog(logs_dir / f"nightly-{stamp}-{run_id}.log", echo=not quiet)
-    info_path.write_text(json.dumps({"pid": os.getpid(), "run": run_id, "started": now_iso(),
-                                     "started_local": dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-                                     "log": str(log.path)}), encoding="utf-8")
+    info = {"pid": os.getpid(), "pgid": os.getpgid(0), "run": run_id, "started": now_iso(),
+            "started_local": dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "log": str(log.path)}
+    info_path.write_text(json.dumps(info), encoding="utf-8")
     night = Night(app, config, log, run_id, as_of=as_of, skip_mail=skip_mail, skip_crawl=skip_crawl, sites=sites,
                   timeout=timeout, logs_dir=logs_dir, stamp=stamp)
+
+    def child_info(stage: str, pid: int, pgid: int) -> None:
+        info["child"] = {"stage": stage, "pid": pid, "pgid": pgid}
+        info_path.write_text(json.dumps(info), encoding="utf-8")
+    night.child_info = child_info
+    if stale:
+        log(f"closed as failed: run(s) {', '.join(f'#{i}' for i in stale)} left running by a night that died")
     log(f"zwgk nightly #{run_id}: database {Path(app.db_path).resolve()}, log {log.path}")
     interrupted = None
     try:

@@ -36,6 +36,8 @@ class Links(Kind):
             src = row["from_url"]
             if src not in pages and not (by_host and urlsplit(src).netloc in hosts):
                 continue
+            if row["status"] is None and str(row.get("error") or "").startswith(("pending", "not checked")):
+                continue   # found, not checked (waiting, or outside the configured sites): proves nothing
             checked += 1
             checked_targets.add(row["to_url"])
             status = row["status"]

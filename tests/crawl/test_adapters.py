@@ -36,7 +36,7 @@ sites:
   city: {{name: 仿真区教育和体育局, base_url: "{urls['quirks']}", platform: generic}}
 units: [{{name: 办公室}}]
 crawl: {{concurrency_per_host: {concurrency}, download_delay: 0, autothrottle: false, obey_robots: true,
-        recheck_days: {recheck_days}}}
+        recheck_days: {recheck_days}, check_external_links: true}}
 """, encoding="utf-8")
     return path
 

@@ -45,8 +45,11 @@ def test_retries_back_off_and_schemes_fall_back():
     assert "spiders.middlewares.BackoffRetryMiddleware" in mws
     assert "scrapy.downloadermiddlewares.retry.RetryMiddleware" not in mws
     assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" in mws
-    # the fallback sees a connection failure before the retries do
-    assert mws.index("spiders.middlewares.SchemeFallbackMiddleware") > mws.index("spiders.middlewares.BackoffRetryMiddleware")
+    # the retries see a connection failure first (same URL, back-off); the fallback only what they gave up on
+    # (issue 12: the fallback never replaces the retries)
+    assert mws.index("spiders.middlewares.SchemeFallbackMiddleware") < mws.index("spiders.middlewares.BackoffRetryMiddleware")
+    # only the configured sites: refused before robots.txt is even looked up
+    assert mws.index("spiders.guard.SiteGuardMiddleware") < mws.index("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware")
 
 
 def test_no_telnet_console_and_no_remote_control():

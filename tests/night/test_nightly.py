@@ -126,7 +126,7 @@ def scenario(tmp_path_factory):
 
 
 def evaluate_without_alarms(cfg: Path, as_of: str) -> list[dict]:
-    """What tonight's check would have said without the alarm hook (in-process, nothing stored)."""
+    """What tonight's check would have said without the alarm and failed-page hooks (in-process, nothing stored)."""
     import datetime as dt
 
     from crawler.config import load_config
@@ -139,7 +139,9 @@ def evaluate_without_alarms(cfg: Path, as_of: str) -> list[dict]:
     registry = UnitRegistry.from_config(config)
     plan = load_catalogue(default_plan_path(2021), registry=registry, lead=config.lead_unit)
     with Store(config.data_dir / "zwgk.db") as store:
-        ctx = Context(store, plan, dt.date.fromisoformat(as_of), config=config, registry=registry, alarms=False)
+        # neither alarms nor failed pages (rules/failures.py): the verdicts a blind check would give
+        ctx = Context(store, plan, dt.date.fromisoformat(as_of), config=config, registry=registry, alarms=False,
+                      failures=False)
         return [f.to_dict() for f in evaluate(plan, ctx)]
 
 
