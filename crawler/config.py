@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .yamlnodes import Node, read_yaml
+from . import validate
+from .validate import Invalid
 
 SITE_KEYS = ("bureau", "province", "city", "district")
 PLATFORMS = ("jcms", "jpaas", "trs", "generic")
@@ -139,6 +141,13 @@ class _Reader:
                                "unknown field (known: " + ", ".join(allowed) + ")")
         return node.value
 
+    def _checked(self, fieldname: str, check, node: Node, **kw):
+        """One value through the shared validators (crawler/validate.py), as a ConfigError."""
+        try:
+            return check(node, **kw)
+        except Invalid as e:
+            raise self.err(e.node or node, fieldname + e.sub, e.message) from None
+
     def string(self, parent: dict[str, Node], key: str, fieldname: str, *, required=False,
                default=None, choices: tuple[str, ...] | None = None, pattern=None, where: Node | None = None):
         node = parent.get(key)
@@ -146,48 +155,26 @@ class _Reader:
             if required:
                 raise self.err(where, fieldname, "is required")
             return default
-        if not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
-            raise self.err(node, fieldname, "must be a text value")
-        value = str(node.value).strip()
-        if required and not value:
-            raise self.err(node, fieldname, "must not be empty")
-        if choices and value not in choices:
-            raise self.err(node, fieldname, f"{value!r} is not one of: " + ", ".join(choices))
-        if pattern and not pattern.match(value):
-            raise self.err(node, fieldname, f"{value!r} is not valid")
-        return value
+        return self._checked(fieldname, validate.text, node, choices=choices or (), pattern=pattern,
+                             allow_empty=not required)
 
     def number(self, parent, key, fieldname, *, default, kind=int, minimum=0):
         node = parent.get(key)
         if node is None or node.value is None:
             return default
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise self.err(node, fieldname, "must be a number")
-        if node.value < minimum:
-            raise self.err(node, fieldname, f"must be at least {minimum}")
-        return kind(node.value)
+        return kind(self._checked(fieldname, validate.number, node, minimum=minimum))
 
     def boolean(self, parent, key, fieldname, *, default):
         node = parent.get(key)
         if node is None or node.value is None:
             return default
-        if not isinstance(node.value, bool):
-            raise self.err(node, fieldname, "must be true or false")
-        return node.value
+        return self._checked(fieldname, validate.boolean, node)
 
     def strings(self, parent, key, fieldname, *, pattern=None) -> list[str]:
         node = parent.get(key)
         if node is None or node.value is None:
             return []
-        items = node.value if isinstance(node.value, list) else [node]
-        out = []
-        for i, item in enumerate(items):
-            if not isinstance(item.value, str) or not item.value.strip():
-                raise self.err(item, f"{fieldname}[{i}]", "must be a non-empty text value")
-            if pattern and not pattern.match(item.value.strip()):
-                raise self.err(item, f"{fieldname}[{i}]", f"{item.value!r} is not valid")
-            out.append(item.value.strip())
-        return out
+        return self._checked(fieldname, validate.texts, node, pattern=pattern)
 
 
 _URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")

@@ -11,12 +11,12 @@ import datetime as dt
 import logging
 import sys
 import time
-from pathlib import Path
 
 from scrapy import signals
 
 from .items import ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
-from .store import Store, default_db_path, now_iso
+from .config import database_path
+from .store import Store, now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ PENDING = "pending"   # LinkItem.error of a link found tonight whose target is c
 # sync each: a first crawl wrote 1.8 GB for a 69 MB database.
 BATCH_ITEMS = 200
 BATCH_SECONDS = 1.0
+# a few URLs of failed downloads (spiders.middlewares.FailureSamples), shown as an alarm's evidence
+SAMPLE_KEYS = {"timeout_samples": "zwgk/samples/timeouts", "failure_samples": "zwgk/samples/failures"}
 
 
 def site_stats(stats: dict) -> dict:
@@ -60,6 +62,32 @@ def site_stats(stats: dict) -> dict:
     out["failed_pages"] = failed[:MAX_FAILED_LISTED]
     out["pages_failed"] = len(failed)
     out["finish_reason"] = stats.get("finish_reason")
+    out.update(download_problems(stats))
+    return out
+
+
+def is_timeout(exception_type: str) -> bool:
+    """A download exception that means "no answer in time" (Scrapy's DownloadTimeoutError, Twisted's
+    TimeoutError / TCPTimedOutError, asyncio's TimeoutError), by its (dotted) class name."""
+    name = exception_type.rsplit(".", 1)[-1]
+    return "Timeout" in name or "TimedOut" in name
+
+
+def download_problems(stats: dict) -> dict:
+    """Timeouts, failed downloads, server errors and retries of one crawl, from Scrapy's own counters
+    (every attempt counts, as in downloader/request_count, so the ratios compare like with like)."""
+    prefix = "downloader/exception_type_count/"
+    exceptions = {k[len(prefix):]: int(v or 0) for k, v in stats.items() if k.startswith(prefix)}
+    statuses = {k.rsplit("/", 1)[-1]: int(v or 0) for k, v in stats.items()
+                if k.startswith("downloader/response_status_count/")}
+    out = {"timeouts": sum(n for name, n in exceptions.items() if is_timeout(name)),
+           "download_exceptions": int(stats.get("downloader/exception_count", 0) or sum(exceptions.values())),
+           "exception_types": exceptions,
+           "server_errors": sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 500),
+           "retries": int(stats.get("retry/count", 0) or 0),
+           "retries_exhausted": int(stats.get("retry/max_reached", 0) or 0)}
+    for field, key in SAMPLE_KEYS.items():
+        out[field] = list(stats.get(key) or [])
     return out
 
 
@@ -89,7 +117,7 @@ class StorePipeline:
 
     def open_spider(self, spider=None):
         path = self.crawler.settings.get("ZWGK_DB_PATH")
-        self.store = Store(Path(path) if path else default_db_path())
+        self.store = Store(database_path(None, path))
         self.started = now_iso()   # a link checked since then is tonight's result: "pending" never replaces it
         for k in COUNTERS:
             self.crawler.stats.set_value(f"zwgk/{k}", 0)

@@ -49,6 +49,8 @@ DOWNLOADER_MIDDLEWARES = {
     # timeout is retried on the same URL with back-off first; only when those are used up is the other
     # scheme tried — the fallback never replaces the retries
     "spiders.middlewares.SchemeFallbackMiddleware": 540,
+    # beside Scrapy's DownloaderStats (850): sees every attempt that the exception counters count
+    "spiders.middlewares.FailureSamples": 860,
 }
 
 # Only http(s) is ever downloaded: no file://, ftp://, s3://, data: handlers at all

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from crawler.dates import to_date
-from rules.catalogue import default_plan_path, load_catalogue
+from rules.catalogue import load_catalogue, plan_candidates
 from rules.errors import PlanError
 
 # --- the plan -----------------------------------------------------------------------------------
@@ -122,31 +122,19 @@ def load_plan(config=None, path: str | Path | None = None, *, year: int | None =
     """The plan whose texts the reports quote, read by rules (``rules.catalogue.load_catalogue``). First
     found wins:
 
-    1. ``path`` (``--plan FILE``: a catalogue, or the JSON of ``zwgk plan import --json``);
-    2. the check run's stats ``plan_path`` (the plan the check used);
-    3. ``paths.plan`` from the configuration;
-    4. ``rules.catalogue.default_plan_path`` for the year of the run's as-of date.
+    ``rules.catalogue.plan_candidates``: ``path`` (``--plan FILE``: JSON from ``zwgk plan import --json``, or
+    a YAML plan/catalogue), the plan the check run recorded, ``paths.plan``, then rules/plans/ for the year of
+    the run's as-of date. A candidate that cannot be read is passed over (except ``path``).
 
     Returns None when there is none: reports then show requirement ids with a note.
     """
-    candidates: list[Path] = []
-    if path:
-        p = Path(path)
-        if not p.exists():
-            raise FileNotFoundError(f"计划文件不存在：{p}")
-        candidates.append(p)
-    stats = (run or {}).get("stats") or {}
-    for key in ("plan_path", "plan"):
-        if isinstance(stats.get(key), str):
-            candidates.append(Path(stats[key]))
-    if config is not None and getattr(config, "plan_path", None):
-        candidates.append(Path(config.plan_path))
+    if path and not Path(path).exists():
+        raise FileNotFoundError(f"计划文件不存在：{Path(path)}")
+    recorded = ((run or {}).get("stats") or {}).get("plan")
     if year is None and run and run.get("as_of"):
         d = to_date(run["as_of"])
         year = d.year if d else None
-    default = default_plan_path(year)
-    if default is not None:
-        candidates.append(default)
+    candidates = plan_candidates(path, config, year=year, recorded=recorded if isinstance(recorded, str) else None)
     for p in candidates:
         if not p.is_file():
             continue

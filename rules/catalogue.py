@@ -55,6 +55,25 @@ def default_plan_path(year: int | None = None) -> Path | None:
     return plans[-1][1]
 
 
+def plan_candidates(explicit: str | os.PathLike | None = None, config=None, *, year: int | None = None,
+                    recorded: str | os.PathLike | None = None) -> list[Path]:
+    """Where every command looks for the plan, first found wins (the one plan path resolution):
+
+    1. ``explicit`` (``--plan FILE``);
+    2. ``recorded``: the plan a check run used (``runs.stats.plan``: reports quote the plan that was checked);
+    3. the configuration's ``paths.plan``;
+    4. ``default_plan_path(year)`` under rules/plans/.
+    """
+    found = [Path(p) for p in (explicit, recorded, getattr(config, "plan_path", None)) if p]
+    default = default_plan_path(year)
+    return found + ([default] if default is not None else [])
+
+
+def plan_path(explicit: str | os.PathLike | None = None, config=None, *, year: int | None = None) -> Path | None:
+    """The plan a check runs on: ``--plan``, else ``paths.plan``, else rules/plans/ (see plan_candidates)."""
+    return next(iter(plan_candidates(explicit, config, year=year)), None)
+
+
 def load_catalogue(path: str | os.PathLike, *, registry=None, lead: str = "办公室") -> Plan:
     path = Path(path)
     src = str(path)

@@ -12,20 +12,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import PlanError
+from crawler import validate
+from crawler.validate import Invalid
 from crawler.yamlnodes import Node
 
 SITES = ("bureau", "province", "city", "district")
 FIELDS = ("title", "body", "attachments", "publisher")
 _MMDD = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-class Invalid(ValueError):
-    """A bad value: (node, message). Turned into PlanError by the loader."""
-
-    def __init__(self, node: Node | None, message: str, sub: str = ""):
-        super().__init__(message)
-        self.node, self.message, self.sub = node, message, sub
 
 
 @dataclass
@@ -41,36 +35,17 @@ class Param:
     def validate(self, node: Node) -> Any:
         v = node.value
         t = self.type
-        if t == "str":
-            if not isinstance(v, str) or not v.strip():
-                raise Invalid(node, "must be a non-empty text value")
-            return v.strip()
-        if t == "choice":
-            if not isinstance(v, (str, int)) or isinstance(v, bool) or str(v) not in [str(c) for c in self.choices]:
-                raise Invalid(node, f"{v!r} is not one of: " + ", ".join(map(str, self.choices)))
-            return v
+        if t in ("str", "choice"):   # the scalar checks are the configuration's too (crawler/validate.py)
+            value = validate.text(node, choices=self.choices)
+            return v if t == "choice" and not isinstance(v, str) else value
         if t in ("int", "float"):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or (t == "int" and not isinstance(v, int)):
-                raise Invalid(node, f"must be a{'n integer' if t == 'int' else ' number'}, not {v!r}")
-            if self.minimum is not None and v < self.minimum:
-                raise Invalid(node, f"must be at least {self.minimum:g}, not {v!r}")
-            return v
+            return validate.number(node, integer=t == "int", minimum=self.minimum)
         if t == "bool":
-            if not isinstance(v, bool):
-                raise Invalid(node, "must be true or false")
-            return v
+            return validate.boolean(node)
         if t == "date":
             return validate_date(node)
         if t == "strings":
-            items = v if isinstance(v, list) else [node]
-            out = []
-            for i, item in enumerate(items):
-                if not isinstance(item.value, (str, int)) or isinstance(item.value, bool) or not str(item.value).strip():
-                    raise Invalid(item, "must be a list of non-empty text values", f"[{i}]")
-                if self.choices and str(item.value) not in self.choices:
-                    raise Invalid(item, f"{item.value!r} is not one of: " + ", ".join(self.choices), f"[{i}]")
-                out.append(str(item.value).strip())
-            return out
+            return validate.texts(node, choices=self.choices)
         if t == "terms":
             return validate_terms(node)
         if t == "match":

@@ -6,7 +6,7 @@ crawl's run statistics (runs.stats, one dict per site), the ``columns`` rows the
 documents, record one figure per monitor in ``health_metrics``, and compare each with its baseline (the
 median of the last BASELINE_NIGHTS healthy nights):
 
-per source   unreachable · finish reason · error ratio · timeouts (from the crawl log) · items listed
+per source   unreachable · finish reason · error ratio · timeouts (Scrapy's stats) · items listed
              (sum over columns) dropping sharply or to zero · columns found · articles withdrawn ·
              articles without a published date · articles without a usable title
 per column   items listed dropping sharply or to zero · a column that could be read and now cannot
@@ -26,8 +26,6 @@ import json
 import re
 import statistics
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable
 
 from crawler.alarms import SAMPLES, site_stats_of
 from crawler.store import Store, now_iso
@@ -93,37 +91,6 @@ class HealthResult:
                 "ongoing": self.ongoing, "resolved": self.resolved, "metrics": self.metrics, "note": self.note}
 
 
-# --- reading the crawl --------------------------------------------------------------------------
-_URL = re.compile(r"https?://[^\s'\"<>)]+")
-
-
-def log_problems(log_path: str | Path | None, sites: Iterable[str]) -> dict[str, dict]:
-    """Per site, from a Scrapy log file: timeouts and failed requests, with sample URLs (lines the column
-    spider writes as ``<site>: … failed: …`` or ``… answered HTTP 5xx``)."""
-    out = {s: {"timeouts": 0, "failures": 0, "samples": [], "timeout_samples": []} for s in sites}
-    if not log_path or not Path(log_path).exists():
-        return out
-    pat = {s: re.compile(rf"\b{re.escape(s)}: ") for s in out}
-    with open(log_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if "failed" not in line and "answered HTTP" not in line:
-                continue
-            for s, p in pat.items():
-                if not p.search(line):
-                    continue
-                urls = _URL.findall(line)
-                timeout = re.search(r"time(d)?\s*out|TimeoutError", line, re.I) is not None
-                out[s]["failures"] += 1
-                if timeout:
-                    out[s]["timeouts"] += 1
-                    if urls and len(out[s]["timeout_samples"]) < SAMPLES:
-                        out[s]["timeout_samples"].append(urls[0])
-                if urls and len(out[s]["samples"]) < SAMPLES:
-                    out[s]["samples"].append(urls[0])
-                break
-    return out
-
-
 def _bad_title_sql(site: str, names: list[str]) -> tuple[str, list]:
     """SQL condition for a title that says nothing: empty, the site's own name, the column's name, or one
     shared by 3+ live articles of the site (every page titled alike: the extractor read the page chrome)."""
@@ -149,12 +116,11 @@ def _site_names(config, site: str) -> list[str]:
 class Monitors:
     """One evaluation of one crawl run."""
 
-    def __init__(self, store: Store, config, run: dict, crawl_log: str | Path | None = None):
+    def __init__(self, store: Store, config, run: dict):
         self.store, self.config, self.run = store, config, run
         self.rid = run["id"]
         self.started = run.get("started") or ""
         self.per_site, self.planned = site_stats_of(run)
-        self.log = log_problems(crawl_log, self.planned)
         self.metrics: list[tuple[str, str, str, float]] = []     # (site, column, metric, value)
         self.fired: list[Firing] = []
         self.evaluated_columns: set[tuple[str, str]] = set()
@@ -219,12 +185,12 @@ class Monitors:
                              {"metric": "reachable", "from": "可访问", "to": f"无应答（{responses}/{requests}）",
                               "responses": responses, "requests": requests,
                               "errors": errors, "finish_reason": reason,
-                              "samples": ([base_url] if base_url else []) + self.log[site]["samples"][:SAMPLES - 1]},
+                              "samples": ([base_url] if base_url else []) + _samples(s, "failure_samples")[:SAMPLES - 1]},
                              severity="critical"))
         elif reason not in ("finished", None):
             self.fire(Firing("finish_reason", site, f"{label}抓取异常结束：finish_reason={reason}",
                              {"metric": "finish_reason", "from": "finished", "to": reason,
-                              "samples": self.log[site]["samples"]}, severity="critical"))
+                              "samples": _samples(s, "failure_samples")}, severity="critical"))
         ratio = errors / requests if requests else 0.0
         self.measure(site, "", "error_ratio", ratio)
         if not unreachable and errors >= ERROR_MIN and ratio >= ERROR_RATIO:
@@ -232,15 +198,15 @@ class Monitors:
             self.fire(Firing("errors", site, f"{label}请求出错比例{ratio:.0%}（{errors}/{requests}）"
                              + (f"，此前约{base:.0%}" if base is not None else ""),
                              {"metric": "error_ratio", "from": base, "to": round(ratio, 4), "errors": errors,
-                              "requests": requests, "baseline_runs": runs, "samples": self.log[site]["samples"]}))
-        timeouts = self.log[site]["timeouts"]
+                              "requests": requests, "baseline_runs": runs, "samples": _samples(s, "failure_samples")}))
+        timeouts = int(s.get("timeouts") or 0)   # Scrapy's downloader/exception_type_count/…Timeout…
         self.measure(site, "", "timeouts", timeouts)
         if not unreachable and timeouts >= TIMEOUT_MIN and requests and timeouts / requests >= TIMEOUT_RATIO:
             base, runs = self.baseline(site, "", "timeouts")
             self.fire(Firing("timeouts", site, f"{label}请求超时{timeouts}次（共{requests}次请求）"
                              + (f"，此前约{base:.0f}次" if base is not None else ""),
                              {"metric": "timeouts", "from": base, "to": timeouts, "requests": requests,
-                              "baseline_runs": runs, "samples": self.log[site]["timeout_samples"]}))
+                              "baseline_runs": runs, "samples": _samples(s, "timeout_samples")}))
         if unreachable:
             return  # nothing below means anything for a site that did not answer
         cols = [c for c in self.store.columns(site) if (c.get("checked_at") or "") >= self.started]
@@ -365,6 +331,11 @@ class Monitors:
                               "tonight_bad": tbad, "baseline_runs": runs, "titles": titles, "samples": samples}))
 
 
+def _samples(site_stats: dict, field: str) -> list[str]:
+    """Sample URLs the crawl kept in its stats (spiders.middlewares.FailureSamples)."""
+    return [u for u in (site_stats.get(field) or [])[:SAMPLES] if isinstance(u, str)]
+
+
 def _change(now: float, base: float) -> float | None:
     return round((now - base) / base, 3) if base else None
 
@@ -376,14 +347,13 @@ def _pct(now: float, base: float) -> str:
 
 # --- alarms -------------------------------------------------------------------------------------
 
-def evaluate_crawl(store: Store, config=None, crawl_run_id: int | None = None, *,
-                   crawl_log: str | Path | None = None) -> HealthResult:
+def evaluate_crawl(store: Store, config=None, crawl_run_id: int | None = None) -> HealthResult:
     """Run every monitor on one crawl run (default: the latest), record the figures, open, update and
     resolve alarms. Evaluating the same run again replaces its figures and does not count a night twice."""
     run = store.run(crawl_run_id) if crawl_run_id is not None else store.latest_run("crawl", status=None)
     if run is None or run.get("kind") != "crawl":
         return HealthResult(crawl_run_id, note="没有抓取记录，未作健康检查")
-    m = Monitors(store, config, run, crawl_log)
+    m = Monitors(store, config, run)
     m.evaluate()
     rid = run["id"]
     now = now_iso()

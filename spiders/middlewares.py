@@ -1,10 +1,14 @@
-"""Downloader middleware: Scrapy's retry, with an exponential back-off between attempts."""
+"""Downloader middlewares: Scrapy's retry with an exponential back-off between attempts, sample URLs of
+failed downloads for the health alarms, and the http↔https fallback."""
 from __future__ import annotations
 
 import asyncio
 import logging
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+
+from crawler.alarms import SAMPLES
+from crawler.pipelines import SAMPLE_KEYS, is_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,37 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if result is not None:
             await self._pause(result)
         return result
+
+
+class FailureSamples:
+    """Keeps the first few URLs whose download failed (an exception, or a 5xx/408/429 answer) and those that
+    timed out in the crawl's stats: Scrapy's counters say how many, the health alarms show where."""
+
+    STATUSES = (408, 429)
+
+    def __init__(self, stats, limit: int = SAMPLES):
+        self.stats, self.limit = stats, limit
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def _keep(self, field: str, url: str) -> None:
+        key = SAMPLE_KEYS[field]
+        kept = self.stats.get_value(key) or []
+        if len(kept) < self.limit and url not in kept:
+            self.stats.set_value(key, [*kept, url])
+
+    def process_response(self, request, response, spider=None):
+        if response.status >= 500 or response.status in self.STATUSES:
+            self._keep("failure_samples", request.url)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self._keep("failure_samples", request.url)
+        if is_timeout(f"{type(exception).__module__}.{type(exception).__name__}"):
+            self._keep("timeout_samples", request.url)
+        return None
 
 
 class SchemeFallbackMiddleware:

@@ -45,7 +45,7 @@ class ZwgkGroup(click.Group):
 
 
 @click.group(cls=ZwgkGroup)
-@click.option("--db", "db", metavar="PATH", help="SQLite database (default ./var/zwgk.db; env ZWGK_DB).")
+@click.option("--db", "db", metavar="PATH", help="SQLite database (default: env ZWGK_DB, else the config's paths.db, else ./var/zwgk.db).")
 @click.option("--config", "config", metavar="PATH", help="Configuration file (default ./zwgk.yaml; env ZWGK_CONFIG).")
 @click.version_option(package_name="zwgk")
 @click.pass_context

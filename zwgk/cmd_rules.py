@@ -15,8 +15,8 @@ import click
 from crawler.config import load_config
 from crawler.store import now_iso
 from crawler.units import UnitRegistry
-from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER
-from rules.catalogue import default_plan_path, load_catalogue, write_plan_yaml
+from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER, STATUSES
+from rules.catalogue import load_catalogue, plan_path, write_plan_yaml
 from rules.dbimport import import_jsonl
 from rules.engine import counts, dumps, run_check
 from rules.errors import PlanError
@@ -58,12 +58,7 @@ def _fail(e: Exception) -> None:
 
 
 def _plan_path(app: AppContext, given: str | None, year: int | None) -> Path:
-    if given:
-        return Path(given)
-    cfg = _config(app)
-    if cfg is not None and cfg.plan_path:
-        return cfg.plan_path
-    path = default_plan_path(year)
+    path = plan_path(given, _config(app), year=year)
     if path is None:
         raise PlanError("rules/plans", None, "(plan)", "no plan: pass --plan FILE")
     return path

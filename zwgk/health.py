@@ -55,13 +55,14 @@ def health(ctx, show_all, as_json, exit_zero):
 
 @health.command("evaluate")
 @click.option("--run", "run_id", type=int, help="Crawl run to evaluate (default: the latest).")
-@click.option("--crawl-log", type=click.Path(dir_okay=False), help="The crawl's Scrapy log (for timeouts and sample URLs).")
+@click.option("--crawl-log", type=click.Path(dir_okay=False),
+              help="Accepted for old scripts and ignored: timeouts and sample URLs now come from the run's stats.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def health_evaluate(app, run_id, crawl_log, as_json):
+def health_evaluate(app, run_id, crawl_log, as_json):  # noqa: ARG001 — crawl_log: see the option
     """Run the monitors on a crawl run: record its figures, open/resolve alarms."""
     config = app.config if app.config_path is not None else None
-    result = evaluate_crawl(app.store, config, run_id, crawl_log=crawl_log)
+    result = evaluate_crawl(app.store, config, run_id)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

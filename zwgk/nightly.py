@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import signal
@@ -60,28 +61,53 @@ def _on_sigterm(signum, frame):
 
 # --- the log ----------------------------------------------------------------------------------------
 
+class _StampedLines(logging.Formatter):
+    """Every line of a message stamped, so a stage's multi-line output stays greppable; blocks verbatim."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if getattr(record, "block", False):
+            return text
+        stamp = self.formatTime(record, "%Y-%m-%d %H:%M:%S")
+        return "\n".join(f"{stamp}  {line}" for line in (text.splitlines() or [""]))
+
+
+class _Echo(logging.Handler):
+    """The lines meant for the operator too: through click, as the other command output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage())
+
+
 class RunLog:
+    """The night's log file (and what of it goes to stdout), through a logger of its own."""
+
     def __init__(self, path: Path, echo: bool = True):
         self.path = path
         self.echo = echo
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.f = open(path, "a", encoding="utf-8")
+        self.logger = logging.getLogger(f"{__name__}.run.{path.stem}")
+        self.logger.setLevel(logging.INFO)
+        self.logger.propagate = False     # the night's own file, not the root logger's handlers
+        self.file = logging.FileHandler(path, mode="a", encoding="utf-8")
+        self.file.setFormatter(_StampedLines())
+        self.screen = _Echo()
+        self.screen.addFilter(lambda record: getattr(record, "echo", False))
+        for handler in (self.file, self.screen):
+            self.logger.addHandler(handler)
 
     def __call__(self, text: str, *, echo: bool | None = None) -> None:
-        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        for line in (text.splitlines() or [""]):
-            self.f.write(f"{stamp}  {line}\n")
-        self.f.flush()
-        if self.echo if echo is None else echo:
-            click.echo(text)
+        self.logger.info(text, extra={"echo": self.echo if echo is None else echo})
 
     def block(self, title: str, text: str) -> None:
         if text and text.strip():
-            self.f.write(f"---- {title} ----\n{text.rstrip()}\n---- end {title} ----\n")
-            self.f.flush()
+            self.logger.info(f"---- {title} ----\n{text.rstrip()}\n---- end {title} ----",
+                             extra={"block": True, "echo": False})
 
     def close(self) -> None:
-        self.f.close()
+        for handler in (self.file, self.screen):
+            self.logger.removeHandler(handler)
+            handler.close()
 
 
 def _prune_logs(folder: Path, days: int) -> int:
@@ -233,7 +259,7 @@ class Night:
             return
         st.begin()
         try:
-            result = evaluate_crawl(self.store, self.config, self.crawl_run, crawl_log=self.crawl_log)
+            result = evaluate_crawl(self.store, self.config, self.crawl_run)
         except Exception as e:  # noqa: BLE001 — the checks still run, without alarms from tonight
             st.end("failed", f"{type(e).__name__}: {e}")
             self.log(f"[health] failed: {type(e).__name__}: {e}", echo=False)

@@ -353,3 +353,57 @@ def test_sites_discover_prints_column_stanza(nights, tmp_path):
     want = [(c["id"], c["name"]) for c in nights["m1"]["sites"]["province"]["columns"]]
     got = re.findall(r'id: "(\d+)", name: "([^"]+)"', r.stdout)
     assert sorted(got) == sorted(want)
+
+
+def test_timeouts_reach_the_health_monitors_through_scrapys_stats(tmp_path):
+    """A server that accepts connections and never answers: Scrapy counts the timeouts by exception type,
+    the run's stats keep them with the URL, and the monitors read them from there (no log is read)."""
+    import socket
+    import threading
+
+    from crawler.store import Store
+    from spiders.health import evaluate_crawl
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=hold, daemon=True).start()
+    base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    cfg = tmp_path / "zwgk.yaml"
+    cfg.write_text(f"contact: t@example.org\nsites:\n  bureau: {{name: 局, base_url: '{base}'}}\n"
+                   "units: [{name: 办公室}]\ncrawl: {download_delay: 0, autothrottle: false, obey_robots: false}\n",
+                   encoding="utf-8")
+    try:
+        r = run_zwgk(["--config", str(cfg), "--db", str(tmp_path / "x.db"), "crawl", "--log-level", "ERROR",
+                      "-s", "DOWNLOAD_TIMEOUT=1"], cwd=tmp_path)
+    finally:
+        stop.set()
+        for s in held:
+            s.close()
+        silent.close()
+    assert r.returncode == 1, r.stderr
+    run = db_rows(tmp_path / "x.db", "select * from runs")[0]
+    s = json.loads(run["stats"])["bureau"]
+    # the home page: http and its RETRY_TIMES (2) retries on the same URL, then the https fallback, whose
+    # retries are used up already — every attempt timed out
+    assert s["timeouts"] == s["download_exceptions"] == s["requests"] == 4 and s["responses"] == 0
+    assert s["scheme_fallbacks"] == 1 and s["retries"] == 2 and s["retries_exhausted"] == 2
+    assert [t for t in s["exception_types"] if "Timeout" in t]
+    assert s["timeout_samples"] == [f"{base}/index.html", base.replace("http:", "https:") + "/index.html"]
+    with Store(tmp_path / "x.db") as store:
+        result = evaluate_crawl(store, None, run["id"])
+        assert store.db.execute("select value from health_metrics where crawl_run_id = ? and site = 'bureau' "
+                                "and metric = 'timeouts'", [run["id"]]).fetchone()[0] == 4
+    unreachable = next(f for f in result.fired if f.monitor == "unreachable")
+    assert f"{base}/index.html" in unreachable.evidence["samples"]

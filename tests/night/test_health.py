@@ -8,6 +8,7 @@ import json
 import pytest
 
 from crawler.alarms import accept_alarm, data_freshness
+from crawler.pipelines import site_stats as pipeline_site_stats
 from spiders.health import evaluate_crawl
 from crawler.store import Store, now_iso
 from test_rules_kinds import add, run
@@ -32,7 +33,7 @@ def site_stats(**kw) -> dict:
 
 
 def crawl(store, columns: dict[str, int], *, states: dict[str, str] | None = None, status="ok",
-          stats: dict | None = None, site="bureau", crawl_log=None):
+          stats: dict | None = None, site="bureau"):
     """A finished crawl of *site* whose columns listed these many items; then the monitors."""
     rid = store.start_run("crawl", stats={"sites": [site]})
     for cid, n in columns.items():
@@ -40,7 +41,7 @@ def crawl(store, columns: dict[str, int], *, states: dict[str, str] | None = Non
                              "url": f"{BASE}/col/col{cid}/index.html", "item_count": n, "class": "other",
                              "state": (states or {}).get(cid, "normal"), "checked_at": now_iso()})
     store.finish_run(rid, status, {site: stats or site_stats()})
-    return rid, evaluate_crawl(store, None, rid, crawl_log=crawl_log)
+    return rid, evaluate_crawl(store, None, rid)
 
 
 def test_a_column_that_drops_raises_alarms_that_last_until_it_recovers(store):
@@ -88,24 +89,81 @@ def test_evaluating_the_same_crawl_twice_counts_the_night_once(store):
         == r.metrics
 
 
-def test_unreachable_site_errors_and_timeouts(store, tmp_path):
-    log = tmp_path / "crawl.log"
-    log.write_text("".join(
-        f"2021-01-02 02:00:0{i} [column] WARNING: bureau: article {BASE}/art/2020/1/{i + 1}/art_3301_{i}.html failed: "
-        f"User timeout caused connection failure: Getting {BASE}/art/x took longer than 180.0 seconds..\n"
-        for i in range(6)), encoding="utf-8")
+def scrapy_stats(**kw) -> dict:
+    """One site's Scrapy stats as a crawler leaves them: 100 attempts; **kw adds to or replaces counters."""
+    raw = {"downloader/request_count": 100, "downloader/response_count": 100, "downloader/response_bytes": 1,
+           "downloader/response_status_count/200": 100, "finish_reason": "finished"}
+    raw.update(kw)
+    return pipeline_site_stats(raw)
+
+
+def test_download_problems_come_from_scrapys_counters():
+    s = scrapy_stats(**{
+        "downloader/exception_count": 9,
+        "downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError": 4,
+        "downloader/exception_type_count/twisted.internet.error.TCPTimedOutError": 2,
+        "downloader/exception_type_count/twisted.internet.error.ConnectionRefusedError": 3,
+        "downloader/response_status_count/503": 5, "downloader/response_status_count/404": 7,
+        "retry/count": 8, "retry/max_reached": 2, "zwgk/errors": 4,
+        "zwgk/samples/timeouts": [f"{BASE}/art/a.html"]})
+    assert (s["timeouts"], s["download_exceptions"], s["server_errors"]) == (6, 9, 5)
+    assert (s["retries"], s["retries_exhausted"], s["errors"]) == (8, 2, 4)
+    assert s["exception_types"]["twisted.internet.error.ConnectionRefusedError"] == 3
+    assert s["timeout_samples"] == [f"{BASE}/art/a.html"] and s["failure_samples"] == []
+
+
+def test_failure_samples_keep_the_first_distinct_urls():
+    from scrapy.exceptions import DownloadTimeoutError
+    from scrapy.http import Request, Response
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from spiders.middlewares import FailureSamples
+
+    stats = MemoryStatsCollector(get_crawler())
+    mw = FailureSamples(stats, limit=2)
+    for i in (1, 1, 2, 3):
+        mw.process_exception(Request(f"{BASE}/t{i}.html"), DownloadTimeoutError("took longer than 30 s"))
+    mw.process_exception(Request(f"{BASE}/refused.html"), ConnectionRefusedError())
+    mw.process_response(Request(f"{BASE}/ok.html"), Response(f"{BASE}/ok.html", status=200))
+    s = pipeline_site_stats(stats.get_stats())
+    assert s["timeout_samples"] == [f"{BASE}/t1.html", f"{BASE}/t2.html"]
+    assert s["failure_samples"] == [f"{BASE}/t1.html", f"{BASE}/t2.html"]
+    other = FailureSamples(MemoryStatsCollector(get_crawler()))
+    other.process_response(Request(f"{BASE}/busy.html"), Response(f"{BASE}/busy.html", status=503))
+    other.process_exception(Request(f"{BASE}/refused.html"), ConnectionRefusedError())
+    assert pipeline_site_stats(other.stats.get_stats())["failure_samples"] == [f"{BASE}/busy.html",
+                                                                               f"{BASE}/refused.html"]
+    assert pipeline_site_stats(other.stats.get_stats())["timeout_samples"] == []
+
+
+def test_unreachable_site_errors_and_timeouts(store):
+    timed_out = [f"{BASE}/art/2020/1/{i + 1}/art_3301_{i}.html" for i in range(5)]
     crawl(store, {"3301": 60})
-    _, r = crawl(store, {"3301": 60}, stats=site_stats(errors=12, requests=100), crawl_log=log)
+    # 6 of 100 attempts timed out (Scrapy counts them by exception type), 12 requests failed in the end
+    _, r = crawl(store, {"3301": 60}, stats=scrapy_stats(**{
+        "zwgk/errors": 12, "downloader/exception_count": 7,
+        "downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError": 6,
+        "downloader/exception_type_count/twisted.internet.error.ConnectionLost": 1,
+        "zwgk/samples/timeouts": timed_out, "zwgk/samples/failures": timed_out[:3]}))
     by = {f.monitor: f for f in r.fired}
     assert set(by) == {"errors", "timeouts"}
-    assert by["errors"].evidence["to"] == 0.12
-    assert by["timeouts"].evidence["samples"][0] == f"{BASE}/art/2020/1/1/art_3301_0.html"
+    assert by["errors"].evidence["to"] == 0.12 and by["errors"].evidence["samples"] == timed_out[:3]
+    assert by["timeouts"].evidence["to"] == 6 and by["timeouts"].evidence["requests"] == 100
+    assert by["timeouts"].evidence["samples"] == timed_out
+    assert by["timeouts"].message == "局网站请求超时6次（共100次请求），此前约0次"
     _, r = crawl(store, {"3301": 60}, stats=site_stats(unreachable=True, responses=0, errors=3))
     assert [f.monitor for f in r.fired] == ["unreachable"] and r.fired[0].severity == "critical"
     # an unreachable night proves nothing about the errors alarm: it stays active
     assert {a["monitor"] for a in store.active_alarms()} == {"errors", "timeouts", "unreachable"}
     _, r = crawl(store, {"3301": 60})
     assert {store.alarm(i)["monitor"] for i in r.resolved} == {"errors", "timeouts", "unreachable"}
+    # then 4 timeouts are too few to alarm on their own (TIMEOUT_MIN): the figure is recorded all the same
+    rid, r = crawl(store, {"3301": 60}, stats=scrapy_stats(**{
+        "downloader/exception_type_count/twisted.internet.error.TimeoutError": 4}))
+    assert "timeouts" not in {f.monitor for f in r.fired}
+    assert store.db.execute("select value from health_metrics where crawl_run_id = ? and metric = 'timeouts'",
+                            [rid]).fetchone()[0] == 4
 
 
 def test_articles_losing_dates_or_titles_and_mass_withdrawal(store):

@@ -75,6 +75,22 @@ def test_default_plan_path():
     assert default_plan_path(None) == CAT
 
 
+def test_one_plan_path_resolution_for_every_command(tmp_path):
+    from types import SimpleNamespace
+
+    from rules.catalogue import plan_candidates, plan_path
+
+    configured = SimpleNamespace(plan_path=tmp_path / "configured.yaml")
+    given, recorded = tmp_path / "given.yaml", str(tmp_path / "checked.yaml")
+    assert plan_path(given, configured, year=2020) == given               # --plan first, even before it exists
+    assert plan_path(None, configured, year=2020) == configured.plan_path  # then paths.plan
+    assert plan_path(None, SimpleNamespace(plan_path=None), year=2021) == CAT == plan_path()
+    # reports also look at the plan the check run used, after --plan and before paths.plan
+    assert plan_candidates(given, configured, year=2020, recorded=recorded) == [
+        given, tmp_path / "checked.yaml", configured.plan_path, CAT]
+    assert plan_candidates(None, None, recorded=recorded) == [tmp_path / "checked.yaml", CAT]
+
+
 BASE = """\
 year: 2020
 sections:
