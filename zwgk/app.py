@@ -61,10 +61,11 @@ class AppContext:
         """The existing store. A command that reads never creates an empty database: it says where it
         looked and how to get one."""
         if self._store is None:
-            path = self.db_path
-            if not Path(path).exists():
+            path = Path(self.db_path)
+            # a path under a file is Store's one-line StoreError ("cannot be created", exit 2)
+            if not path.exists() and not any(p.exists() and not p.is_dir() for p in path.parents):
                 raise click.ClickException(
-                    f"没有数据库：{Path(path).resolve()}（no database there）。"
+                    f"没有数据库：{path.resolve()}（no database there）。"
                     "先运行 `make demo`（演示数据，之后用 --db var/demo/zwgk.db）或 `zwgk crawl`（抓取），"
                     "或用 --db PATH / ZWGK_DB 指定已有的数据库。")
             self._store = Store(path)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import re
 import signal
@@ -42,6 +41,7 @@ from .app import AppContext, pass_app
 from .childproc import reap_stale, run_child
 from .cmd_rules import _load as _load_plan
 from .district import district_nightly
+from .runlog import RunLog, prune_logs
 from .status import format_run
 
 STAGES = ("crawl", "health", "check", "report", "mail")
@@ -60,68 +60,6 @@ def _on_sigterm(signum, frame):
 
 
 # --- the log ----------------------------------------------------------------------------------------
-
-class _StampedLines(logging.Formatter):
-    """Every line of a message stamped, so a stage's multi-line output stays greppable; blocks verbatim."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = record.getMessage()
-        if getattr(record, "block", False):
-            return text
-        stamp = self.formatTime(record, "%Y-%m-%d %H:%M:%S")
-        return "\n".join(f"{stamp}  {line}" for line in (text.splitlines() or [""]))
-
-
-class _Echo(logging.Handler):
-    """The lines meant for the operator too: through click, as the other command output."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage())
-
-
-class RunLog:
-    """The night's log file (and what of it goes to stdout), through a logger of its own."""
-
-    def __init__(self, path: Path, echo: bool = True):
-        self.path = path
-        self.echo = echo
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.logger = logging.getLogger(f"{__name__}.run.{path.stem}")
-        self.logger.setLevel(logging.INFO)
-        self.logger.propagate = False     # the night's own file, not the root logger's handlers
-        self.file = logging.FileHandler(path, mode="a", encoding="utf-8")
-        self.file.setFormatter(_StampedLines())
-        self.screen = _Echo()
-        self.screen.addFilter(lambda record: getattr(record, "echo", False))
-        for handler in (self.file, self.screen):
-            self.logger.addHandler(handler)
-
-    def __call__(self, text: str, *, echo: bool | None = None) -> None:
-        self.logger.info(text, extra={"echo": self.echo if echo is None else echo})
-
-    def block(self, title: str, text: str) -> None:
-        if text and text.strip():
-            self.logger.info(f"---- {title} ----\n{text.rstrip()}\n---- end {title} ----",
-                             extra={"block": True, "echo": False})
-
-    def close(self) -> None:
-        for handler in (self.file, self.screen):
-            self.logger.removeHandler(handler)
-            handler.close()
-
-
-def _prune_logs(folder: Path, days: int) -> int:
-    cutoff = time.time() - days * 86400
-    n = 0
-    for p in folder.glob("nightly-*.log"):
-        try:
-            if p.stat().st_mtime < cutoff:
-                p.unlink()
-                n += 1
-        except OSError:
-            pass
-    return n
-
 
 # --- stages -------------------------------------------------------------------------------------------
 
@@ -496,7 +434,7 @@ def _run(app: AppContext, config, data_dir: Path, info_path: Path, *, as_of, ski
                              "and kind != 'nightly' and id > ?", [now_iso(), run_id])
     status, summary, code = night.summary(started_mono, interrupted)
     store.finish_run(run_id, status, summary)
-    removed = _prune_logs(logs_dir, KEEP_LOG_DAYS)
+    removed = prune_logs(logs_dir, KEEP_LOG_DAYS)
     if removed:
         log(f"removed {removed} log files older than {KEEP_LOG_DAYS} days", echo=False)
     log("", echo=not quiet)

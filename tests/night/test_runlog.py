@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
-from zwgk.nightly import RunLog
+from zwgk.runlog import RunLog
 
 STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}  "
 

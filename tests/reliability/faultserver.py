@@ -283,6 +283,17 @@ def site_config(path, url: str, columns: list[dict], *, extra_sites: dict[str, s
         lines += [f"  {key}:", f"    name: {key}", f"    base_url: {u}", "    platform: generic"]
     settings = {"concurrency_per_host": 4, "download_delay": 0, "autothrottle": "false", "obey_robots": "true",
                 "recheck_days": 0, **(crawl or {})}
-    lines += ["units: [{name: 办公室, email: [office@example.org]}, {name: 计财科, email: [cwk@example.org]}]", "crawl:"] + [f"  {k}: {v}" for k, v in settings.items()]
+    # the shipped units (nightly checks the default plan's units against them before crawling), with
+    # test addresses for the two that tests read mail of
+    import json
+    from pathlib import Path as _Path
+
+    import yaml
+
+    shipped = _Path(__file__).resolve().parents[2] / "config" / "production.yaml"
+    units = yaml.safe_load(shipped.read_text(encoding="utf-8"))["units"]
+    mails = {"办公室": ["office@example.org"], "计财科": ["cwk@example.org"]}
+    units = [{**u, "email": mails.get(u["name"], [])} for u in units]
+    lines += ["units: " + json.dumps(units, ensure_ascii=False), "crawl:"] + [f"  {k}: {v}" for k, v in settings.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)

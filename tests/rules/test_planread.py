@@ -278,6 +278,9 @@ def test_real_plan_imported_with_unknown_units_is_checked_and_reported_as_it_is(
     out = tmp_path / "plan.yaml"
     r = run("plan", "import", str(REAL / "chizhou_xfj.docx"), "-o", str(out))
     assert r.exit_code == 0, r.output
+    from crawler.store import Store
+
+    Store(tmp_path / "z.db").close()   # a store nothing was crawled into (check never creates one)
     r = run("check", "--plan", str(out), "--as-of", "2023-12-31", "--json")
     assert r.exit_code == 0, r.output
     findings = json.loads(r.output)
