@@ -11,7 +11,8 @@ Store (a generated store of --docs realistic documents, bench/corpus.py):
 - import_ratio: `db import` docs/s ÷ jieba's own rate (cut_for_search) over the same documents' text (a
   sample of them, in this run) — jieba is the floor of our indexing; import_cpu_ratio: the same per CPU
   second (steadier than wall time when other work shares the machine);
-- import_growth: seconds for the last 10,000 documents ÷ the first 10,000 (1.0: linear);
+- import_growth: CPU seconds for the last 10,000 documents ÷ the first 10,000 (1.0: linear; the wall-time
+  version too);
 - check_seconds_100k / check_peak_rss_mb: `zwgk check --as-of 2020-12-31`; report_seconds_100k: `zwgk report`;
 - search_ms_100k: median of 10 queries (Store.search), with the LIKE-scan speed-up for reference.
 """
@@ -70,10 +71,13 @@ def _rusage(stderr: str) -> tuple[float, float]:
 
 # Each measured command runs under this wrapper, which reports its own peak RSS and CPU seconds on exit:
 # with other work on the machine, CPU seconds compare more steadily than wall time.
+# (Peak RSS from /proc VmHWM: ru_maxrss survives exec on Linux, so a child forked from this big process
+# would report this process's size.)
 WRAP = ("import atexit, resource, sys, runpy\n"
         "def _bench_usage():\n"
         "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
-        "    print('BENCH_RUSAGE=%d,%.3f' % (u.ru_maxrss, u.ru_utime + u.ru_stime), file=sys.stderr)\n"
+        "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+        "    print('BENCH_RUSAGE=%s,%.3f' % (hwm[0] if hwm else u.ru_maxrss, u.ru_utime + u.ru_stime), file=sys.stderr)\n"
         "atexit.register(_bench_usage)\n")
 
 
@@ -148,9 +152,11 @@ def jieba_rate(corpus: Path, sample: int) -> dict:
     document of the corpus."""
     from crawler import textseg
 
-    lines = corpus.read_text(encoding="utf-8").splitlines()
-    step = max(1, len(lines) // sample)
-    docs = [json.loads(line) for line in lines[::step]]
+    with open(corpus, encoding="utf-8") as f:
+        n = sum(1 for _ in f)
+    step = max(1, n // sample)
+    with open(corpus, encoding="utf-8") as f:   # (streamed: this process stays small)
+        docs = [json.loads(line) for i, line in enumerate(f) if i % step == 0]
     textseg.segment("预热")   # the dictionary loads outside the timing
     jieba = textseg._jieba()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -167,19 +173,19 @@ IMPORT_WORKER = WRAP + """
 import json, sys, time
 from crawler.store import Store
 from rules.dbimport import import_jsonl
-marks = []
+marks, cpu = [], []
 def lines(path):
     with open(path, encoding='utf-8') as f:
         for n, line in enumerate(f):
             if n % 10000 == 0:
-                marks.append(time.perf_counter())
+                marks.append(time.perf_counter()); cpu.append(time.process_time())
             yield line
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 with Store(sys.argv[1]) as store:
     result = import_jsonl(store, lines(sys.argv[2]))
-marks.append(time.perf_counter())
-print(json.dumps({"seconds": marks[-1] - t0, "marks": [m - t0 for m in marks], "counts": result.counts,
-                  "bad": len(result.bad)}))
+marks.append(time.perf_counter()); cpu.append(time.process_time())
+print(json.dumps({"seconds": marks[-1] - t0, "marks": [m - t0 for m in marks], "cpu": [c - c0 for c in cpu],
+                  "counts": result.counts, "bad": len(result.bad)}))
 """
 
 
@@ -194,8 +200,9 @@ def bench_store(workdir: Path, n: int, sample: int) -> dict:
     imp = json.loads(out.strip().splitlines()[-1])
     marks = imp["marks"]
     per10k = [b - a for a, b in zip(marks, marks[1:])]
+    cpu10k = [b - a for a, b in zip(imp["cpu"], imp["cpu"][1:])]
     if len(per10k) > 1 and n % 10000:
-        per10k = per10k[:-1]   # a short last stretch
+        per10k, cpu10k = per10k[:-1], cpu10k[:-1]   # a short last stretch
     import_rate = n / imp["seconds"]
 
     config = workdir / "store.yaml"
@@ -209,12 +216,15 @@ def bench_store(workdir: Path, n: int, sample: int) -> dict:
     return {
         "figures": {"import_ratio": round(import_rate / jieba["docs_per_s"], 3),
                     "import_cpu_ratio": round((n / import_cpu) / jieba["docs_per_cpu_s"], 3),
-                    "import_growth": round(per10k[-1] / per10k[0], 3) if len(per10k) > 1 else None,
+                    # CPU seconds: the wall time of a stretch moves with whatever else the machine runs
+                    "import_growth": round(cpu10k[-1] / cpu10k[0], 3) if len(cpu10k) > 1 else None,
+                    "import_growth_wall": round(per10k[-1] / per10k[0], 3) if len(per10k) > 1 else None,
                     "check_seconds_100k": round(t_check, 1), "report_seconds_100k": round(t_report, 1),
                     "check_peak_rss_mb": rss_check, "search_ms_100k": search["median_ms"]},
         "documents": n, "text_mb": round(text_bytes / 2**20, 1),
         "import": {"seconds": round(imp["seconds"], 1), "docs_per_s": round(import_rate, 1),
-                   "seconds_per_10k": [round(s, 1) for s in per10k], "peak_rss_mb": import_rss,
+                   "seconds_per_10k": [round(s, 1) for s in per10k], "cpu_s_per_10k": [round(s, 1) for s in cpu10k],
+                   "peak_rss_mb": import_rss,
                    "cpu_s": import_cpu, "counts": imp["counts"], "db_mb": round(db.stat().st_size / 2**20, 1)},
         "check_cpu_s": cpu_check, "report_cpu_s": cpu_report,
         "jieba": jieba, "report_peak_rss_mb": rss_report, "search": search,
@@ -294,7 +304,7 @@ def main() -> None:
         s = result["store"]
         print(f"  import: {s['import']['docs_per_s']} docs/s ({s['import']['cpu_s']} CPU s), jieba alone "
               f"{s['jieba']['docs_per_s']} docs/s ({s['jieba']['docs_per_cpu_s']} per CPU s); "
-              f"s per 10k {s['import']['seconds_per_10k']}")
+              f"s per 10k {s['import']['seconds_per_10k']}, CPU s per 10k {s['import']['cpu_s_per_10k']}")
     print(f"  ({result['bench_seconds']} s; load {result['load_after']} at the end)  written to {args.out}")
 
 
