@@ -129,7 +129,7 @@ def attach_candidates(ctx, plan: Plan, findings: list, *, own: Callable, local: 
 def store_candidates(store, run_id: int, findings: list) -> None:
     """Keep a run's candidates beside its findings (table ``finding_candidates``) for the reports."""
     rows = [{"run_id": run_id, "requirement": f.requirement, "check_name": f.check,
-             "candidates": json.dumps(f.candidates, ensure_ascii=False)}
+             "candidates": list(f.candidates)}   # sqlite-utils writes lists as JSON
             for f in findings if getattr(f, "candidates", None)]
     if rows:
         store.db[TABLE].insert_all(rows, alter=True)
