@@ -15,7 +15,7 @@ from crawler import textseg
 from crawler.vocabulary import SITE_LABELS, STATUSES, infer_class
 
 from .failures import latest_failures
-from .findings import Finding
+from .findings import Finding, mark_unverifiable
 from .lazydoc import LazyDoc
 from .match import bureau_alias_in
 from .plan import Check, Plan, Requirement
@@ -262,15 +262,10 @@ class Context:
         if got is None:
             return found
         problem, ids = got
-        for f in found:
-            if f.status not in statuses:
-                continue
-            was = {"gap": "缺失", "at_risk": "临近期限", "met": "已满足"}[f.status]
-            f.status = "unverifiable"
-            f.message = f"抓取告警，本次无法核实：{problem}。（抓取正常时本项结论为“{was}”：{f.message}）"
-            self.alarm_findings += 1
-            for i in ids:
-                self.alarms_applied[i] = self.alarms_applied.get(i, 0) + 1
+        n = mark_unverifiable(found, statuses, "抓取告警", "抓取正常", problem)
+        self.alarm_findings += n
+        for i in ids:
+            self.alarms_applied[i] = self.alarms_applied.get(i, 0) + n
         return found
 
     # -- attestations -------------------------------------------------------------------------

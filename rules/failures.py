@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from .findings import mark_unverifiable
+
 STATUSES = ("gap", "at_risk")
 SHOWN = 5   # failed addresses named in a finding's message
 
@@ -72,12 +74,8 @@ def apply_failures(ctx, scope: dict, labels: dict, found: list, met_by_absence: 
     if got is None:
         return found
     problem, urls = got
-    for f in found:
-        if f.status not in statuses:
-            continue
-        was = {"gap": "缺失", "at_risk": "临近期限", "met": "已满足"}[f.status]
-        f.status = "unverifiable"
-        f.message = f"页面读取失败，本次无法核实：{problem}。（页面全部读取时本项结论为“{was}”：{f.message}）"
-        ctx.failure_findings += 1
+    n = mark_unverifiable(found, statuses, "页面读取失败", "页面全部读取", problem)
+    ctx.failure_findings += n
+    if n:
         ctx.failed_urls_cited.update(urls)
     return found

@@ -124,3 +124,18 @@ def unusable(doc: dict) -> bool:
 
 def label(doc: dict) -> str:
     return f"《{doc.get('title')}》（{(doc.get('published') or '')[:10]}）"
+
+
+def mark_unverifiable(found: list, statuses: Iterable[str], cause: str, when_read: str, problem: str) -> int:
+    """A missing item proves nothing when its source could not be read: each finding in *statuses* becomes
+    ``unverifiable``, its message saying why (*cause*: *problem*) and what it would have been (*when_read*).
+    Returns how many were changed."""
+    statuses, n = tuple(statuses), 0
+    for f in found:
+        if f.status not in statuses:
+            continue
+        was = {"gap": "缺失", "at_risk": "临近期限", "met": "已满足"}[f.status]
+        f.status = "unverifiable"
+        f.message = f"{cause}，本次无法核实：{problem}。（{when_read}时本项结论为“{was}”：{f.message}）"
+        n += 1
+    return n
