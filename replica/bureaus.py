@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 
-from .server import ReplicaState, SiteResource, _atomic_write
+from .server import ReplicaState, SiteResource, run_serving
 
 
 class CountingBureau:
@@ -83,7 +82,7 @@ class CountingBureau:
 
 def serve(count: int, seed: int, scale: float, night: int, delay: float, ports_file: str | None,
           parent_pid: int | None, host: str = "127.0.0.1") -> None:
-    from twisted.internet import reactor, task
+    from twisted.internet import reactor
     from twisted.web.server import Site
 
     states = [ReplicaState(seed + i, scale, night) for i in range(count)]
@@ -94,15 +93,7 @@ def serve(count: int, seed: int, scale: float, night: int, delay: float, ports_f
         factory.noisy = False
         port = reactor.listenTCP(0, factory, interface=host)
         urls[f"b{i + 1:02d}"] = f"http://{host}:{port.getHost().port}"
-    if ports_file:
-        _atomic_write(ports_file, json.dumps(urls).encode())
-    print(json.dumps(urls), flush=True)
-    if parent_pid:
-        def _watch():
-            if os.getppid() != parent_pid:
-                reactor.stop()
-        task.LoopingCall(_watch).start(1.0, now=False)
-    reactor.run()
+    run_serving(reactor, urls, ports_file, parent_pid)
 
 
 def main(argv=None) -> int:

@@ -226,7 +226,7 @@ class SiteResource(Resource):
 def serve(seed: int, scale: float, night: int, ports_file: str | None = None, manifest_out: str | None = None,
           base_port: int = 0, parent_pid: int | None = None, host: str = "127.0.0.1", redesign: bool = False,
           extra_sites: tuple[str, ...] = (), tls_sites: tuple[str, ...] = ()) -> None:
-    from twisted.internet import reactor, task
+    from twisted.internet import reactor
     from twisted.web.server import Site
 
     unknown = set(tls_sites) - set(SITE_KEYS)
@@ -250,11 +250,17 @@ def serve(seed: int, scale: float, night: int, ports_file: str | None = None, ma
                                   bureau_resource=lambda: SiteResource(state, "bureau")))
     if manifest_out:
         _atomic_write(manifest_out, state.manifest_bytes())
+    run_serving(reactor, urls, ports_file, parent_pid)
+
+
+def run_serving(reactor, urls: dict, ports_file: str | None, parent_pid: int | None) -> None:
+    """Publish the ports (ports file, stdout) and serve until stopped, or until the parent process is gone."""
+    from twisted.internet import task
+
     if ports_file:
         _atomic_write(ports_file, json.dumps(urls).encode())
         reactor.addSystemEventTrigger("after", "shutdown", lambda: os.path.exists(ports_file) and os.remove(ports_file))
     print(json.dumps(urls), flush=True)
-
     if parent_pid:
         def _watch():
             if os.getppid() != parent_pid:

@@ -1,6 +1,7 @@
 """What every `zwgk` command gets: the chosen database and (lazily) the configuration."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -80,3 +81,13 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def iso_date(ctx, param, value) -> dt.date | None:
+    """Click callback of the date options (``--as-of 2020-12-31``)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2020-12-31") from None

@@ -1,6 +1,7 @@
 """CLI commands of the crawling part: `zwgk crawl`, `zwgk extract`, `zwgk sites`."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -75,8 +76,6 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
         raise click.UsageError(f"site(s) not in the configuration: {', '.join(missing)}")
     progress = None
     if not verbose and not log_file and sys.stderr.isatty():
-        import datetime as dt
-
         logs = Path(config.data_dir) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_file = str(logs / f"crawl-{dt.datetime.now():%Y%m%d-%H%M%S}.log")

@@ -15,7 +15,7 @@ import click
 from crawler.config import load_config
 from crawler.store import now_iso
 from crawler.units import UnitRegistry
-from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER, STATUSES
+from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER
 from rules.catalogue import load_catalogue, plan_path, write_plan_yaml
 from rules.dbimport import import_jsonl
 from rules.engine import counts, dumps, run_check
@@ -27,7 +27,7 @@ from rules.planread import import_plan, suggest, units_stanza
 from reports.actions import plain
 from reports.planview import requirement_sort_key
 
-from .app import AppContext, pass_app
+from .app import AppContext, iso_date, pass_app
 from .textwidth import pad
 
 
@@ -68,15 +68,6 @@ def _load(app: AppContext, given: str | None, year: int | None = None):
     registry, lead = _registry(app)
     path = _plan_path(app, given, year)
     return load_catalogue(path, registry=registry, lead=lead), path, registry
-
-
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2020-12-31") from None
 
 
 # --- zwgk plan ---------------------------------------------------------------------------------
@@ -192,7 +183,7 @@ def plan_kinds():
 # --- zwgk check --------------------------------------------------------------------------------
 
 @click.command()
-@click.option("--as-of", "as_of", callback=_date, help="Evaluate as of this date (default today).")
+@click.option("--as-of", "as_of", callback=iso_date, help="Evaluate as of this date (default today).")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False), help="Catalogue file (default: config paths.plan, else rules/plans/<year>.yaml).")
 @click.option("--horizon", type=click.IntRange(0), help="Days ahead that count as at_risk (default: the plan's, 30).")

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
 from email import message_from_bytes, policy
 from pathlib import Path
 

@@ -37,7 +37,7 @@ from reports.changes import alarm_summary, findings_movement
 from rules.errors import PlanError
 from spiders.health import evaluate_crawl
 
-from .app import AppContext, pass_app
+from .app import AppContext, iso_date, pass_app
 from .childproc import reap_stale, run_child
 from .cmd_rules import _load as _load_plan
 from .district import district_nightly
@@ -308,15 +308,6 @@ class Night:
 
 # --- the command ----------------------------------------------------------------------------------------
 
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2020-12-31") from None
-
-
 def _lock_holder(info: Path) -> str:
     try:
         data = json.loads(info.read_text(encoding="utf-8"))
@@ -326,7 +317,7 @@ def _lock_holder(info: Path) -> str:
 
 
 @click.command()
-@click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+@click.option("--as-of", "as_of", callback=iso_date, metavar="DATE",
               help="Check the plan as of this date (default: today). The replica's date in tests and demos.")
 @click.option("--skip-mail", is_flag=True, help="Crawl, check and report, but send nothing.")
 @click.option("--skip-crawl", is_flag=True, help="Do not crawl: check, report and mail on the stored data.")
