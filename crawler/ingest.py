@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +65,12 @@ class Keys:
         return f"{PREFIX}{unit}:columns"
 
     @staticmethod
-    def articles(unit: str) -> str:           # article URLs some walk has claimed tonight
+    def articles(unit: str) -> str:           # hash: article URL -> the column whose walk claimed it tonight
         return f"{PREFIX}{unit}:articles"
+
+    @staticmethod
+    def claims(worker_id: str, unit: str) -> str:   # a worker's claims whose requests are not queued yet
+        return f"{PREFIX}claims:{worker_id}|{unit}"
 
     @staticmethod
     def walk(unit: str, column_id: str, part: str) -> str:
@@ -93,32 +99,43 @@ def connect(url: str):
     return redis.Redis.from_url(url)
 
 
+# everything a dead worker held for one crawl unit, in one atomic step: its claims on article URLs whose
+# requests never reached the queue are dropped (so the re-fetched list page claims them again), then its
+# in-flight requests go back to the queue and its seed back to the start list
+_RECOVER = """
+local claims = redis.call('HGETALL', KEYS[2])
+for i = 1, #claims, 2 do
+  if redis.call('HGET', KEYS[3], claims[i]) == claims[i + 1] then redis.call('HDEL', KEYS[3], claims[i]) end
+end
+local held = redis.call('HGETALL', KEYS[1])
+for i = 1, #held, 2 do
+  if held[i] == ARGV[1] then redis.call('LPUSH', KEYS[5], held[i + 1])
+  else redis.call('ZADD', KEYS[4], held[i + 1], held[i]) end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return #held / 2
+"""
+
+
 def recover_dead(r, me: str = "ingest") -> int:
-    """Put the in-flight requests of dead workers (heartbeat key expired) back on their queues.
-    RENAME claims a dead worker's set atomically, so two recoverers never requeue it twice."""
+    """Give back what dead workers (heartbeat key expired) held: in-flight requests to their queues,
+    seeds to the start lists, claims on article URLs released. One Lua script per (worker, unit), so
+    two recoverers never requeue anything twice and no request is requeued before its claims are gone."""
     moved = 0
-    for key in r.scan_iter(match=PREFIX + "inflight:*", count=200):
-        key = key.decode() if isinstance(key, bytes) else key
-        worker, _, unit = key[len(PREFIX + "inflight:"):].partition("|")
+    dead: set[tuple[str, str]] = set()
+    for kind in ("inflight", "claims"):
+        for key in r.scan_iter(match=f"{PREFIX}{kind}:*", count=200):
+            key = key.decode() if isinstance(key, bytes) else key
+            worker, _, unit = key[len(f"{PREFIX}{kind}:"):].partition("|")
+            dead.add((worker, unit))
+    for worker, unit in sorted(dead):
         if r.exists(Keys.worker(worker)):
             continue
-        claim = f"{PREFIX}recovering:{me}:{worker}|{unit}"
-        try:
-            r.rename(key, claim)
-        except Exception:   # another recoverer got it first (no such key)
-            continue
-        entries = r.hgetall(claim)
-        pipe = r.pipeline()
-        for data, score in entries.items():
-            if data == SEED:
-                pipe.lpush(Keys.start(unit), score)      # a seed's payload is kept as its "score"
-            else:
-                pipe.zadd(Keys.queue(unit), {data: float(score)})
-        pipe.delete(claim)
-        pipe.execute()
-        moved += len(entries)
-        logger.warning("worker %s is gone: %d in-flight request(s) of %s back on the queue", worker,
-                       len(entries), unit)
+        n = r.eval(_RECOVER, 5, Keys.inflight(worker, unit), Keys.claims(worker, unit), Keys.articles(unit),
+                   Keys.queue(unit), Keys.start(unit), SEED)
+        moved += n
+        if n:
+            logger.warning("worker %s is gone: %d in-flight request(s) of %s back on the queue", worker, n, unit)
     return moved
 
 
@@ -132,8 +149,6 @@ def pending_work(r, units: list[str]) -> int:
     n += sum(pipe.execute())
     for key in r.scan_iter(match=PREFIX + "inflight:*", count=200):
         n += r.hlen(key)
-    for key in r.scan_iter(match=PREFIX + "recovering:*", count=200):
-        n += r.hlen(key)
     return n
 
 
@@ -144,14 +159,16 @@ def night_state(r) -> str | None:
 
 def _clear_work_keys(r) -> None:
     for pattern in ("*:requests", "*:dupefilter", "*:start_urls", "*:known", "*:columns", "*:articles",
-                    "*:walk:*", "*:stats", "inflight:*", "recovering:*", "slots:*"):
+                    "*:walk:*", "*:stats", "inflight:*", "claims:*", "slots:*"):
         keys = list(r.scan_iter(match=PREFIX + pattern, count=500))
         for i in range(0, len(keys), 500):
             r.delete(*keys[i:i + 500])
 
 
-def open_night(r, district: District, units: list[CrawlUnit], stores: dict[str, Path]) -> bool:
-    """Start a night (True), or join the running one (False)."""
+def open_night(r, district: District, units: list[CrawlUnit], stores: dict[str, Path],
+               columns: list[str] | None = None) -> bool:
+    """Start a night (True), or join the running one (False). *columns*: only these column ids tonight
+    (they travel in each unit's seed, so every worker crawls the same columns)."""
     if night_state(r) == "running":
         return False
     _clear_work_keys(r)
@@ -167,7 +184,7 @@ def open_night(r, district: District, units: list[CrawlUnit], stores: dict[str, 
                 pipe.execute()
         for c in columns:
             pipe.hset(Keys.columns(unit.id), str(c["column_id"]), json.dumps(c, ensure_ascii=False, default=str))
-        pipe.rpush(Keys.start(unit.id), json.dumps({"unit": unit.id, "site": unit.site}))
+        pipe.rpush(Keys.start(unit.id), json.dumps({"unit": unit.id, "site": unit.site, "columns": columns or []}))
         pipe.execute()
     r.hset(Keys.night, mapping={"state": "running", "id": str(int(time.time() * 1000)),
                                 "started": dt.datetime.now().isoformat(timespec="seconds"),
@@ -215,20 +232,34 @@ def apply_item(store: Store, kind: str, item: dict, today: str) -> str | None:
 
 
 def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path], *,
-           settle_seconds: float = 1.5, max_seconds: float | None = None, follow: bool = True) -> IngestResult:
+           settle_seconds: float = 1.5, max_seconds: float | None = None, follow: bool = True,
+           columns: list[str] | None = None) -> IngestResult:
     """Open or join the night, write every item until the night is done (``follow``) or the item list
     is empty (not ``follow``), record the runs. The only process that writes the stores."""
     result = IngestResult()
     by_id = {u.id: u for u in units}
     opened: dict[str, Store] = {}
     today = dt.date.today().isoformat()
-    if follow:
-        open_night(r, district, units, stores)
+    joined = follow and not open_night(r, district, units, stores, columns)
+    # the run rows of the night being joined (their ingest was killed): this ingest carries them on
+    night_runs = json.loads(r.hget(Keys.night, "runs") or "{}") if joined else {}
+    me = {"redis": True, "units": [u.id for u in units], "pid": os.getpid(), "host": socket.gethostname()}
     for b, path in stores.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         opened[b] = Store(path)
-        result.runs[b] = opened[b].start_run("crawl", as_of=today, stats={"redis": True,
-                                                                          "units": [u.id for u in units]})
+        carried = night_runs.get(b)
+        closed = close_dead_ingest_runs(opened[b], keep=carried)
+        if closed:
+            result.problems.append(f"closed as failed: crawl run(s) {', '.join(f'#{i}' for i in closed)} "
+                                   f"left running by an ingest that died" + (f" ({b})" if b else ""))
+        row = opened[b].run(carried) if carried else None
+        if row is not None and row["status"] == "running":
+            result.runs[b] = carried
+            opened[b].db["runs"].update(carried, {"stats": json.dumps(me)})
+        else:
+            result.runs[b] = opened[b].start_run("crawl", as_of=today, stats=me)
+    if follow:
+        r.hset(Keys.night, "runs", json.dumps(result.runs))
     t0 = time.monotonic()
     quiet_since: float | None = None
     checked_at = 0.0
@@ -271,6 +302,37 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
         for s in opened.values():
             s.close()
     return result
+
+
+def _alive(pid, host) -> bool:
+    if host != socket.gethostname():
+        return False    # a store is a local SQLite file: its writer runs on this machine
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, TypeError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    try:   # a zombie is not an ingest
+        return Path(f"/proc/{int(pid)}/stat").read_text().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def close_dead_ingest_runs(store: Store, keep: int | None = None) -> list[int]:
+    """Crawl runs an ingest opened and never finished (it was killed): closed as failed, as the nightly
+    closes a dead night's runs. *keep*: the row of the night being joined, carried on instead."""
+    closed = []
+    for row in store.db.query("select id, stats from runs where kind = 'crawl' and status = 'running'"):
+        try:
+            stats = json.loads(row["stats"] or "{}")
+        except ValueError:
+            continue
+        if not stats.get("redis") or row["id"] == keep or _alive(stats.get("pid"), stats.get("host")):
+            continue
+        store.finish_run(row["id"], "failed", {**stats, "closed": "its ingest died"})
+        closed.append(row["id"])
+    return closed
 
 
 def _wait_for_workers(r, timeout: float) -> None:

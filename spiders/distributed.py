@@ -35,7 +35,7 @@ from crawler.ingest import Keys, connect, night_state, recover_dead
 from crawler.items import ColumnSyncedItem
 
 from .column import ColumnSpider
-from .redis_compat import RedisStartMixin
+from .redis_compat import CLAIM, SLOT, RedisStartMixin
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +82,10 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                 self.known_by_column.setdefault(str(info.get("column_id")), []).append(url)
 
     def seed_requests(self, payload: dict) -> list[scrapy.Request]:
-        """ColumnSpider.start(): the configured columns' walks, else the home page to discover them."""
+        """ColumnSpider.start(): the configured columns' walks, else the home page to discover them.
+        The night's column choice (``zwgk ingest --column``) comes with the seed."""
         self._load_known()
+        self.only_columns = set(payload.get("columns") or [])
         home = self.site.start_url or f"{self.site.base_url}/index.html"
         if self.site.columns:
             cols = [c for c in self.site.columns if not self.only_columns or c.id in self.only_columns]
@@ -91,11 +93,14 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                                     else f"{self.site.base_url}/col/col{c.id}/index.html", c.name, c.cls)
                      for c in cols]
             return list(self._start_walks(walks))
-        return [self._request(home, self.parse_home, self.home_failed, cb_kwargs={"discover": True})]
+        return [self._request(home, self.parse_home, self.home_failed,
+                              cb_kwargs={"discover": True, "columns": sorted(self.only_columns)})]
 
-    def parse_home(self, response, discover: bool = True):
+    def parse_home(self, response, discover: bool = True, columns: list[str] | None = None):
         if not self.known and not self.stored_columns:
             self._load_known()
+        if columns:    # whichever worker fetched the home page discovers only the night's columns
+            self.only_columns = set(columns)
         yield from super().parse_home(response, discover)
 
     def parse_column(self, response, walk):
@@ -105,8 +110,13 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
     # --- walks and articles across workers -----------------------------------------------------------
     def _article(self, entry, walk):
-        r = self.redis_server
-        if entry.url in self.scheduled or not r.sadd(Keys.articles(self.unit_id), entry.url):
+        if entry.url in self.scheduled:
+            return
+        # claim the URL for this column's walk (another column listing it leaves it alone); a claim stays
+        # "pending" in Redis until its request is on the queue, so a worker killed in between loses nothing
+        got = self.redis_server.eval(_CLAIM, 2, Keys.articles(self.unit_id), Keys.claims(self.worker_id, self.unit_id),
+                                     entry.url, walk.column_id)
+        if not got:
             self.scheduled.add(entry.url)   # another walk (maybe on another worker) has it
             return
         for out in super()._article(entry, walk):
@@ -114,11 +124,13 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                 # recorded before the walk is marked finished (_finish_walk), so before a sync check can
                 # compare issued with done
                 self._issued.setdefault(walk.column_id, []).append(entry.url)
+                if got == 2:     # queued by an earlier try of this list page (its worker was killed)
+                    continue
                 # the article carries a small copy of its walk (no list entries), marked with its URL
                 slim = copy.copy(walk)
                 slim.entries, slim.page_entries = {}, []
                 slim.zwgk_article = entry.url
-                out = out.replace(cb_kwargs={**out.cb_kwargs, "walk": slim})
+                out = out.replace(cb_kwargs={**out.cb_kwargs, "walk": slim}, meta={**out.meta, CLAIM: entry.url})
             yield out
 
     def _article_done(self, walk, ok: bool = True):
@@ -201,6 +213,19 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             self.logger.exception("could not report the worker's statistics")
 
 
+# claim an article URL for a column: 1 = claimed now (pending until its request is queued), 2 = this
+# column claimed it before (a re-fetched list page: its request is already queued or done), 0 = another
+# column's
+_CLAIM = """
+local owner = redis.call('HGET', KEYS[1], ARGV[1])
+if owner == ARGV[2] then return 2 end
+if owner then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"""
+
+
 # an article is done (or a walk finished): record it; the column is synced when its full walk is
 # finished, no article failed and every article it issued is done — marked once (HSETNX)
 _SYNC = """
@@ -240,7 +265,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local worker = string.match(token, '^(.*):[0-9]+$')
+  local worker = string.match(token, '^(.*):m?[0-9]+$')
   if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[1], token) end
 end
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
@@ -275,10 +300,16 @@ class HostSlotMiddleware:
         return host[4:] if host.startswith("www.") else host
 
     async def process_request(self, request, spider=None):
-        limit = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
         key = Keys.slots(self.host(request.url))
+        leased = request.meta.get(SLOT)
+        if leased and leased[0] == key:     # leased by the scheduler's pop (spiders/redis_compat.py)
+            self.held[id(request)] = request.meta.pop(SLOT)
+            return None
+        if leased:                          # popped for another host (a redirect target): not this one
+            self.server.zrem(*request.meta.pop(SLOT))
+        limit = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
         self.n += 1
-        token = f"{self.worker}:{self.n}"
+        token = f"{self.worker}:m{self.n}"
         wait = 0.01
         while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token, Keys.worker("")):
             self.crawler.stats.inc_value("zwgk/host_slot_waits")
@@ -286,11 +317,6 @@ class HostSlotMiddleware:
             wait = min(0.1, wait * 1.5)
         self.held[id(request)] = (key, token)
         return None
-
-    def _release(self, request) -> None:
-        got = self.held.pop(id(request), None)
-        if got:
-            self.server.zrem(*got)
 
     def process_response(self, request, response, spider=None):
         self._release(request)
@@ -318,6 +344,7 @@ def unit_settings(unit: CrawlUnit, redis_url: str, wid: str) -> dict:
         # may get at once would only park them here while another worker could fetch them
         "CONCURRENT_REQUESTS": max(1, unit.config.crawl.concurrency_per_host),
         "ZWGK_UNIT": unit.id,
+        "ZWGK_HOST": unit.host,
         "ZWGK_WORKER_ID": wid,
         "ITEM_PIPELINES": {"spiders.distributed.RedisItemPipeline": 300},
         # Scrapy re-parses a callback's source for this warning whenever the bound method is new — which

@@ -34,10 +34,26 @@ from crawler.ingest import SEED, Keys
 
 logger = logging.getLogger(__name__)
 
-# pop the best request and remember it as in flight, atomically
+# One round trip per request taken: forget the requests the engine is done with (ARGV[5..]), lease a
+# slot of the unit's host (expired leases and leases of dead workers dropped first), and only then pop
+# the best request into the worker's in-flight hash. Returns nil (queue empty), 0 (host busy: every
+# slot leased, by any worker) or {payload, score}.
 _POP = """
+for i = 5, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+if redis.call('ZCARD', KEYS[1]) == 0 then return false end
+local limit = tonumber(ARGV[1])
+if limit > 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  for _, token in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    local worker = string.match(token, '^(.*):m?[0-9]+$')
+    if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[3], token) end
+  end
+  if redis.call('ZCARD', KEYS[3]) >= limit then return 0 end
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[3])
+end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #r == 0 then return false end
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], r[1], r[2])
 return r
@@ -53,23 +69,32 @@ return d
 """
 
 
-# the duplicate filter and the queue in one round trip: push only what the filter had not seen
+# the duplicate filter and the queue in one round trip: push only what the filter had not seen; an
+# article request also clears its claim (ARGV[4], spiders/distributed.py) from the worker's pending claims
+# in the same step, so a claim is either pending (released if the worker dies) or its request is queued
 _ENQUEUE = """
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 return 1
 """
 
+SLOT = "zwgk_slot"      # request.meta: (slots key, lease token) leased when the request was popped
+CLAIM = "zwgk_claim"    # request.meta: the article URL this request was claimed for
+
 
 class InflightPriorityQueue(PriorityQueue):
-    """scrapy-redis's priority queue whose pop also records the request in the worker's in-flight hash."""
+    """scrapy-redis's priority queue whose pop also records the request in the worker's in-flight hash
+    and leases a slot of the host (see _POP)."""
 
     inflight_key: str | None = None
 
-    def pop_raw(self) -> tuple[bytes, object] | None:
-        got = self.server.eval(_POP, 2, self.key, self.inflight_key)
+    def pop_raw(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
+                released: list[bytes] = ()) -> tuple[bytes, object] | int | None:
+        got = self.server.eval(_POP, 3, self.key, self.inflight_key, slots_key or self.key + ":noslots",
+                               limit, lease, token, Keys.worker(""), *released)
         if not got:
-            return None
+            return got
         data = got[0]
         return data, self._decode_request(data)
 
@@ -84,6 +109,10 @@ class Scheduler(_RedisScheduler):
         self.unit: str | None = None
         self.popped: list[tuple[object, bytes]] = []     # (request, payload) not yet finished
         self._poll = None
+        self.slots_key = ""          # the unit's host: every pop leases one of its slots
+        self.limit = 0
+        self.lease = 0.0
+        self._n = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -92,6 +121,11 @@ class Scheduler(_RedisScheduler):
         instance.crawler = crawler
         instance.worker_id = crawler.settings.get("ZWGK_WORKER_ID")
         instance.unit = crawler.settings.get("ZWGK_UNIT")
+        host = crawler.settings.get("ZWGK_HOST")
+        if host:
+            instance.slots_key = Keys.slots(host)
+            instance.limit = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+            instance.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 15
         return instance
 
     def open(self, spider):
@@ -110,7 +144,9 @@ class Scheduler(_RedisScheduler):
     def enqueue_request(self, request):
         fp = "" if request.dont_filter else self.df.request_fingerprint(request)
         data = self.queue._encode_request(request)
-        if not self.server.eval(_ENQUEUE, 2, self.queue.key, self.df.key, fp, -request.priority, data):
+        claims = Keys.claims(self.worker_id, self.unit)
+        if not self.server.eval(_ENQUEUE, 3, self.queue.key, self.df.key, claims, fp, -request.priority, data,
+                                request.meta.get(CLAIM) or ""):
             self.df.log(request, self.spider)
             return False
         if self.stats:
@@ -118,11 +154,17 @@ class Scheduler(_RedisScheduler):
         return True
 
     def next_request(self):
-        self._release_finished()
-        got = self.queue.pop_raw()
-        if got is None:
+        released = self._finished()
+        self._n += 1
+        token = f"{self.worker_id}:{self._n}"
+        got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released)
+        if not got:
+            if got == 0 and self.stats:
+                self.stats.inc_value("zwgk/host_slot_waits")
             return None
         data, request = got
+        if self.limit:
+            request.meta[SLOT] = (self.slots_key, token)
         self.popped.append((request, data))
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
@@ -136,19 +178,31 @@ class Scheduler(_RedisScheduler):
         slot = getattr(self.crawler.engine, "_slot", None)
         return getattr(slot, "inprogress", None) if slot is not None else None
 
-    def _release_finished(self, all_done: bool = False) -> None:
-        """Drop from the in-flight hash the requests the engine is done with."""
+    def _finished(self, all_done: bool = False) -> list[bytes]:
+        """The payloads of popped requests the engine is done with (no longer in progress): they leave
+        the in-flight hash with the next pop. A lease such a request still holds (a download that never
+        reached HostSlotMiddleware) is freed."""
         if not self.popped:
-            return
+            return []
         busy = set() if all_done else self._inprogress()
         if busy is None:
-            return
+            return []
         keep, done = [], []
         for request, data in self.popped:
             (keep if request in busy else done).append((request, data))
-        if done:
-            self.server.hdel(self.queue.inflight_key, *[d for _, d in done])
         self.popped = keep
+        leftover = [request.meta.pop(SLOT) for request, _ in done if request.meta.get(SLOT)]
+        if leftover:
+            pipe = self.server.pipeline(transaction=False)
+            for key, token in leftover:
+                pipe.zrem(key, token)
+            pipe.execute()
+        return [data for _, data in done]
+
+    def _release_finished(self, all_done: bool = False) -> None:
+        done = self._finished(all_done)
+        if done:
+            self.server.hdel(self.queue.inflight_key, *done)
 
     def _tick(self) -> None:
         self._release_finished()

@@ -69,7 +69,7 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
 
     overrides = _overrides(settings)
     if redis_url:
-        return _redis_worker(app, redis_url, list(sites), log_level, log_file, as_json, overrides)
+        return _redis_worker(app, redis_url, list(sites), log_level, log_file, as_json, overrides, columns)
     config = app.config  # ConfigError → exit 2 in the CLI group
     missing = [s for s in sites if s not in config.sites]
     if missing:
@@ -112,9 +112,9 @@ def _overrides(settings) -> dict:
     return overrides
 
 
-def _redis_worker(app: AppContext, redis_url, sites, log_level, log_file, as_json, overrides):
+def _redis_worker(app: AppContext, redis_url, sites, log_level, log_file, as_json, overrides, columns=()):
 
-    redis_worker(app, redis_url, sites, log_level, log_file, as_json, overrides)
+    redis_worker(app, redis_url, sites, log_level, log_file, as_json, overrides, columns)
 
 
 @click.command()

@@ -29,9 +29,16 @@ def _redis_error(e: Exception) -> None:
     sys.exit(1)
 
 
-def redis_worker(app: AppContext, redis_url, sites, log_level, log_file, as_json, overrides) -> None:
+def redis_worker(app: AppContext, redis_url, sites, log_level, log_file, as_json, overrides, columns=()) -> None:
     from spiders.distributed import run_worker   # deferred: Scrapy, Twisted and scrapy-redis load only to crawl
 
+    if columns:
+        # workers share one queue per site: a column filter of one worker would make the night's result
+        # depend on which worker took the seed, so the night chooses its columns when it opens
+        click.echo(f"zwgk crawl: --column cannot be used with --redis (the workers share one queue); choose "
+                   f"the night's columns where it opens: zwgk ingest --redis {redis_url} --column "
+                   f"{' --column '.join(columns)}", err=True)
+        sys.exit(2)
     district = _district(app)
     units = crawl_units(district, sites or None)
     try:
@@ -53,9 +60,11 @@ def redis_worker(app: AppContext, redis_url, sites, log_level, log_file, as_json
 @click.option("--no-follow", is_flag=True, help="Only write the items waiting now, then exit (no night is opened).")
 @click.option("--timeout", type=float, default=None, metavar="SECONDS",
               help="Give up (exit 1) when the night is not done after this long.")
+@click.option("--column", "columns", multiple=True, metavar="ID",
+              help="Only this column id tonight (repeatable): chosen when the night opens, for every worker.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
-def ingest(app: AppContext, redis_url, no_follow, timeout, as_json):
+def ingest(app: AppContext, redis_url, no_follow, timeout, columns, as_json):
     """Store what the Redis crawl workers crawl: the one writer of the SQLite store(s).
 
     Opens the night on Redis (or joins the running one): publishes what each store knows and seeds
@@ -69,7 +78,7 @@ def ingest(app: AppContext, redis_url, no_follow, timeout, as_json):
         r = connect(redis_url)
         r.ping()
         result = run_ingest(r, district, units, _stores(app, district), follow=not no_follow,
-                            max_seconds=timeout)
+                            max_seconds=timeout, columns=list(columns) or None)
     except Exception as e:
         if type(e).__module__.startswith("redis"):
             _redis_error(e)

@@ -114,3 +114,78 @@ def test_a_live_workers_requests_stay_in_flight(r, redis_url):
     sched.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": set()})()})()
     assert request is not None and sched.next_request() is None
     assert r.hlen(Keys.inflight("w1", "u")) == 0
+
+
+# --- the kill window of issue 15: an article URL claimed by a list page whose requests never reached the
+# queue (the worker was SIGKILLed in between) -------------------------------------------------------------
+
+def _claim(r, worker: str, url: str, column: str) -> int:
+    from spiders.distributed import _CLAIM
+
+    return r.eval(_CLAIM, 2, Keys.articles("u"), Keys.claims(worker, "u"), url, column)
+
+
+def _worker(r, redis_url, wid: str):
+    sched = _scheduler(r, redis_url, Tiny())
+    sched.worker_id = wid
+    sched.queue.inflight_key = Keys.inflight(wid, "u")
+    sched.crawler.engine = type("E", (), {"_slot": None})()
+    return sched
+
+
+def test_a_worker_killed_between_claim_and_queue_loses_no_article(r, redis_url):
+    from spiders.redis_compat import CLAIM
+
+    w1 = _worker(r, redis_url, "w1")
+    w1.enqueue_request(Request("http://127.0.0.1:9/col/col1/index.html"))
+    page = w1.next_request()                                 # the list page, in flight on w1
+    article = "http://127.0.0.1:9/art/1.html"
+    assert _claim(r, "w1", article, "col1") == 1             # w1 claims the article for column col1 ...
+    # ... and is SIGKILLed before the article's request reaches the queue (no heartbeat key: dead)
+    r.set(Keys.worker("w2"), 1)
+    assert recover_dead(r, "w2") == 1                        # the list page is back on the queue
+    assert r.hget(Keys.articles("u"), article) is None       # and w1's pending claim is gone with it
+    w2 = _worker(r, redis_url, "w2")
+    again = w2.next_request()
+    assert again.url == page.url
+    assert _claim(r, "w2", article, "col1") == 1             # so w2's parse of the same page issues it
+    assert w2.enqueue_request(Request(article, meta={CLAIM: article})) is True
+    assert r.hlen(Keys.claims("w2", "u")) == 0               # queued: the claim is no longer pending
+    assert w2.next_request().url == article
+    assert _claim(r, "w2", article, "col9") == 0             # another column listing it leaves it alone
+
+
+def test_a_worker_killed_after_queueing_its_articles_issues_none_twice(r, redis_url):
+    from spiders.redis_compat import CLAIM
+
+    w1 = _worker(r, redis_url, "w1")
+    w1.enqueue_request(Request("http://127.0.0.1:9/col/col1/index.html"))
+    w1.next_request()
+    article = "http://127.0.0.1:9/art/2.html"
+    assert _claim(r, "w1", article, "col1") == 1
+    assert w1.enqueue_request(Request(article, meta={CLAIM: article})) is True
+    assert recover_dead(r, "w2") == 1                        # killed after: the list page comes back ...
+    assert r.hget(Keys.articles("u"), article) == b"col1"    # ... but the queued article keeps its claim
+    assert _claim(r, "w2", article, "col1") == 2             # the re-parse counts it, does not issue it
+    assert r.zcard(Keys.queue("u")) == 2                     # list page + the article, once
+
+
+def test_a_pop_leases_a_host_slot_shared_by_all_workers(r, redis_url):
+    w1, w2 = _worker(r, redis_url, "w1"), _worker(r, redis_url, "w2")
+    for w in (w1, w2):
+        w.slots_key, w.limit, w.lease = Keys.slots("127.0.0.1:9"), 2, 30
+        r.set(Keys.worker(w.worker_id), 1)
+    for i in range(4):
+        w1.enqueue_request(Request(f"http://127.0.0.1:9/{i}"))
+    a, b = w1.next_request(), w1.next_request()
+    assert a and b and r.zcard(Keys.slots("127.0.0.1:9")) == 2
+    assert w2.next_request() is None                          # both slots held by w1: the host is busy
+    assert r.zcard(Keys.queue("u")) == 2 and w2.stats.get_value("zwgk/host_slot_waits") == 1
+    # w1 is done with one (it left the engine without reaching the download): its lease goes with it
+    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {b}})()})()
+    w1._release_finished()
+    assert w2.next_request() is not None and r.zcard(Keys.slots("127.0.0.1:9")) == 2
+    # w1 dies: its lease is dropped on the next pop, whoever pops
+    r.delete(Keys.worker("w1"))
+    assert w2.next_request() is not None
+    assert all(t.startswith(b"w2:") for t in r.zrange(Keys.slots("127.0.0.1:9"), 0, -1))
