@@ -1,4 +1,4 @@
-"""Distributed-crawl figures (issue 15), to be wired into `make bench` (bench/run.py):
+"""Distributed-crawl figures (issue 15), part of `make bench`:
 
 - ``redis_two_worker_ratio``: pages/s of two `zwgk crawl --redis` workers ÷ one worker, 8 bureau hosts
   of the replica, politeness on (crawl.concurrency_per_host = 2 on every host, summed over workers);
@@ -9,7 +9,9 @@ pages/s = requests the replica answered ÷ seconds until the night's data is in 
 process; for Redis, the ingest, which ends when every queue is empty). Both sides run the same
 spider code, against the same replica, in the same run, interleaved.
 
-    .venv/bin/python bench/redis_bench.py [--scale 0.05] [--rounds 1] [--out bench/redis_results.json]
+`make bench` runs it (bench/run.py, figures in bench/results.json); alone:
+
+    .venv/bin/python bench/redis_bench.py [--scale 0.02] [--rounds 3] [--out bench/redis_results.json]
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,23 +102,22 @@ def run_plain(config: Path, urls: dict, tmp: Path) -> float:
     return requests_served(urls) / (time.monotonic() - t0)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scale", type=float, default=0.05)
-    ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--out", default=str(ROOT / "bench" / "redis_results.json"))
-    a = ap.parse_args(argv)
+def bench_redis(workdir: Path, scale: float = 0.02, rounds: int = 1) -> dict:
+    """The Redis figures (`make bench`: bench/run.py calls this). Interleaved: one worker on 8 hosts, two
+    workers on 8 hosts, the plain crawl on 4, one worker on 4, per round; medians over rounds."""
     exe = shutil.which("redis-server")
     if not exe:
-        print("redis_bench: redis-server not installed (scripts/install-test-deps.sh)", file=sys.stderr)
-        return 1
-    tmp = Path(tempfile.mkdtemp(prefix="zwgk-redis-bench-"))
+        return {"figures": {"redis_two_worker_ratio": None, "redis_overhead_ratio": None},
+                "note": "redis-server not installed (scripts/install-test-deps.sh)"}
+    tmp = Path(workdir)
+    tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     rs = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                            "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rep = subprocess.Popen([sys.executable, "-m", "replica.bureaus", "--count", "8", "--scale",
-                            str(a.scale), "--ports-file", str(tmp / "ports.json"), "--parent-pid",
+                            str(scale), "--ports-file", str(tmp / "ports.json"), "--parent-pid",
                             str(os.getpid())], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    load_before = os.getloadavg()[0]
     try:
         while not (tmp / "ports.json").exists():
             time.sleep(0.05)
@@ -124,27 +126,39 @@ def main(argv=None) -> int:
         redis_url = f"redis://127.0.0.1:{port}/0"
         eight, four = district(tmp / "d8", urls), four_sites(tmp / "d4", urls)
         four_urls = dict(list(urls.items())[:4])
-        figures: dict[str, list] = {"one_worker_8": [], "two_workers_8": [], "plain_4": [], "one_worker_4": []}
-        for _ in range(a.rounds):   # interleaved A/B
-            figures["one_worker_8"].append(run_redis(eight, redis_url, 1, urls, tmp / "d8"))
-            figures["two_workers_8"].append(run_redis(eight, redis_url, 2, urls, tmp / "d8"))
-            figures["plain_4"].append(run_plain(four, four_urls, tmp / "d4"))
-            figures["one_worker_4"].append(run_redis(four, redis_url, 1, four_urls, tmp / "d4"))
-        med = {k: sorted(v)[len(v) // 2] for k, v in figures.items()}
-        result = {
-            "redis_two_worker_ratio": round(med["two_workers_8"] / med["one_worker_8"], 3),
-            "redis_overhead_ratio": round(med["one_worker_4"] / med["plain_4"], 3),
+        runs: dict[str, list] = {"one_worker_8": [], "two_workers_8": [], "plain_4": [], "one_worker_4": []}
+        for _ in range(rounds):   # interleaved A/B
+            runs["one_worker_8"].append(run_redis(eight, redis_url, 1, urls, tmp / "d8"))
+            runs["two_workers_8"].append(run_redis(eight, redis_url, 2, urls, tmp / "d8"))
+            runs["plain_4"].append(run_plain(four, four_urls, tmp / "d4"))
+            runs["one_worker_4"].append(run_redis(four, redis_url, 1, four_urls, tmp / "d4"))
+        two = [b / a for a, b in zip(runs["one_worker_8"], runs["two_workers_8"])]
+        over = [b / a for a, b in zip(runs["plain_4"], runs["one_worker_4"])]
+        med = {k: statistics.median(v) for k, v in runs.items()}
+        return {
+            "figures": {"redis_two_worker_ratio": round(statistics.median(two), 2),
+                        "redis_overhead_ratio": round(statistics.median(over), 2)},
             "pages_per_second": {k: round(v, 1) for k, v in med.items()},
-            "scale": a.scale, "rounds": a.rounds, "cpus": os.cpu_count(),
-            "load_average_at_end": os.getloadavg(),
+            "per_round": {"two_worker_ratio": [round(x, 2) for x in two], "overhead_ratio": [round(x, 2) for x in over]},
+            "scale": scale, "rounds": rounds, "cpus": os.cpu_count(),
+            "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         }
     finally:
         rep.terminate()
         rs.terminate()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=0.02)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "redis_results.json"))
+    a = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="zwgk-redis-bench-") as tmp:
+        result = bench_redis(Path(tmp), a.scale, a.rounds)
     Path(a.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=1))
-    shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    return 0 if result.get("note") is None else 1
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from zwgk.demo import demo_config, free_port  # noqa: E402
 from replica import ReplicaServer  # noqa: E402
@@ -44,7 +45,8 @@ QUERIES = ["预算", "部门决算", "招生计划", "学区划分", "征求意�
 TODAY = "2020-12-31"   # the replica's world is dated 2020-12-31 (night 0) + n
 GOALS = {"crawl_ratio": (">=", 0.6), "recrawl_request_ratio": ("<=", 0.05), "import_ratio": (">=", 0.5),
          "import_growth": ("<=", 1.3), "check_seconds_100k": ("<=", 15), "report_seconds_100k": ("<=", 15),
-         "crawl_peak_rss_mb": ("<=", 300), "check_peak_rss_mb": ("<=", 300), "search_ms_100k": ("<=", 50)}
+         "crawl_peak_rss_mb": ("<=", 300), "check_peak_rss_mb": ("<=", 300), "search_ms_100k": ("<=", 50),
+         "redis_two_worker_ratio": (">=", 1.6), "redis_overhead_ratio": (">=", 0.8)}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -271,6 +273,9 @@ def main() -> None:
     ap.add_argument("--jieba-sample", type=int, default=5000, help="documents jieba's rate is measured on")
     ap.add_argument("--skip-crawl", action="store_true")
     ap.add_argument("--skip-store", action="store_true")
+    ap.add_argument("--skip-redis", action="store_true", help="skip the Redis crawl figures (bench/redis_bench.py)")
+    ap.add_argument("--redis-scale", type=float, default=0.02, help="replica scale of the 8 bureau hosts")
+    ap.add_argument("--redis-rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
     started = time.perf_counter()
@@ -287,6 +292,10 @@ def main() -> None:
             (Path(tmp) / "store").mkdir()
             result["store"] = bench_store(Path(tmp) / "store", args.docs, args.jieba_sample)
             result["figures"].update(result["store"].pop("figures"))
+        if not args.skip_redis:   # issue 15: the distributed crawl (bench/redis_bench.py)
+            from redis_bench import bench_redis
+            result["redis"] = bench_redis(Path(tmp) / "redis", args.redis_scale, args.redis_rounds)
+            result["figures"].update(result["redis"].pop("figures"))
     result["bench_seconds"] = round(time.perf_counter() - started, 1)
     result["load_after"] = round(os.getloadavg()[0], 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -305,6 +314,9 @@ def main() -> None:
         print(f"  import: {s['import']['docs_per_s']} docs/s ({s['import']['cpu_s']} CPU s), jieba alone "
               f"{s['jieba']['docs_per_s']} docs/s ({s['jieba']['docs_per_cpu_s']} per CPU s); "
               f"s per 10k {s['import']['seconds_per_10k']}, CPU s per 10k {s['import']['cpu_s_per_10k']}")
+    if "redis" in result:
+        r = result["redis"]
+        print(f"  redis: pages/s {r.get('pages_per_second')}, load {r.get('load')}" + (f" — {r['note']}" if r.get("note") else ""))
     print(f"  ({result['bench_seconds']} s; load {result['load_after']} at the end)  written to {args.out}")
 
 

@@ -20,6 +20,7 @@ was killed), any live worker or the ingest moves its in-flight requests back to 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -30,67 +31,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bureaus import CrawlUnit, District
-from .store import Store
+from .rediskeys import PREFIX, SEED, Keys  # noqa: F401 — the keys of a night, used by the workers too
+from .redislinks import record_link, start_link_checks
+from .store import Store, now_iso
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "zwgk:"
-SEED = b"__seed__"          # an in-flight start-list entry (a seed being turned into requests)
+BATCH = 200                 # items written in one transaction
 
-
-class Keys:
-    """Every Redis key of a distributed night, in one place."""
-    night = PREFIX + "night"                   # hash: state (running|done), id, started, units
-    items = PREFIX + "items"                   # list of JSON items from the workers
-    ingesting = PREFIX + "items:ingesting"     # the item being written (crash safety)
-
-    @staticmethod
-    def queue(unit: str) -> str:
-        return f"{PREFIX}{unit}:requests"
-
-    @staticmethod
-    def dupefilter(unit: str) -> str:
-        return f"{PREFIX}{unit}:dupefilter"
-
-    @staticmethod
-    def start(unit: str) -> str:
-        return f"{PREFIX}{unit}:start_urls"
-
-    @staticmethod
-    def known(unit: str) -> str:
-        return f"{PREFIX}{unit}:known"
-
-    @staticmethod
-    def columns(unit: str) -> str:
-        return f"{PREFIX}{unit}:columns"
-
-    @staticmethod
-    def articles(unit: str) -> str:           # hash: article URL -> the column whose walk claimed it tonight
-        return f"{PREFIX}{unit}:articles"
-
-    @staticmethod
-    def claims(worker_id: str, unit: str) -> str:   # a worker's claims whose requests are not queued yet
-        return f"{PREFIX}claims:{worker_id}|{unit}"
-
-    @staticmethod
-    def walk(unit: str, column_id: str, part: str) -> str:
-        return f"{PREFIX}{unit}:walk:{column_id}:{part}"
-
-    @staticmethod
-    def stats(unit: str) -> str:               # hash worker -> JSON per-site stats
-        return f"{PREFIX}{unit}:stats"
-
-    @staticmethod
-    def worker(worker_id: str) -> str:
-        return f"{PREFIX}worker:{worker_id}"
-
-    @staticmethod
-    def inflight(worker_id: str, unit: str) -> str:
-        return f"{PREFIX}inflight:{worker_id}|{unit}"
-
-    @staticmethod
-    def slots(host: str) -> str:
-        return f"{PREFIX}slots:{host}"
+# take a batch of items into the "being written" list (or the batch a killed ingest left there)
+_TAKE = """
+local got = redis.call('LRANGE', KEYS[2], 0, -1)
+if #got > 0 then return got end
+got = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #got == 0 then return got end
+redis.call('LTRIM', KEYS[1], #got, -1)
+redis.call('RPUSH', KEYS[2], unpack(got))
+return got
+"""
 
 
 def connect(url: str):
@@ -159,15 +117,15 @@ def night_state(r) -> str | None:
 
 def _clear_work_keys(r) -> None:
     for pattern in ("*:requests", "*:dupefilter", "*:start_urls", "*:known", "*:columns", "*:articles",
-                    "*:walk:*", "*:stats", "inflight:*", "claims:*", "slots:*"):
+                    "*:walk:*", "*:stats", "*:seen", "inflight:*", "claims:*", "slots:*"):
         keys = list(r.scan_iter(match=PREFIX + pattern, count=500))
         for i in range(0, len(keys), 500):
             r.delete(*keys[i:i + 500])
 
 
 def open_night(r, district: District, units: list[CrawlUnit], stores: dict[str, Path],
-               columns: list[str] | None = None) -> bool:
-    """Start a night (True), or join the running one (False). *columns*: only these column ids tonight
+               only_columns: list[str] | None = None) -> bool:
+    """Start a night (True), or join the running one (False). *only_columns*: only these column ids tonight
     (they travel in each unit's seed, so every worker crawls the same columns)."""
     if night_state(r) == "running":
         return False
@@ -184,9 +142,9 @@ def open_night(r, district: District, units: list[CrawlUnit], stores: dict[str, 
                 pipe.execute()
         for c in columns:
             pipe.hset(Keys.columns(unit.id), str(c["column_id"]), json.dumps(c, ensure_ascii=False, default=str))
-        pipe.rpush(Keys.start(unit.id), json.dumps({"unit": unit.id, "site": unit.site, "columns": columns or []}))
+        pipe.rpush(Keys.start(unit.id), json.dumps({"unit": unit.id, "site": unit.site, "columns": only_columns or []}))
         pipe.execute()
-    r.hset(Keys.night, mapping={"state": "running", "id": str(int(time.time() * 1000)),
+    r.hset(Keys.night, mapping={"state": "running", "id": str(int(time.time() * 1000)), "since": now_iso(),
                                 "started": dt.datetime.now().isoformat(timespec="seconds"),
                                 "units": json.dumps([u.id for u in units])})
     return True
@@ -201,13 +159,14 @@ class IngestResult:
     runs: dict[str, int] = field(default_factory=dict)           # bureau -> runs row id
     status: str = "ok"
     problems: list[str] = field(default_factory=list)
+    link_checks: dict[str, dict] = field(default_factory=dict)   # unit -> pending / resolved / checked
 
 
 COUNTED = {"DocumentItem": None, "SeenItem": "unchanged", "WithdrawnItem": "withdrawn", "ColumnItem": "columns",
            "ColumnSyncedItem": "columns_synced", "LinkItem": "links"}
 
 
-def apply_item(store: Store, kind: str, item: dict, today: str) -> str | None:
+def apply_item(store: Store, kind: str, item: dict, today: str, since: str | None = None) -> str | None:
     """Write one crawled item the way crawler.pipelines.StorePipeline does; returns the counter it
     adds to (new/changed/unchanged/withdrawn/columns/…) or None."""
     if kind == "DocumentItem":
@@ -226,8 +185,7 @@ def apply_item(store: Store, kind: str, item: dict, today: str) -> str | None:
         store.mark_column_synced(item["site"], item["column_id"])
         return "columns_synced"
     if kind == "LinkItem":
-        store.record_links([{k: item.get(k) for k in ("from_url", "to_url", "status", "error", "kind")}])
-        return "links"
+        return record_link(store, item, since)
     raise ValueError(f"unknown item kind {kind!r}")
 
 
@@ -263,14 +221,15 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
     t0 = time.monotonic()
     quiet_since: float | None = None
     checked_at = 0.0
+    since = (r.hget(Keys.night, "since") or b"").decode() or None
     try:
         while True:
-            # an item left half-written by a killed ingest first, then new ones
-            data = r.lindex(Keys.ingesting, 0) or r.lmove(Keys.items, Keys.ingesting, "LEFT", "RIGHT")
-            if data is not None:
+            # a batch left half-written by a killed ingest first, then new items
+            batch = r.eval(_TAKE, 2, Keys.items, Keys.ingesting, BATCH)
+            if batch:
                 quiet_since = None
-                _write(data, by_id, opened, today, result)
-                r.lpop(Keys.ingesting)
+                _write_batch(batch, by_id, opened, today, since, result)
+                r.delete(Keys.ingesting)
                 continue
             if not follow:
                 break
@@ -278,12 +237,8 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                 result.status = "failed"
                 result.problems.append(f"the night was not done after {max_seconds:.0f} s")
                 break
-            got = r.blmove(Keys.items, Keys.ingesting, 0.2, "LEFT", "RIGHT")
-            if got is not None:
-                quiet_since = None
-                _write(got, by_id, opened, today, result)
-                r.lpop(Keys.ingesting)
-                continue
+            if r.blmove(Keys.items, Keys.ingesting, 0.2, "LEFT", "RIGHT") is not None:
+                continue   # written with the rest of its batch on the next turn
             if time.monotonic() - checked_at < 0.5:
                 continue
             checked_at = time.monotonic()
@@ -291,6 +246,10 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
             if pending_work(r, list(by_id)) == 0:
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= settle_seconds and r.llen(Keys.items) == 0:
+                    # the crawl is done; then the links it found and did not fetch itself are checked
+                    if r.hget(Keys.night, "phase") != b"links" and start_link_checks(r, units, opened, result):
+                        quiet_since = None
+                        continue
                     r.hset(Keys.night, "state", "done")
                     break
             else:
@@ -342,37 +301,54 @@ def _wait_for_workers(r, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def _write(data: bytes, by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
-           result: IngestResult) -> None:
-    msg = json.loads(data)
-    unit = by_id.get(msg.get("unit"))
-    if unit is None:
-        result.problems.append(f"item of an unknown crawl unit {msg.get('unit')!r} skipped")
-        return
-    result.items += 1
-    for bureau, site in unit.targets:
-        item = dict(msg["item"])
-        if "site" in item:
-            item["site"] = site
-        outcome = apply_item(stores[bureau], msg["kind"], item, today)
-        if outcome:
-            counters = result.per_store.setdefault(bureau, {}).setdefault(site, {})
-            counters[outcome] = counters.get(outcome, 0) + 1
+def _write_batch(batch: list[bytes], by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
+                 since: str | None, result: IngestResult) -> None:
+    """Write a batch of items, one transaction per store (all of it or none: re-applied after a kill)."""
+    with contextlib.ExitStack() as stack:
+        for store in stores.values():
+            stack.enter_context(store.batch())
+        for data in batch:
+            msg = json.loads(data)
+            unit = by_id.get(msg.get("unit"))
+            if unit is None:
+                result.problems.append(f"item of an unknown crawl unit {msg.get('unit')!r} skipped")
+                continue
+            result.items += 1
+            for bureau, site in unit.targets:
+                item = dict(msg["item"])
+                if "site" in item:
+                    item["site"] = site
+                outcome = apply_item(stores[bureau], msg["kind"], item, today, since)
+                if outcome:
+                    counters = result.per_store.setdefault(bureau, {}).setdefault(site, {})
+                    counters[outcome] = counters.get(outcome, 0) + 1
 
 
 def _finish_runs(r, units: list[CrawlUnit], stores: dict[str, Store], result: IngestResult) -> None:
     """One runs row per store: the workers' Scrapy stats of each site, summed over workers."""
     per_bureau: dict[str, dict] = {b: {} for b in stores}
+    failed: set[str] = set()     # stores with a site no worker could reach
+    timed_out = result.status != "ok"
     for unit in units:
         merged: dict = {}
         for raw in r.hvals(Keys.stats(unit.id)):
             for k, v in json.loads(raw).items():
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                if isinstance(v, bool):
+                    merged[k] = merged.get(k, False) or v
+                elif not isinstance(v, (int, float)):
                     merged.setdefault(k, v)
                 else:
                     merged[k] = merged.get(k, 0) + v
+        # no worker reached one column page of the site (every walk failed): unreachable, as in one process
+        walks = sum(int(merged.get(k) or 0) for k in ("walks_full", "walks_incremental", "walks_failed"))
+        if walks and not merged.get("columns_reached"):
+            merged["unreachable"] = True
+        if merged.get("unreachable"):
+            result.status = "failed"
+            result.problems.append(f"{unit.id}: site unreachable (no column page answered)")
+            failed.update(b for b, _ in unit.targets)
         for bureau, site in unit.targets:
             per_bureau[bureau][site] = {**merged, **{f"ingested_{k}": v for k, v in
                                                      result.per_store.get(bureau, {}).get(site, {}).items()}}
     for b, store in stores.items():
-        store.finish_run(result.runs[b], result.status, per_bureau[b])
+        store.finish_run(result.runs[b], "failed" if timed_out or b in failed else "ok", per_bureau[b])

@@ -11,11 +11,11 @@ Each crawler's spider is the ordinary ColumnSpider with scrapy-redis underneath:
   done (a column is synced when its full walk is finished and every article it issued is done);
 - withdrawals of a fully walked column are decided when its walk finishes (same rule and share guard);
 - items go to ``zwgk:items`` (RedisItemPipeline), never to SQLite: ``zwgk ingest`` is the one writer;
-- HostSlotMiddleware keeps the per-host limit across all workers: a download needs one of
-  ``crawl.concurrency_per_host`` leased slots of its host in Redis.
-
-Not done in distributed mode (single-process crawls still do them): link checks of the bureau's pages
-(they need every page's answer in one process), and the "site unreachable" alarm.
+- politeness across workers: a download needs one of ``crawl.concurrency_per_host`` leased slots of its
+  host in Redis, leased in the same Lua call that pops the request (HostSlotMiddleware for the rest);
+- link checks: every answer is published for the night's link phase, which checks what no worker
+  fetched (crawler/redislinks.py); each worker reports its statistics, from which the ingest decides
+  "site unreachable" over all workers (crawler/ingest.py).
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import uuid
 from urllib.parse import urljoin, urlsplit
 
@@ -32,9 +33,14 @@ import scrapy
 
 from crawler.bureaus import CrawlUnit
 from crawler.ingest import Keys, connect, night_state, recover_dead
-from crawler.items import ColumnSyncedItem
+from crawler.items import ColumnSyncedItem, LinkItem
+from crawler.rediskeys import seen_key
+
+from scrapy.exceptions import IgnoreRequest
 
 from .column import ColumnSpider
+from .guard import EXTERNAL
+from .linkcheck import LINK_MAXSIZE
 from .redis_compat import CLAIM, SLOT, RedisStartMixin
 
 logger = logging.getLogger(__name__)
@@ -51,8 +57,9 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         super().__init__(*args, site=unit.site, config=unit.config, **kwargs)
         self.unit = unit
         self.unit_id = unit.id
-        self.check_links = False
         self.redis_server = None
+        self._seen_out: dict[str, str] = {}     # answers not yet published to the link phase
+        self._link_targets: set[str] = set()    # URLs this worker checks for a link seed
         self.redis_key = Keys.start(unit.id)
         self.worker_id = None
         self._idle_since = None
@@ -84,6 +91,8 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
     def seed_requests(self, payload: dict) -> list[scrapy.Request]:
         """ColumnSpider.start(): the configured columns' walks, else the home page to discover them.
         The night's column choice (``zwgk ingest --column``) comes with the seed."""
+        if payload.get("links"):
+            return self._link_requests(payload["links"])
         self._load_known()
         self.only_columns = set(payload.get("columns") or [])
         home = self.site.start_url or f"{self.site.base_url}/index.html"
@@ -176,8 +185,38 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         pass
 
     # --- lifetime ----------------------------------------------------------------------------------
+    # --- link checks across workers (crawler/redislinks.py) ------------------------------------------
     def _idle(self, spider=None):
-        return   # link checks: not in distributed mode
+        self._publish_seen()   # links are checked in the night's link phase, not when one worker idles
+
+    def _saw(self, url: str, status: int | None, error: str | None = None):
+        if self.check_links and (status is not None or url not in self.seen_status):
+            self._seen_out[url] = json.dumps([status, error])
+            if len(self._seen_out) >= 100:
+                self._publish_seen()
+        if url in self._link_targets:    # the answer of a link check: it resolves the link wherever found
+            self._link_targets.discard(url)
+            yield LinkItem(site=self.site_key, from_url=None, to_url=url, status=status, error=error)
+        yield from super()._saw(url, status, error)
+
+    def _publish_seen(self) -> None:
+        if self._seen_out:
+            out, self._seen_out = self._seen_out, {}
+            self.redis_server.hset(seen_key(self.unit_id), mapping=out)
+
+    def _link_requests(self, urls: list[str]) -> list[scrapy.Request]:
+        self._link_targets.update(urls)
+        self._count("link_requests", len(urls))
+        return [self._request(url, self.parse_link, self.link_failed, method="HEAD", dont_filter=True,
+                              meta={"download_maxsize": LINK_MAXSIZE, EXTERNAL: True}, cb_kwargs={"to_url": url})
+                for url in urls]
+
+    def link_failed(self, failure):
+        to_url = failure.request.cb_kwargs["to_url"]
+        if failure.check(IgnoreRequest) and to_url in self._link_targets:   # robots.txt: unknown, not broken
+            self._link_targets.discard(to_url)
+            yield LinkItem(site=self.site_key, from_url=None, to_url=to_url, drop=True)
+        yield from super().link_failed(failure)
 
     def _redis_idle(self, spider=None):
         """Stay open until the ingest says the night is done; take new seeds; requeue dead workers'."""
@@ -186,6 +225,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         from scrapy.exceptions import DontCloseSpider
 
         r = self.redis_server
+        self._publish_seen()
         self.schedule_seeds()
         if time.monotonic() - self._recovered_at > 2.0:
             self._recovered_at = time.monotonic()
@@ -206,9 +246,11 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
+        summary = site_stats(stats)
+        summary["columns_reached"] = int(stats.get("zwgk/columns_reached") or 0)   # the ingest's unreachable
         try:
-            self.redis_server.hset(Keys.stats(self.unit_id), self.worker_id,
-                                   json.dumps(site_stats(stats), default=str))
+            self._publish_seen()
+            self.redis_server.hset(Keys.stats(self.unit_id), self.worker_id, json.dumps(summary, default=str))
         except Exception:   # pragma: no cover - Redis gone at shutdown
             self.logger.exception("could not report the worker's statistics")
 
@@ -307,6 +349,10 @@ class HostSlotMiddleware:
             return None
         if leased:                          # popped for another host (a redirect target): not this one
             self.server.zrem(*request.meta.pop(SLOT))
+        borrowed = self._borrow(key)
+        if borrowed:
+            self.held[id(request)] = borrowed
+            return None
         limit = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
         self.n += 1
         token = f"{self.worker}:m{self.n}"
@@ -317,6 +363,23 @@ class HostSlotMiddleware:
             wait = min(0.1, wait * 1.5)
         self.held[id(request)] = (key, token)
         return None
+
+    def _borrow(self, key: str) -> tuple[str, str] | None:
+        """A request made on the way to a download (robots.txt, asked for by a popped request that waits
+        for it) takes over the lease of a popped request of this worker that has not reached the download
+        yet (that one leases again when it gets here): otherwise requests holding every slot of a host
+        would wait for a robots.txt that waits for a slot."""
+        scheduler = getattr(self.crawler, "zwgk_scheduler", None)
+        for request, _ in getattr(scheduler, "popped", ()):
+            got = request.meta.get(SLOT)
+            if got and got[0] == key:
+                return request.meta.pop(SLOT)
+        return None
+
+    def _release(self, request) -> None:
+        got = self.held.pop(id(request), None)
+        if got:
+            self.server.zrem(*got)
 
     def process_response(self, request, response, spider=None):
         self._release(request)
@@ -364,7 +427,6 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
                log_file: str | None = None, overrides: dict | None = None) -> dict[str, dict]:
     """Run one crawl worker until the night is done; returns {unit: this worker's site stats}."""
     from scrapy.crawler import AsyncCrawlerProcess
-    from twisted.internet import task
 
     from scrapy.settings import Settings
 
@@ -390,17 +452,26 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
         crawlers[unit.id] = process.create_crawler(cls)
         process.crawl(crawlers[unit.id], unit=unit)
 
-    def beat():
-        r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+    # the heartbeat beats on its own thread: a reactor busy for a few seconds (a big callback, a loaded
+    # machine) must not make a live worker look dead (its leases and in-flight requests taken over)
+    stop = threading.Event()
 
-    heart = task.LoopingCall(beat)
-    heart.start(ttl / 4, now=False)
+    def beat():
+        hb = connect(redis_url)
+        while not stop.wait(ttl / 4):
+            try:
+                hb.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+            except Exception:   # pragma: no cover - Redis briefly away: the next beat tries again
+                logger.warning("heartbeat to Redis failed", exc_info=True)
+
+    heart = threading.Thread(target=beat, name="zwgk-heartbeat", daemon=True)
+    heart.start()
     logger.info("worker %s: %d crawl unit(s) on %s", wid, len(units), redis_url)
     try:
         process.start()
     finally:
-        if heart.running:
-            heart.stop()
+        stop.set()
+        heart.join(5)
         r.delete(Keys.worker(wid))
     return {uid: site_stats(c.stats.get_stats()) if getattr(c, "_stats", None) is not None else {}
             for uid, c in crawlers.items()}

@@ -119,6 +119,7 @@ class Scheduler(_RedisScheduler):
         instance = cls.from_settings(crawler.settings)
         instance.stats = crawler.stats
         instance.crawler = crawler
+        crawler.zwgk_scheduler = instance     # HostSlotMiddleware borrows a popped request's lease from it
         instance.worker_id = crawler.settings.get("ZWGK_WORKER_ID")
         instance.unit = crawler.settings.get("ZWGK_UNIT")
         host = crawler.settings.get("ZWGK_HOST")
