@@ -19,7 +19,6 @@ Each crawler's spider is the ordinary ColumnSpider with scrapy-redis underneath:
 """
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
@@ -27,7 +26,7 @@ import os
 import socket
 import threading
 import uuid
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import scrapy
 
@@ -41,7 +40,7 @@ from scrapy.exceptions import IgnoreRequest
 from .column import ColumnSpider
 from .guard import EXTERNAL
 from .linkcheck import LINK_MAXSIZE
-from .redis_compat import CLAIM, SLOT, RedisStartMixin
+from .redis_compat import CLAIM, RedisStartMixin
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +58,6 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self.unit_id = unit.id
         self.redis_server = None
         self._seen_out: dict[str, str] = {}     # answers not yet published to the link phase
-        self._link_targets: set[str] = set()    # URLs this worker checks for a link seed
         self.redis_key = Keys.start(unit.id)
         self.worker_id = None
         self._idle_since = None
@@ -194,9 +192,6 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             self._seen_out[url] = json.dumps([status, error])
             if len(self._seen_out) >= 100:
                 self._publish_seen()
-        if url in self._link_targets:    # the answer of a link check: it resolves the link wherever found
-            self._link_targets.discard(url)
-            yield LinkItem(site=self.site_key, from_url=None, to_url=url, status=status, error=error)
         yield from super()._saw(url, status, error)
 
     def _publish_seen(self) -> None:
@@ -205,17 +200,25 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             self.redis_server.hset(seen_key(self.unit_id), mapping=out)
 
     def _link_requests(self, urls: list[str]) -> list[scrapy.Request]:
-        self._link_targets.update(urls)
         self._count("link_requests", len(urls))
         return [self._request(url, self.parse_link, self.link_failed, method="HEAD", dont_filter=True,
                               meta={"download_maxsize": LINK_MAXSIZE, EXTERNAL: True}, cb_kwargs={"to_url": url})
                 for url in urls]
 
+    # on a worker, every link check comes from a link seed (any worker may fetch it): its answer resolves
+    # the link on every page that carries it (a LinkItem without from_url)
+    def parse_link(self, response, to_url: str):
+        if not (response.request.method == "HEAD" and response.status in (405, 501)):   # else GET follows
+            yield LinkItem(site=self.site_key, from_url=None, to_url=to_url, status=response.status, error=None)
+        yield from super().parse_link(response, to_url)
+
     def link_failed(self, failure):
         to_url = failure.request.cb_kwargs["to_url"]
-        if failure.check(IgnoreRequest) and to_url in self._link_targets:   # robots.txt: unknown, not broken
-            self._link_targets.discard(to_url)
+        if failure.check(IgnoreRequest):   # robots.txt forbids it: unknown, not broken
             yield LinkItem(site=self.site_key, from_url=None, to_url=to_url, drop=True)
+        else:
+            yield LinkItem(site=self.site_key, from_url=None, to_url=to_url, status=None,
+                           error=self._failure_text(failure))
         yield from super().link_failed(failure)
 
     def _redis_idle(self, spider=None):
@@ -281,113 +284,34 @@ return redis.call('HSETNX', KEYS[1], 'synced', 1)
 
 
 class RedisItemPipeline:
-    """Every item to ``zwgk:items`` as JSON {unit, kind, item}; the ingest writes it to SQLite."""
+    """Every item to ``zwgk:items`` as JSON {unit, kind, item}; the ingest writes it to SQLite. Items wait
+    here and go to Redis in the call that releases their request from the worker's in-flight hash
+    (spiders/redis_compat.py): one round trip per request, however many links a page has."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.server = connect(crawler.settings.get("REDIS_URL"))
         self.unit = crawler.settings.get("ZWGK_UNIT")
+        self.waiting: list[str] = []
+        crawler.zwgk_items = self
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        data = json.dumps({"unit": self.unit, "kind": type(item).__name__, "item": dict(item)},
-                          ensure_ascii=False, default=str)
-        self.server.rpush(Keys.items, data)
+        self.waiting.append(json.dumps({"unit": self.unit, "kind": type(item).__name__, "item": dict(item)},
+                                       ensure_ascii=False, default=str))
         self.crawler.stats.inc_value(f"zwgk/items_{type(item).__name__}")
         return item
 
+    def take(self) -> list[str]:
+        out, self.waiting = self.waiting, []
+        return out
 
-# lease a slot of a host: drop expired leases and leases of dead workers (heartbeat key gone), take
-# one if fewer than the limit are held
-_ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local worker = string.match(token, '^(.*):m?[0-9]+$')
-  if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[1], token) end
-end
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-  return 1
-end
-return 0
-"""
-
-
-class HostSlotMiddleware:
-    """At most CONCURRENT_REQUESTS_PER_DOMAIN downloads per host over ALL workers: each download
-    leases a slot in ``zwgk:slots:<host>`` (a sorted set of lease expiries) and frees it when its
-    answer or error comes back. A killed worker's leases go when its heartbeat key expires (at the
-    latest after the download timeout)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.server = connect(crawler.settings.get("REDIS_URL"))
-        self.worker = crawler.settings.get("ZWGK_WORKER_ID")
-        self.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 15
-        self.held: dict[int, tuple[str, str]] = {}
-        self.n = 0
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    @staticmethod
-    def host(url: str) -> str:
-        host = urlsplit(url).netloc.lower()
-        return host[4:] if host.startswith("www.") else host
-
-    async def process_request(self, request, spider=None):
-        key = Keys.slots(self.host(request.url))
-        leased = request.meta.get(SLOT)
-        if leased and leased[0] == key:     # leased by the scheduler's pop (spiders/redis_compat.py)
-            self.held[id(request)] = request.meta.pop(SLOT)
-            return None
-        if leased:                          # popped for another host (a redirect target): not this one
-            self.server.zrem(*request.meta.pop(SLOT))
-        borrowed = self._borrow(key)
-        if borrowed:
-            self.held[id(request)] = borrowed
-            return None
-        limit = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
-        self.n += 1
-        token = f"{self.worker}:m{self.n}"
-        wait = 0.01
-        while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token, Keys.worker("")):
-            self.crawler.stats.inc_value("zwgk/host_slot_waits")
-            await asyncio.sleep(wait)
-            wait = min(0.1, wait * 1.5)
-        self.held[id(request)] = (key, token)
-        return None
-
-    def _borrow(self, key: str) -> tuple[str, str] | None:
-        """A request made on the way to a download (robots.txt, asked for by a popped request that waits
-        for it) takes over the lease of a popped request of this worker that has not reached the download
-        yet (that one leases again when it gets here): otherwise requests holding every slot of a host
-        would wait for a robots.txt that waits for a slot."""
-        scheduler = getattr(self.crawler, "zwgk_scheduler", None)
-        for request, _ in getattr(scheduler, "popped", ()):
-            got = request.meta.get(SLOT)
-            if got and got[0] == key:
-                return request.meta.pop(SLOT)
-        return None
-
-    def _release(self, request) -> None:
-        got = self.held.pop(id(request), None)
-        if got:
-            self.server.zrem(*got)
-
-    def process_response(self, request, response, spider=None):
-        self._release(request)
-        return response
-
-    def process_exception(self, request, exception, spider=None):
-        self._release(request)
-        return None
+    def close_spider(self, spider=None):
+        if self.waiting:
+            self.server.rpush(Keys.items, *self.take())
 
 
 def worker_id() -> str:
@@ -418,7 +342,7 @@ def unit_settings(unit: CrawlUnit, redis_url: str, wid: str) -> dict:
             "spiders.middlewares.BackoffRetryMiddleware": 550,
             "spiders.middlewares.SchemeFallbackMiddleware": 560,
             # last before the download, first to see its answer: the slot is held only while fetching
-            "spiders.distributed.HostSlotMiddleware": 990,
+            "spiders.hostslots.HostSlotMiddleware": 990,
         },
     }
 

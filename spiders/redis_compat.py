@@ -19,8 +19,9 @@ Redis" says the same):
    Scrapy name used, and only here).
 
 Requests popped from the shared queue are moved into an in-flight hash in the same Lua call and leave
-it only when Scrapy has finished with them (response parsed, new requests queued, items pushed), so a
-killed worker's requests go back to the queue (``crawler.ingest.recover_dead``).
+it only when Scrapy has finished with them (response parsed, new requests queued), in the same call that
+pushes the items they produced, so a killed worker's requests go back to the queue
+(``crawler.ingest.recover_dead``) and nothing they produced is lost.
 """
 from __future__ import annotations
 
@@ -34,12 +35,15 @@ from crawler.ingest import SEED, Keys
 
 logger = logging.getLogger(__name__)
 
-# One round trip per request taken: forget the requests the engine is done with (ARGV[5..]), lease a
-# slot of the unit's host (expired leases and leases of dead workers dropped first), and only then pop
-# the best request into the worker's in-flight hash. Returns nil (queue empty), 0 (host busy: every
-# slot leased, by any worker) or {payload, score}.
+# One round trip per request taken: push the items the worker's finished requests produced (ARGV after
+# the released payloads) and forget those requests (ARGV[6 .. 5+n]), lease a slot of the unit's host
+# (expired leases and leases of dead workers dropped first), and only then pop the best request into the
+# worker's in-flight hash. Returns nil (queue empty), 0 (host busy: every slot leased, by any worker) or
+# {payload, score}.
 _POP = """
-for i = 5, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+local n = tonumber(ARGV[5])
+for i = 6 + n, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+for i = 6, 5 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
 if redis.call('ZCARD', KEYS[1]) == 0 then return false end
 local limit = tonumber(ARGV[1])
 if limit > 0 then
@@ -90,9 +94,10 @@ class InflightPriorityQueue(PriorityQueue):
     inflight_key: str | None = None
 
     def pop_raw(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
-                released: list[bytes] = ()) -> tuple[bytes, object] | int | None:
-        got = self.server.eval(_POP, 3, self.key, self.inflight_key, slots_key or self.key + ":noslots",
-                               limit, lease, token, Keys.worker(""), *released)
+                released: list[bytes] = (), items: list[str] = ()) -> tuple[bytes, object] | int | None:
+        got = self.server.eval(_POP, 4, self.key, self.inflight_key, slots_key or self.key + ":noslots",
+                               Keys.items, limit, lease, token, Keys.worker(""), len(released), *released,
+                               *items)
         if not got:
             return got
         data = got[0]
@@ -158,7 +163,7 @@ class Scheduler(_RedisScheduler):
         released = self._finished()
         self._n += 1
         token = f"{self.worker_id}:{self._n}"
-        got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released)
+        got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items())
         if not got:
             if got == 0 and self.stats:
                 self.stats.inc_value("zwgk/host_slot_waits")
@@ -200,10 +205,21 @@ class Scheduler(_RedisScheduler):
             pipe.execute()
         return [data for _, data in done]
 
+    def _items(self) -> list[str]:
+        """Items waiting in the worker's item pipeline (spiders/distributed.py RedisItemPipeline): pushed
+        in the same call that releases their requests from the in-flight hash, never after it."""
+        pipeline = getattr(self.crawler, "zwgk_items", None)
+        return pipeline.take() if pipeline is not None else []
+
     def _release_finished(self, all_done: bool = False) -> None:
-        done = self._finished(all_done)
-        if done:
-            self.server.hdel(self.queue.inflight_key, *done)
+        done, items = self._finished(all_done), self._items()
+        if done or items:
+            pipe = self.server.pipeline(transaction=True)
+            if items:
+                pipe.rpush(Keys.items, *items)
+            if done:
+                pipe.hdel(self.queue.inflight_key, *done)
+            pipe.execute()
 
     def _tick(self) -> None:
         self._release_finished()

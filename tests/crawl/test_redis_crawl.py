@@ -323,3 +323,33 @@ def test_an_unreachable_site_fails_its_bureaus_run_and_raises_the_alarm(replica,
                 assert [f.monitor for f in health.fired] == ["unreachable"], [f.message for f in health.fired]
                 assert "无法访问" in health.fired[0].message and health.new
     assert runs == {"live": ("ok", False), "gone": ("failed", True)}
+
+
+def test_ingest_column_chooses_the_nights_columns_for_every_worker(replica, redis_url, tmp_path):
+    """`zwgk ingest --redis URL --column ID` crawls only that column, whichever worker takes the seed;
+    `zwgk crawl --redis URL --column ID` is refused in one line (exit 2): a worker does not choose."""
+    import redis
+
+    config = _district(tmp_path, {"b01": replica["b01"]})
+    refused = subprocess.run(ZWGK + ["--config", str(config), "crawl", "--redis", redis_url, "--column", "3301"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().count("\n") == 0 and "--column" in refused.stderr
+    assert f"zwgk ingest --redis {redis_url} --column 3301" in refused.stderr
+    redis.Redis.from_url(redis_url).flushdb()
+    _reset(replica)
+    ingest = _start(config, redis_url, "ingest", "--redis", redis_url, "--column", "3301", "--timeout", "300",
+                    "--json", log=tmp_path / "ingest.log")
+    workers = [_start(config, redis_url, "crawl", "--redis", redis_url, *WORKER_SET, log=tmp_path / f"w{i}.log")
+               for i in (1, 2)]
+    ingest.communicate(timeout=300)
+    for w in workers:
+        w.communicate(timeout=60)
+    assert ingest.returncode == 0, (tmp_path / "ingest.log").read_text()[-2000:]
+    docs = _documents(tmp_path, "b01")
+    want = {replica["b01"] + d["url"] for d in _manifest(0) if d["column"] == "3301"}
+    assert want and want <= set(docs)
+    conn = sqlite3.connect(tmp_path / "var" / "b01" / "zwgk.db")
+    assert {r[0] for r in conn.execute("select distinct column_id from documents")} == {"3301"}
+    assert {r[0] for r in conn.execute("select column_id from columns")} == {"3301"}
+    conn.close()

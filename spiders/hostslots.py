@@ -1,0 +1,102 @@
+"""Politeness across Redis workers (issue 15): at most ``crawl.concurrency_per_host`` downloads per host in
+flight over all workers. A host's slots are leases in ``zwgk:slots:<host>`` (a sorted set of expiries);
+the scheduler's pop leases one with the request (spiders/redis_compat.py), this middleware uses it, leases
+for requests that did not come from the queue, and frees the lease when the answer or error comes back."""
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from crawler.ingest import Keys, connect
+
+from .redis_compat import SLOT
+
+
+# lease a slot of a host: drop expired leases and leases of dead workers (heartbeat key gone), take
+# one if fewer than the limit are held
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local worker = string.match(token, '^(.*):m?[0-9]+$')
+  if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[1], token) end
+end
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+class HostSlotMiddleware:
+    """At most CONCURRENT_REQUESTS_PER_DOMAIN downloads per host over ALL workers: each download
+    leases a slot in ``zwgk:slots:<host>`` (a sorted set of lease expiries) and frees it when its
+    answer or error comes back. A killed worker's leases go when its heartbeat key expires (at the
+    latest after the download timeout)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.server = connect(crawler.settings.get("REDIS_URL"))
+        self.worker = crawler.settings.get("ZWGK_WORKER_ID")
+        self.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 15
+        self.held: dict[int, tuple[str, str]] = {}
+        self.n = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @staticmethod
+    def host(url: str) -> str:
+        host = urlsplit(url).netloc.lower()
+        return host[4:] if host.startswith("www.") else host
+
+    async def process_request(self, request, spider=None):
+        key = Keys.slots(self.host(request.url))
+        leased = request.meta.get(SLOT)
+        if leased and leased[0] == key:     # leased by the scheduler's pop (spiders/redis_compat.py)
+            self.held[id(request)] = request.meta.pop(SLOT)
+            return None
+        if leased:                          # popped for another host (a redirect target): not this one
+            self.server.zrem(*request.meta.pop(SLOT))
+        borrowed = self._borrow(key)
+        if borrowed:
+            self.held[id(request)] = borrowed
+            return None
+        limit = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        self.n += 1
+        token = f"{self.worker}:m{self.n}"
+        wait = 0.01
+        while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token, Keys.worker("")):
+            self.crawler.stats.inc_value("zwgk/host_slot_waits")
+            await asyncio.sleep(wait)
+            wait = min(0.1, wait * 1.5)
+        self.held[id(request)] = (key, token)
+        return None
+
+    def _borrow(self, key: str) -> tuple[str, str] | None:
+        """A request made on the way to a download (robots.txt, asked for by a popped request that waits
+        for it) takes over the lease of a popped request of this worker that has not reached the download
+        yet (that one leases again when it gets here): otherwise requests holding every slot of a host
+        would wait for a robots.txt that waits for a slot."""
+        scheduler = getattr(self.crawler, "zwgk_scheduler", None)
+        for request, _ in getattr(scheduler, "popped", ()):
+            got = request.meta.get(SLOT)
+            if got and got[0] == key:
+                return request.meta.pop(SLOT)
+        return None
+
+    def _release(self, request) -> None:
+        got = self.held.pop(id(request), None)
+        if got:
+            self.server.zrem(*got)
+
+    def process_response(self, request, response, spider=None):
+        self._release(request)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self._release(request)
+        return None
