@@ -58,6 +58,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self.unit_id = unit.id
         self.redis_server = None
         self._seen_out: dict[str, str] = {}     # answers not yet published to the link phase
+        self._claimed: dict[str, dict[str, int]] = {}   # column -> its finishing walk's claims
         self.redis_key = Keys.start(unit.id)
         self.worker_id = None
         self._idle_since = None
@@ -121,8 +122,9 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             return
         # claim the URL for this column's walk (another column listing it leaves it alone); a claim stays
         # "pending" in Redis until its request is on the queue, so a worker killed in between loses nothing
-        got = self.redis_server.eval(_CLAIM, 2, Keys.articles(self.unit_id), Keys.claims(self.worker_id, self.unit_id),
-                                     entry.url, walk.column_id)
+        got = self._claimed.get(walk.column_id, {}).pop(entry.url, None)
+        if got is None:
+            got = self._claim([entry.url], walk.column_id)[entry.url]
         if not got:
             self.scheduled.add(entry.url)   # another walk (maybe on another worker) has it
             return
@@ -139,6 +141,12 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                 slim.zwgk_article = entry.url
                 out = out.replace(cb_kwargs={**out.cb_kwargs, "walk": slim}, meta={**out.meta, CLAIM: entry.url})
             yield out
+
+    def _claim(self, urls: list[str], column_id: str) -> dict[str, int]:
+        """Claim article URLs for a column in one round trip (see _CLAIM)."""
+        got = self.redis_server.eval(_CLAIM, 2, Keys.articles(self.unit_id), Keys.claims(self.worker_id, self.unit_id),
+                                     column_id, *urls)
+        return dict(zip(urls, (int(g) for g in got)))
 
     def _article_done(self, walk, ok: bool = True):
         url = getattr(walk, "zwgk_article", None) or ""
@@ -158,6 +166,12 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         walk.finished = True
         if walk.candidate and not walk.is_list_page and not walk.entries:
             return
+        # every article this walk may issue, claimed at once (the listed ones and tonight's re-checks)
+        urls = [e.url for e in walk.entries.values() if e.url not in self.scheduled]
+        urls += [u for u in self.known_by_column.get(walk.column_id, []) if u not in self.scheduled
+                 and u not in walk.entries and self._recheck_due(u, self.known[u].get("published"))]
+        # per column: another walk's callback may run between two of this generator's steps
+        self._claimed[walk.column_id] = self._claim(urls, walk.column_id) if urls else {}
         yield from self._column_item(walk)
         for entry in walk.entries.values():
             self.listed.add(entry.url)
@@ -258,16 +272,22 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             self.logger.exception("could not report the worker's statistics")
 
 
-# claim an article URL for a column: 1 = claimed now (pending until its request is queued), 2 = this
-# column claimed it before (a re-fetched list page: its request is already queued or done), 0 = another
-# column's
+# claim article URLs (ARGV[2..]) for a column (ARGV[1]), each: 1 = claimed now (pending until its request
+# is queued), 2 = this column claimed it before (a re-fetched list page: its request is already queued or
+# done), 0 = another column's
 _CLAIM = """
-local owner = redis.call('HGET', KEYS[1], ARGV[1])
-if owner == ARGV[2] then return 2 end
-if owner then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 1
+local out = {}
+for i = 2, #ARGV do
+  local owner = redis.call('HGET', KEYS[1], ARGV[i])
+  if owner == ARGV[1] then out[#out + 1] = 2
+  elseif owner then out[#out + 1] = 0
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[1])
+    out[#out + 1] = 1
+  end
+end
+return out
 """
 
 

@@ -91,7 +91,11 @@ class HostSlotMiddleware:
     def _release(self, request) -> None:
         got = self.held.pop(id(request), None)
         if got:
-            self.server.zrem(*got)
+            scheduler = getattr(self.crawler, "zwgk_scheduler", None)
+            if scheduler is not None:
+                scheduler.free(*got)     # with the scheduler's next Redis call (redis_compat.py)
+            else:
+                self.server.zrem(*got)
 
     def process_response(self, request, response, spider=None):
         self._release(request)

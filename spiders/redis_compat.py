@@ -36,14 +36,16 @@ from crawler.ingest import SEED, Keys
 logger = logging.getLogger(__name__)
 
 # One round trip per request taken: push the items the worker's finished requests produced (ARGV after
-# the released payloads) and forget those requests (ARGV[6 .. 5+n]), lease a slot of the unit's host
+# the rest), forget those requests (ARGV[7 .. 6+n]), free the host slots of finished downloads (the next
+# m), lease a slot of the unit's host
 # (expired leases and leases of dead workers dropped first), and only then pop the best request into the
 # worker's in-flight hash. Returns nil (queue empty), 0 (host busy: every slot leased, by any worker) or
 # {payload, score}.
 _POP = """
-local n = tonumber(ARGV[5])
-for i = 6 + n, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-for i = 6, 5 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
+local n, m = tonumber(ARGV[5]), tonumber(ARGV[6])
+for i = 7 + n + m, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+for i = 7, 6 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
+for i = 7 + n, 6 + n + m do redis.call('ZREM', KEYS[3], ARGV[i]) end
 if redis.call('ZCARD', KEYS[1]) == 0 then return false end
 local limit = tonumber(ARGV[1])
 if limit > 0 then
@@ -94,10 +96,11 @@ class InflightPriorityQueue(PriorityQueue):
     inflight_key: str | None = None
 
     def pop_raw(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
-                released: list[bytes] = (), items: list[str] = ()) -> tuple[bytes, object] | int | None:
+                released: list[bytes] = (), items: list[str] = (), freed: list[str] = ()
+                ) -> tuple[bytes, object] | int | None:
         got = self.server.eval(_POP, 4, self.key, self.inflight_key, slots_key or self.key + ":noslots",
-                               Keys.items, limit, lease, token, Keys.worker(""), len(released), *released,
-                               *items)
+                               Keys.items, limit, lease, token, Keys.worker(""), len(released), len(freed),
+                               *released, *freed, *items)
         if not got:
             return got
         data = got[0]
@@ -118,6 +121,7 @@ class Scheduler(_RedisScheduler):
         self.limit = 0
         self.lease = 0.0
         self._n = 0
+        self.freed: list[str] = []   # lease tokens of the unit's host whose downloads are done
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -163,7 +167,8 @@ class Scheduler(_RedisScheduler):
         released = self._finished()
         self._n += 1
         token = f"{self.worker_id}:{self._n}"
-        got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items())
+        got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items(),
+                                 self._take_freed())
         if not got:
             if got == 0 and self.stats:
                 self.stats.inc_value("zwgk/host_slot_waits")
@@ -197,13 +202,25 @@ class Scheduler(_RedisScheduler):
         for request, data in self.popped:
             (keep if request in busy else done).append((request, data))
         self.popped = keep
-        leftover = [request.meta.pop(SLOT) for request, _ in done if request.meta.get(SLOT)]
-        if leftover:
-            pipe = self.server.pipeline(transaction=False)
-            for key, token in leftover:
-                pipe.zrem(key, token)
-            pipe.execute()
+        for request, _ in done:
+            if request.meta.get(SLOT):
+                self.free(*request.meta.pop(SLOT))
         return [data for _, data in done]
+
+    def free(self, key: str, token: str) -> None:
+        """A lease to give back: with the next pop or tick when it is of the unit's host (no round trip
+        of its own; nudged so it does not wait long), else now."""
+        if key == self.slots_key:
+            self.freed.append(token)
+            slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
+            if getattr(slot, "nextcall", None) is not None:
+                slot.nextcall.schedule()
+        else:
+            self.server.zrem(key, token)
+
+    def _take_freed(self) -> list[str]:
+        out, self.freed = self.freed, []
+        return out
 
     def _items(self) -> list[str]:
         """Items waiting in the worker's item pipeline (spiders/distributed.py RedisItemPipeline): pushed
@@ -213,12 +230,15 @@ class Scheduler(_RedisScheduler):
 
     def _release_finished(self, all_done: bool = False) -> None:
         done, items = self._finished(all_done), self._items()
-        if done or items:
+        freed = self._take_freed()
+        if done or items or freed:
             pipe = self.server.pipeline(transaction=True)
             if items:
                 pipe.rpush(Keys.items, *items)
             if done:
                 pipe.hdel(self.queue.inflight_key, *done)
+            if freed:
+                pipe.zrem(self.slots_key, *freed)
             pipe.execute()
 
     def _tick(self) -> None:

@@ -122,7 +122,7 @@ def test_a_live_workers_requests_stay_in_flight(r, redis_url):
 def _claim(r, worker: str, url: str, column: str) -> int:
     from spiders.distributed import _CLAIM
 
-    return r.eval(_CLAIM, 2, Keys.articles("u"), Keys.claims(worker, "u"), url, column)
+    return r.eval(_CLAIM, 2, Keys.articles("u"), Keys.claims(worker, "u"), column, url)[0]
 
 
 def _worker(r, redis_url, wid: str):
