@@ -69,8 +69,9 @@ def ingest(app: AppContext, redis_url, no_follow, timeout, columns, as_json):
 
     Opens the night on Redis (or joins the running one): publishes what each store knows and seeds
     every site; then writes every crawled item, idempotently, until no request is queued or in
-    flight on any worker, and records a crawl run in each store. Exit 0 when the night is done,
-    1 when it failed or timed out, 2 on a configuration error.
+    flight on any worker, has the workers check the links nobody fetched, and records a crawl run in
+    each store (a killed ingest's run is carried on or closed as failed). Exit 0 when the night is
+    done, 1 when it failed (a site unreachable) or timed out, 2 on a configuration error.
     """
     district = _district(app)
     units = crawl_units(district)
