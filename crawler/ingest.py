@@ -190,7 +190,7 @@ def apply_item(store: Store, kind: str, item: dict, today: str, since: str | Non
 
 
 def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path], *,
-           settle_seconds: float = 1.5, max_seconds: float | None = None, follow: bool = True,
+           settle_seconds: float = 0.5, max_seconds: float | None = None, follow: bool = True,
            columns: list[str] | None = None) -> IngestResult:
     """Open or join the night, write every item until the night is done (``follow``) or the item list
     is empty (not ``follow``), record the runs. The only process that writes the stores."""
