@@ -35,10 +35,22 @@ def m5_search_by_document(db) -> None:
     db.execute("ALTER TABLE documents_fts_m4 RENAME TO documents_fts")
 
 
-def replace_search_row(db, record: dict) -> None:
-    """The document's one search row, replaced by rowid (= documents.doc_id): a lookup, not a scan."""
+def segments(title: str | None, body: str | None, attachment_text: str | None) -> tuple[str, str, str]:
+    """The search row's segmented fields (pure: the crawl computes them in a worker, crawler/cpupool.py)."""
+    return textseg.segment(title), textseg.segment(body), textseg.segment(attachment_text)
+
+
+def indexed_texts(record: dict) -> tuple:
+    """What a document's search row is made of, in the order of ``segments``."""
+    return record.get("title"), record.get("body"), record.get("attachment_text")
+
+
+def replace_search_row(db, record: dict, segmented: tuple[str, str, str] | None = None) -> None:
+    """The document's one search row, replaced by rowid (= documents.doc_id): a lookup, not a scan.
+    *segmented*: ``segments(*indexed_texts(record))`` computed beforehand, else computed here."""
+    if segmented is None:
+        segmented = segments(*indexed_texts(record))
     db.execute("DELETE FROM documents_fts WHERE rowid = ?", [record["doc_id"]])
     db.execute(
         "INSERT INTO documents_fts (rowid, url, title, body, attachments) VALUES (?, ?, ?, ?, ?)",
-        [record["doc_id"], record["url"], textseg.segment(record.get("title")),
-         textseg.segment(record.get("body")), textseg.segment(record.get("attachment_text"))])
+        [record["doc_id"], record["url"], *segmented])

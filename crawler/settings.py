@@ -96,4 +96,8 @@ ZWGK_RECHECK_MAX_DAYS = 90
 # A fully read list that no longer shows more than this share of a column's articles (and more than 5)
 # withdraws none of them that night (a redesigned or broken list; the health monitors raise an alarm).
 ZWGK_MAX_WITHDRAW_SHARE = 0.2
+# Worker processes for the crawl's CPU-heavy work (segmenting new documents for the search index,
+# extracting articles): off the reactor thread, which then only downloads (crawler/cpupool.py).
+# 0: all in the crawl's own process.
+ZWGK_CPU_WORKERS = 1
 ZWGK_TODAY = None          # YYYY-MM-DD: the crawl's "today" for those schedules (default: the real date)
