@@ -1,76 +1,185 @@
 """CPU-heavy work of a crawl (jieba segmentation, article extraction) in worker processes, off the reactor.
 
 The reactor thread runs Scrapy for every request; pure-Python work on it (segmenting a new document,
-extracting an article) stalls all downloads meanwhile, and threads do not help (the GIL). A small process
-pool takes that work: ``submit(fn, *args)`` gives a Deferred fired on the reactor with the result.
-``workers = 0`` runs everything in-process, as before: the default where the setting ZWGK_CPU_WORKERS is
-absent; crawler/settings.py sets it for our crawls.
+extracting an article) stalls all downloads meanwhile, and threads do not help (the GIL). Worker processes
+(``python -m crawler.cpuworker``) take that work: ``CpuPool.submit(fn, *args)`` gives a Deferred fired on the
+reactor with ``fn(*args)``. ``workers = 0`` runs everything in-process, as before: the default where the
+setting ZWGK_CPU_WORKERS is absent; crawler/settings.py sets it for our crawls.
 
-One pool per process, shared by the crawlers of a ``zwgk crawl``, created on first use and kept for the
-process's life (tests run many crawls). Workers are spawned (not forked from a threaded reactor) and leave
-when their parent goes, even on ``kill -9`` of the crawl.
+No threads: the workers' answers are read by the reactor's own event loop (concurrent.futures'
+ProcessPoolExecutor hands every call to a manager thread, and the GIL hand-over to and from it cost the
+reactor ~2 ms per call, more than the work saved). Each worker gets one call at a time; frames on its pipes
+are an 8-byte length and a pickle. One set of workers per process and event loop, shared by the crawlers of a
+``zwgk crawl``, started on first use and kept (tests run many crawls); a worker leaves when its stdin closes,
+so also when the crawl is killed. A worker that dies takes no work with it: that call runs in-process.
 """
 from __future__ import annotations
 
 import atexit
 import logging
-import multiprocessing
 import os
-import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import pickle
+import subprocess
+import sys
+from collections import deque
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-_pools: dict[int, ProcessPoolExecutor] = {}
-_lock = threading.Lock()
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = 8
 
 
-def _watch_parent(parent: int) -> None:
-    import time
-
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)   # the crawl is gone (killed): nothing left to work for
+class WorkerDied(Exception):
+    pass
 
 
-def _init_worker(parent: int) -> None:
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    from . import textseg
+class _Worker:
+    """One worker process; ``call(payload, done)`` sends a pickled call, ``done(ok, value)`` gets the answer."""
 
-    textseg.segment("预热")   # the dictionary loads once per worker, before the first document
+    def __init__(self, loop):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.loop = loop
+        self.proc = subprocess.Popen([sys.executable, "-m", "crawler.cpuworker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=str(ROOT))
+        self.fd = self.proc.stdout.fileno()
+        os.set_blocking(self.fd, False)
+        self.buf = bytearray()
+        self.done = None
+
+    def call(self, payload: bytes, done) -> None:
+        self.done = done
+        self.loop.add_reader(self.fd, self._readable)
+        try:   # (a blocking write: the worker is idle and reads it at once)
+            self.proc.stdin.write(len(payload).to_bytes(HEADER, "big") + payload)
+            self.proc.stdin.flush()
+        except OSError:
+            self._finish(False, WorkerDied("worker gone"))
+
+    def _readable(self) -> None:
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._finish(False, WorkerDied(f"worker exited ({self.proc.poll()})"))
+            return
+        self.buf += chunk
+        if len(self.buf) >= HEADER:
+            size = int.from_bytes(self.buf[:HEADER], "big")
+            if len(self.buf) >= HEADER + size:
+                ok, value = pickle.loads(bytes(self.buf[HEADER:HEADER + size]))
+                del self.buf[:HEADER + size]
+                self._finish(ok, value)
+
+    def _finish(self, ok: bool, value) -> None:
+        self.loop.remove_reader(self.fd)
+        done, self.done = self.done, None
+        if done is not None:
+            done(ok, value)
+
+    def close(self, wait: float = 5.0) -> None:
+        try:
+            self.loop.remove_reader(self.fd)
+        except Exception:  # noqa: BLE001 — the loop may be closed already
+            pass
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=wait)   # reaped: its CPU counts as the crawl's (rusage of children)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
-def pool(workers: int) -> ProcessPoolExecutor | None:
-    """The process's pool of *workers* processes (None for 0: work in-process)."""
-    if workers <= 0:
+class _Workers:
+    def __init__(self, loop, size: int):
+        self.loop, self.size = loop, size
+        self.all: list[_Worker] = []
+        self.idle: list[_Worker] = []
+        self.queue: deque = deque()
+
+    def submit(self, fn, args, d) -> None:
+        self.queue.append((fn, args, d))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self.queue:
+            if not self.idle:
+                if len(self.all) >= self.size:
+                    return
+                try:
+                    worker = _Worker(self.loop)
+                except OSError as e:   # cannot start one (out of processes …): this call runs here
+                    logger.warning("no CPU worker (%s); working in the crawl's process", e)
+                    fn, args, d = self.queue.popleft()
+                    _run_here(fn, args, d)
+                    continue
+                self.all.append(worker)
+                self.idle.append(worker)
+            worker = self.idle.pop()
+            fn, args, d = self.queue.popleft()
+            worker.call(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL),
+                        lambda ok, value, w=worker, job=(fn, args, d): self._answered(w, job, ok, value))
+
+    def _answered(self, worker: _Worker, job, ok: bool, value) -> None:
+        fn, args, d = job
+        if isinstance(value, WorkerDied):
+            logger.warning("a CPU worker died (%s); %s runs in the crawl's process", value,
+                           getattr(fn, "__name__", fn))
+            self.all.remove(worker)
+            worker.close(wait=1.0)
+            _run_here(fn, args, d)
+        else:
+            self.idle.append(worker)
+            if ok:
+                d.callback(value)
+            else:
+                d.errback(value)
+        self._dispatch()
+
+    def close(self) -> None:
+        for w in self.all:
+            w.close()
+        self.all, self.idle = [], []
+
+
+def _run_here(fn, args, d) -> None:
+    try:
+        result = fn(*args)
+    except Exception as e:  # noqa: BLE001 — the caller's errback handles it like a worker's error
+        d.errback(e)
+    else:
+        d.callback(result)
+
+
+_sets: dict[tuple[int, int], _Workers] = {}
+
+
+def _event_loop():
+    """The asyncio loop under the running Twisted reactor (Scrapy's default), or None."""
+    if "twisted.internet.reactor" not in sys.modules:
         return None
-    with _lock:
-        p = _pools.get(workers)
-        if p is None:
-            p = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_init_worker, initargs=(os.getpid(),))
-            _pools[workers] = p
-        return p
+    from twisted.internet import reactor
 
-
-def _discard(workers: int, broken: ProcessPoolExecutor) -> None:
-    with _lock:
-        if _pools.get(workers) is broken:
-            del _pools[workers]
-    broken.shutdown(wait=False, cancel_futures=True)
+    return getattr(reactor, "_asyncioEventloop", None)
 
 
 @atexit.register
-def _shutdown() -> None:
-    for p in list(_pools.values()):
-        p.shutdown(wait=True, cancel_futures=True)   # (reaped: their CPU counts as ours)
-    _pools.clear()
+def shutdown() -> None:
+    for workers in list(_sets.values()):
+        workers.close()
+    _sets.clear()
 
 
 class CpuPool:
-    """``submit(fn, *args)`` → a Deferred with ``fn(*args)``, computed in a worker process (or here when
-    the pool has no workers or is broken: a worker killed by the OOM killer must not lose a document)."""
+    """``submit(fn, *args)`` → a Deferred with ``fn(*args)``, computed in a worker process (in-process when
+    there are no workers or no asyncio reactor). *fn* must be importable by name (a module's function)."""
 
     def __init__(self, workers: int = 0):
         self.workers = max(0, int(workers))
@@ -80,48 +189,27 @@ class CpuPool:
         return cls(settings.getint("ZWGK_CPU_WORKERS", 0))
 
     def submit(self, fn, *args):
-        from twisted.internet import defer, reactor
+        from twisted.internet import defer
 
-        executor = pool(self.workers)
-        if executor is None:
-            return defer.maybeDeferred(fn, *args)
-        try:
-            future = executor.submit(fn, *args)
-        except (BrokenProcessPool, RuntimeError):
-            _discard(self.workers, executor)
-            return defer.maybeDeferred(fn, *args)
         d = defer.Deferred()
-
-        def done(f: Future) -> None:   # (a pool thread: hand over to the reactor)
-            reactor.callFromThread(self._settle, d, f, fn, args, executor)
-
-        future.add_done_callback(done)
+        loop = _event_loop() if self.workers else None
+        if loop is None:
+            _run_here(fn, args, d)
+            return d
+        key = (id(loop), self.workers)
+        if key not in _sets:
+            _sets[key] = _Workers(loop, self.workers)
+        _sets[key].submit(fn, args, d)
         return d
 
-    def _settle(self, d, future: Future, fn, args, executor) -> None:
-        try:
-            result = future.result()
-        except BrokenProcessPool:
-            logger.warning("a CPU worker died; %s runs in the crawl's process", getattr(fn, "__name__", fn))
-            _discard(self.workers, executor)
-            try:
-                result = fn(*args)
-            except Exception as e:  # noqa: BLE001 — the caller's errback handles it like a worker's error
-                d.errback(e)
-                return
-        except Exception as e:  # noqa: BLE001
-            d.errback(e)
-            return
-        d.callback(result)
 
-
-def deferred_from(future: Future):
+def deferred_from(future):
     """A Deferred fired on the reactor with a concurrent.futures *future*'s outcome (e.g. a thread's)."""
     from twisted.internet import defer, reactor
 
     d = defer.Deferred()
 
-    def settle(f: Future) -> None:
+    def settle(f) -> None:
         try:
             result = f.result()
         except Exception as e:  # noqa: BLE001
