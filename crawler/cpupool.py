@@ -122,10 +122,14 @@ class _Workers:
                     continue
                 self.all.append(worker)
                 self.idle.append(worker)
-            worker = self.idle.pop()
             fn, args, d = self.queue.popleft()
-            worker.call(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL),
-                        lambda ok, value, w=worker, job=(fn, args, d): self._answered(w, job, ok, value))
+            try:
+                payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 — what does not pickle is computed here
+                _run_here(fn, args, d)
+                continue
+            worker = self.idle.pop()
+            worker.call(payload, lambda ok, value, w=worker, job=(fn, args, d): self._answered(w, job, ok, value))
 
     def _answered(self, worker: _Worker, job, ok: bool, value) -> None:
         fn, args, d = job
