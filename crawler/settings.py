@@ -100,4 +100,7 @@ ZWGK_MAX_WITHDRAW_SHARE = 0.2
 # extracting articles): off the reactor thread, which then only downloads (crawler/cpupool.py).
 # 0: all in the crawl's own process.
 ZWGK_CPU_WORKERS = 1
+# Scrapy fetches no more while this many bytes of responses wait for their callbacks (default 5 MB): pages
+# waiting for the worker then pile up in memory for nothing (+66 MB at scale 1), as the worker sets the pace
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 ZWGK_TODAY = None          # YYYY-MM-DD: the crawl's "today" for those schedules (default: the real date)
