@@ -45,17 +45,34 @@ class _Worker:
                                      stdout=subprocess.PIPE, env=env, cwd=str(ROOT))
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
+        self.out = self.proc.stdin.fileno()
+        os.set_blocking(self.out, False)
         self.buf = bytearray()
+        self.sending = memoryview(b"")
         self.done = None
 
     def call(self, payload: bytes, done) -> None:
+        """Send without blocking: a page over the pipe's 64 KB would wait for the worker to be scheduled."""
         self.done = done
         self.loop.add_reader(self.fd, self._readable)
-        try:   # (a blocking write: the worker is idle and reads it at once)
-            self.proc.stdin.write(len(payload).to_bytes(HEADER, "big") + payload)
-            self.proc.stdin.flush()
+        self.sending = memoryview(len(payload).to_bytes(HEADER, "big") + payload)
+        self._writable()
+        if self.sending:
+            self.loop.add_writer(self.out, self._writable)
+
+    def _writable(self) -> None:
+        try:
+            sent = os.write(self.out, self.sending)
+        except BlockingIOError:
+            return
         except OSError:
+            self.sending = memoryview(b"")
+            self.loop.remove_writer(self.out)
             self._finish(False, WorkerDied("worker gone"))
+            return
+        self.sending = self.sending[sent:]
+        if not self.sending:
+            self.loop.remove_writer(self.out)
 
     def _readable(self) -> None:
         try:
@@ -77,6 +94,9 @@ class _Worker:
 
     def _finish(self, ok: bool, value) -> None:
         self.loop.remove_reader(self.fd)
+        if self.sending:   # (died with the call half sent)
+            self.sending = memoryview(b"")
+            self.loop.remove_writer(self.out)
         done, self.done = self.done, None
         if done is not None:
             done(ok, value)
@@ -84,6 +104,7 @@ class _Worker:
     def close(self, wait: float = 5.0) -> None:
         try:
             self.loop.remove_reader(self.fd)
+            self.loop.remove_writer(self.out)
         except Exception:  # noqa: BLE001 — the loop may be closed already
             pass
         try:

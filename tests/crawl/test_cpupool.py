@@ -24,6 +24,7 @@ out = {}
 @defer.inlineCallbacks
 def go():
     texts = [("部门预算公开", f"第{i}号通知：学区划分和招生计划", None) for i in range(6)]
+    texts.append((None, "部门预算。" * 8000, None))   # ~120 KB: more than a pipe holds at once
     out["segments"] = [list(s) for s in (yield defer.gatherResults([pool.submit(segments, *t) for t in texts]))]
     out["here"] = [list(segments(*t)) for t in texts]
     try:
@@ -67,6 +68,7 @@ def test_workers_answer_like_the_crawl_process_and_survive_a_killed_worker():
     proc, out = run("stop")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out["segments"] == out["here"] and "预算" in out["segments"][0][0].split()
+    assert out["segments"][-1][1].count("预算") == 8000
     assert out["error"] == "JSONDecodeError"
     assert out["first"] != out["me"]
     assert out["after_kill"] == out["me"]
