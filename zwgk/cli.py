@@ -17,6 +17,7 @@ from crawler.store import StoreError
 from crawler.vocabulary import SITE_LABELS
 
 from .app import AppContext, pass_app
+from .bureau_context import BadBureau, NeedsOneBureau, hoist_bureau, is_district_context, make_app
 
 # module path -> names of click commands/groups it defines
 COMMAND_MODULES = {
@@ -33,9 +34,18 @@ COMMAND_MODULES = {
 
 
 class ZwgkGroup(click.Group):
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, hoist_bureau(list(args)))
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except NeedsOneBureau as e:
+            click.echo(f"zwgk {e.command}: {e}", err=True)
+            ctx.exit(2)
+        except BadBureau as e:
+            click.echo(f"zwgk: {e}", err=True)
+            ctx.exit(2)
         except ConfigError as e:
             click.echo(f"zwgk: configuration error: {e}", err=True)
             ctx.exit(2)
@@ -47,11 +57,13 @@ class ZwgkGroup(click.Group):
 @click.group(cls=ZwgkGroup)
 @click.option("--db", "db", metavar="PATH", help="SQLite database (default: env ZWGK_DB, else the config's paths.db, else ./var/zwgk.db).")
 @click.option("--config", "config", metavar="PATH", help="Configuration file (default ./zwgk.yaml; env ZWGK_CONFIG).")
+@click.option("--bureau", "bureau", metavar="NAME",
+              help="With a district configuration: only this bureau (key, name or alias; may follow the command).")
 @click.version_option(package_name="zwgk")
 @click.pass_context
-def cli(ctx, db, config):
+def cli(ctx, db, config, bureau):
     """zwgk — 政务公开 compliance: crawl the disclosure sites, check the work plan, report gaps per unit."""
-    ctx.obj = AppContext(db, config)
+    ctx.obj = make_app(db, config, bureau)
 
 
 @cli.command()

@@ -7,12 +7,13 @@
    ``zwgk --config var/edu/zwgk.yaml report``;
 2. every crawl unit (crawler/bureaus.py) is crawled once, into the store of its first bureau; a site
    shared with other bureaus (the upper-level columns) is then copied into their stores (documents,
-   withdrawals, columns: the same idempotent writes as a crawl);
+   withdrawals, columns: the same idempotent writes as a crawl, and the crawl's run record, so each
+   bureau knows when the site was read and what failed); the crawl-health monitors then run on every
+   store the unit went to (an unreachable site opens its alarm in every bureau that reports to it);
 3. each bureau's ordinary night runs with ``--skip-crawl`` (health, check, report, mail);
 4. ``zwgk report`` on the district writes the overview page (reports/overview.py).
 
-Everything runs in child processes (a Scrapy reactor starts once per process): this module imports
-no other project package besides crawler.
+Crawls and bureau nights run in child processes (a Scrapy reactor starts once per process).
 """
 from __future__ import annotations
 
@@ -48,9 +49,12 @@ def effective_config(district: District, key: str) -> Path:
             data[k] = district_root[k]
     out = Path(cfg.data_dir) / "zwgk.yaml"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("# written by zwgk from " + str(Path(district.path).resolve()) + " and " + str(cfg.path)
-                   + ": edit those, not this\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
-                   encoding="utf-8")
+    text = ("# written by zwgk from " + str(Path(district.path).resolve()) + " and " + str(cfg.path)
+            + ": edit those, not this\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    if not out.exists() or out.read_text(encoding="utf-8") != text:   # a running night may be reading it
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
     return out
 
 
@@ -72,6 +76,40 @@ def copy_site(src: Path, dst: Path, site: str) -> dict:
     return counts
 
 
+def copy_crawl_run(src: Path, dst: Path, after: int) -> int | None:
+    """The crawl run(s) *src* recorded since run id *after*, recorded in *dst* too; returns dst's last id."""
+    with Store(src) as s:
+        runs = list(s.db.query("select * from runs where kind = 'crawl' and id > ? order by id", [after]))
+    last = None
+    with Store(dst) as d:
+        for run in runs:
+            stats = json.loads(run.get("stats") or "{}")
+            stats["copied_from"] = {"db": str(Path(src).resolve()), "run": run["id"]}
+            last = d.db["runs"].insert({"kind": "crawl", "started": run["started"], "finished": run["finished"],
+                                        "status": run["status"], "as_of": run["as_of"],
+                                        "stats": json.dumps(stats, ensure_ascii=False)}).last_pk
+    return last
+
+
+def evaluate_health(district: District, key: str, run_id: int | None, log) -> None:
+    """The crawl-health monitors on one bureau's store for one crawl run (alarms open per bureau)."""
+    from spiders.health import evaluate_crawl
+
+    if run_id is None:
+        return
+    with Store(district.db_path(key)) as store:
+        result = evaluate_crawl(store, district.bureaus[key], run_id)
+    if result.new or result.resolved:
+        log(f"{key}: health of crawl #{run_id}: {len(result.new)} new alarm(s), {len(result.resolved)} resolved")
+
+
+def _max_crawl_id(db: Path) -> int:
+    if not Path(db).exists():
+        return 0
+    with Store(db) as s:
+        return s.db.execute("select coalesce(max(id), 0) from runs where kind = 'crawl'").fetchone()[0]
+
+
 def _run(args: list[str], log) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
     log(f"$ zwgk {' '.join(args)}")
@@ -89,10 +127,15 @@ def district_nightly(district: District, night_args: list[str], *, skip_crawl: b
     if not skip_crawl:
         for unit in crawl_units(district):
             first, site = unit.targets[0]
+            before = _max_crawl_id(district.db_path(first))
             codes.append(_run(["--config", str(configs[first]), "crawl", "--site", site], log))
+            latest = _max_crawl_id(district.db_path(first))
+            evaluate_health(district, first, latest if latest > before else None, log)
             for other, other_site in unit.targets[1:]:
                 counts = copy_site(district.db_path(first), district.db_path(other), site)
                 log(f"{unit.id}: copied into {other}/{other_site}: {counts}")
+                evaluate_health(district, other, copy_crawl_run(district.db_path(first), district.db_path(other),
+                                                                before), log)
     for key in district.bureaus:
         codes.append(_run(["--config", str(configs[key]), "nightly", "--skip-crawl", *night_args], log))
     codes.append(_run(["--config", str(Path(district.path).resolve()), "report"], log))
