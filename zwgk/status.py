@@ -18,6 +18,8 @@ import click
 from crawler.alarms import describe, local_time, samples_of
 
 from .app import AppContext, pass_app
+from .bureau_context import is_district_context
+from .district_status import district_status
 
 STATUS_CN = {"ok": "完成", "failed": "失败", "interrupted": "中断", "running": "运行中"}
 FINDING_CN = {"gap": "缺失", "late": "逾期", "at_risk": "临期", "unverifiable": "无法核实", "pending": "未到期",
@@ -155,8 +157,10 @@ def _cn_move(k: str) -> str:
 @pass_app
 def status(app: AppContext, limit: int, as_json: bool, exit_zero: bool):
     """The last nights: start, duration, documents, findings and how they moved, mails, alarms.
-    Exits 1 while a critical crawl alarm is open (for cron and monitoring), unless --exit-zero."""
-
+    Exits 1 while a critical crawl alarm is open (for cron and monitoring), unless --exit-zero.
+    On a district configuration without --bureau: one table of bureaus, exit 1 on a critical alarm in any."""
+    if is_district_context(app):
+        return district_status(app.district, as_json, exit_zero)
     store = app.store
     if not as_json:
         click.echo(f"数据库：{Path(app.db_path).resolve()}")
