@@ -10,6 +10,7 @@ from crawler.bureaus import is_district, load_district
 from reports.overview import district_report
 
 from .app import AppContext, pass_app
+from .bureau_context import each_bureau, is_district_context
 
 
 def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
@@ -89,18 +90,33 @@ def _district_report(app: AppContext, plan_file: str | None) -> bool:
 @click.option("-v", "--verbose", is_flag=True, help="One line per message.")
 @pass_app
 def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | None, verbose: bool):
-    """E-mail each unit its report (and the office a summary); resumes where the last run stopped."""
+    """E-mail each unit its report (and the office a summary); resumes where the last run stopped.
+    On a district configuration without --bureau: every bureau's mails, then the overview to the district
+    office (``office:`` in the district file)."""
+    if is_district_context(app):
+        if run_id is not None:
+            raise click.UsageError("--run names one bureau's check run: add --bureau NAME")
+        sys.exit(_mail_district(app, dry_run, plan_file, verbose))
+    code, _ = _mail_one(app, dry_run, run_id, plan_file, verbose)
+    if code:
+        sys.exit(code)
+
+
+def _mail_one(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | None, verbose: bool):
+    """One bureau's delivery: (exit code, the report model its mails were built from)."""
     from reports.mailer import send_reports  # deferred: jinja2 and openpyxl load only to mail
+    from reports.model import build_model
 
     config = app.config
     store = app.store
     plan = _plan_for(app, plan_file, run_id)
     try:
-        result = send_reports(store, config, plan, run_id=run_id, dry_run=dry_run,
+        model = build_model(store, plan, config, run_id, history=False)
+        result = send_reports(store, config, plan, run_id=run_id, dry_run=dry_run, model=model,
                               log=click.echo if verbose else None)
     except LookupError as e:
         _no_run(e)
-        return
+        return 1, None
     c = result.counts
     rid = store.start_run("mail", as_of=None)
     store.finish_run(rid, "failed" if c["failed"] else "ok", {"check_run": result.run_id, **c})
@@ -119,7 +135,31 @@ def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | No
     click.echo(f"发件箱：{result.outbox.resolve()}")
     if c["failed"]:
         click.echo("有邮件发送失败：修复后再运行 zwgk mail，只会重发失败的邮件。", err=True)
-        sys.exit(1)
+        return 1, model
+    return 0, model
+
+
+def _mail_district(app, dry_run: bool, plan_file: str | None, verbose: bool) -> int:
+    """Each bureau's mails, then the district office's overview (zwgk/district_mail.py)."""
+    from reports.overview import overview_row
+
+    from .district_mail import send_overview
+
+    district, rows = app.district, {}
+
+    def one(key, sub):
+        rows[key] = {"key": key, "name": sub.config.bureau_name, "error": "没有检查结果 (no check run)"}
+        code, model = _mail_one(sub, dry_run, None, plan_file, verbose)
+        if model is not None:
+            index = Path(sub.config.reports_dir) / "index.html"
+            rows[key] = overview_row(key, sub.config.bureau_name, model, str(index) if index.exists() else None)
+        if code:
+            sys.exit(code)
+
+    code = each_bureau(app, one)
+    sent = send_overview(district, [rows[k] for k in district.bureaus if k in rows], dry_run=dry_run)
+    click.echo(f"区县总览 → {district.office_name}：{sent.message}")
+    return max(code, 1 if sent.failed else 0)
 
 
 @click.command()
