@@ -132,8 +132,9 @@ def build_overview_message(office_name: str, recipients: list[str], sender: str,
     return msg
 
 
-def district_report(district, plan_file: str | None = None) -> tuple[Path, list[dict]]:
-    """Render every bureau's reports from its latest check run, then the overview page."""
+def district_report(district, plan_file: str | None = None, out_dir: Path | None = None) -> tuple[Path, list[dict]]:
+    """Render every bureau's reports from its latest check run, then the overview page (in *out_dir*,
+    bureau KEY's reports in *out_dir*/KEY, when given; else the configured reports folders)."""
     rows = []
     for key, cfg in district.bureaus.items():
         name = cfg.bureau_name
@@ -147,7 +148,7 @@ def district_report(district, plan_file: str | None = None) -> tuple[Path, list[
         with Store(db) as store:
             try:
                 plan = load_plan(cfg, plan_file, run=store.latest_run("check"))
-                summary = render_reports(store, plan, cfg, cfg.reports_dir)
+                summary = render_reports(store, plan, cfg, Path(out_dir) / key if out_dir else cfg.reports_dir)
             except LookupError as e:
                 row["error"] = f"没有检查结果 (no check run): {e.args[0] if e.args else e}"
                 rows.append(row)
@@ -156,4 +157,4 @@ def district_report(district, plan_file: str | None = None) -> tuple[Path, list[
                    requirements=summary.get("requirements"), index=summary.get("index"),
                    as_of=summary.get("as_of"), check_run=summary.get("run_id"))
         rows.append(row)
-    return write_overview(district.reports_dir, rows), order(rows)
+    return write_overview(Path(out_dir) if out_dir else district.reports_dir, rows), order(rows)

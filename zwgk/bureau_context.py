@@ -32,15 +32,15 @@ EXIT_USAGE = 2
 class NeedsOneBureau(Exception):
     """A command that works on one bureau was given a district of several, without --bureau."""
 
-    def __init__(self, district: District):
+    def __init__(self, district: District, why: str | None = None):
         ctx = click.get_current_context(silent=True)
         names = []
         while ctx is not None and ctx.parent is not None:
             names.insert(0, ctx.info_name or "")
             ctx = ctx.parent
         self.command = " ".join(n for n in names if n) or "this command"
-        super().__init__(f"works on one bureau and {Path(district.path).name} names {len(district.bureaus)} bureaus: "
-                         f"pass --bureau NAME (known: {district.known()})")
+        why = why or f"works on one bureau and {Path(district.path).name} names {len(district.bureaus)} bureaus"
+        super().__init__(f"{why}: pass --bureau NAME (known: {district.known()})")
 
 
 class BadBureau(Exception):
@@ -100,7 +100,9 @@ def make_app(db: str | None, config: str | None, bureau: str | None) -> AppConte
         except ValueError as e:
             raise BadBureau(str(e)) from None
     elif len(d.bureaus) == 1:
-        key = next(iter(d.bureaus))
+        app = bureau_app(d, next(iter(d.bureaus)), db)
+        app.whole_district = True    # nightly and report still run the district's way (overview)
+        return app
     else:
         return DistrictContext(db, d)
     return bureau_app(d, key, db)
@@ -108,6 +110,14 @@ def make_app(db: str | None, config: str | None, bureau: str | None) -> AppConte
 
 def is_district_context(app) -> bool:
     return isinstance(app, DistrictContext)
+
+
+def district_of(app) -> District | None:
+    """The district a district-wide command (nightly, report) works on: a district configuration given
+    without --bureau (also one of a single bureau); None for one bureau."""
+    if isinstance(app, DistrictContext) or getattr(app, "whole_district", False):
+        return app.district
+    return None
 
 
 def hoist_bureau(args: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 
@@ -78,17 +79,41 @@ def search(app: AppContext, query, limit, site, year, as_json):
     documents first, then title matches, then the rest by rank; newest first within each."""
     import json as _json
 
-    aliases = list(app.config.bureau_aliases) + [app.config.bureau_name] if app.has_config else []
-    rows = ranked_search(app.store, query, limit=limit, site=site, year=year, aliases=aliases)
+    if is_district_context(app):   # every bureau's store; a shared column's document once
+        groups = _district_search(app, query, limit=limit, site=site, year=year)
+    else:
+        aliases = list(app.config.bureau_aliases) + [app.config.bureau_name] if app.has_config else []
+        groups = [(None, ranked_search(app.store, query, limit=limit, site=site, year=year, aliases=aliases))]
     if as_json:
-        for r in rows:
-            click.echo(_json.dumps(r, ensure_ascii=False))
+        for key, rows in groups:
+            for r in rows:
+                click.echo(_json.dumps(r if key is None else dict(r, bureau=key), ensure_ascii=False))
         return
-    if not rows:
+    if not any(rows for _, rows in groups):
         click.echo("（无结果）no documents match", err=True)
         sys.exit(1)
-    for r in rows:
-        click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {SITE_LABELS.get(r['site'], r['site'])}  {r['title']}\n{'':12}{r['url']}")
+    for key, rows in groups:
+        if key is not None and rows:
+            click.echo(f"== {key} {app.district.bureaus[key].bureau_name}")
+        for r in rows:
+            click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {SITE_LABELS.get(r['site'], r['site'])}  {r['title']}\n{'':12}{r['url']}")
+
+
+def _district_search(app, query, **options) -> list[tuple[str, list[dict]]]:
+    """Each bureau's best matches (its own documents first, as for one bureau); a document of a shared
+    site is listed under the first bureau that has it."""
+    seen: set[str] = set()
+    groups = []
+    for key, sub in app.bureaus():
+        if not Path(sub.db_path).exists():
+            continue
+        cfg = sub.config
+        limit = options["limit"]
+        rows = ranked_search(sub.store, query, aliases=list(cfg.bureau_aliases) + [cfg.bureau_name],
+                             **dict(options, limit=limit + len(seen)))
+        groups.append((key, [r for r in rows if r["url"] not in seen][:limit]))
+        seen.update(r["url"] for r in rows)
+    return groups
 
 
 def _register() -> None:

@@ -14,6 +14,7 @@ from crawler.config import SITE_KEYS
 from crawler.settings import VERSION
 from spiders.extract import extract as do_extract
 
+from .bureau_context import across_bureaus
 from .app import AppContext, pass_app
 from .cmd_redis import redis_worker
 from .textwidth import pad
@@ -167,6 +168,7 @@ def sites(ctx):
 
 @sites.command("list")
 @pass_app
+@across_bureaus
 def sites_list(app: AppContext):
     """Configured sites, their columns and the state each had at the last crawl."""
     config = app.config

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import click
 
-from crawler.bureaus import is_district, load_district
 from reports.overview import district_report
 
 from .app import AppContext, pass_app
-from .bureau_context import each_bureau, is_district_context
+from .bureau_context import NeedsOneBureau, district_of, each_bureau, is_district_context
 
 
 def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
@@ -41,7 +40,7 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
     """Write the dashboard (index.html) and each unit's report (HTML, XLSX, text) from the latest check run."""
     from reports import render_reports  # deferred: jinja2 and openpyxl load only to report
 
-    if _district_report(app, plan_file):
+    if _district_report(app, out_dir, unit, run_id, plan_file):
         return
     config = app.config
     store = app.store
@@ -69,11 +68,16 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
         click.echo(f"仪表盘：{summary['index']}")
 
 
-def _district_report(app: AppContext, plan_file: str | None) -> bool:
-    """A district configuration: every bureau's reports and the overview page (reports/overview.py)."""
-    if app.config_path is None or not Path(app.config_path).exists() or not is_district(app.config_path):
+def _district_report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int | None,
+                     plan_file: str | None) -> bool:
+    """A district configuration without --bureau: every bureau's reports and the overview page
+    (reports/overview.py); ``--out DIR``: the overview in DIR, bureau KEY's reports in DIR/KEY."""
+    district = district_of(app)
+    if district is None:
         return False
-    page, rows = district_report(load_district(app.config_path), plan_file)
+    if unit is not None or run_id is not None:
+        raise NeedsOneBureau(district, "--unit and --run name one bureau's unit or check run")
+    page, rows = district_report(district, plan_file, out_dir)
     for r in rows:
         c = r["counts"] or {}
         click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期 {c.get('late', 0)}，"
@@ -95,7 +99,7 @@ def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | No
     office (``office:`` in the district file)."""
     if is_district_context(app):
         if run_id is not None:
-            raise click.UsageError("--run names one bureau's check run: add --bureau NAME")
+            raise NeedsOneBureau(app.district, "--run names one bureau's check run")
         sys.exit(_mail_district(app, dry_run, plan_file, verbose))
     code, _ = _mail_one(app, dry_run, run_id, plan_file, verbose)
     if code:
