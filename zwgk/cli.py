@@ -111,8 +111,9 @@ def _district_search(app, query, **options) -> list[tuple[str, list[dict]]]:
         limit = options["limit"]
         rows = ranked_search(sub.store, query, aliases=list(cfg.bureau_aliases) + [cfg.bureau_name],
                              **dict(options, limit=limit + len(seen)))
-        groups.append((key, [r for r in rows if r["url"] not in seen][:limit]))
-        seen.update(r["url"] for r in rows)
+        shown = [r for r in rows if r["url"] not in seen][:limit]
+        groups.append((key, shown))
+        seen.update(r["url"] for r in shown)
     return groups
 
 
