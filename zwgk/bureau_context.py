@@ -70,7 +70,8 @@ class DistrictContext(AppContext):
 
 
 def bureau_app(district: District, key: str, db: str | None = None) -> AppContext:
-    app = AppContext(db, str(effective_config(district, key)))
+    # the bureau's store named explicitly: an inherited ZWGK_DB must not send every bureau to one store
+    app = AppContext(db or str(district.db_path(key)), str(effective_config(district, key)))
     app.district, app.bureau = district, key
     return app
 
@@ -103,8 +104,11 @@ def make_app(db: str | None, config: str | None, bureau: str | None) -> AppConte
         app = bureau_app(d, next(iter(d.bureaus)), db)
         app.whole_district = True    # nightly and report still run the district's way (overview)
         return app
+    elif db is not None:
+        raise BadBureau(f"--db names one store and {Path(path).name} names {len(d.bureaus)} bureaus: "
+                        f"add --bureau NAME (known: {d.known()})")
     else:
-        return DistrictContext(db, d)
+        return DistrictContext(None, d)
     return bureau_app(d, key, db)
 
 

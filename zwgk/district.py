@@ -10,7 +10,8 @@
    withdrawals, columns: the same idempotent writes as a crawl, and the crawl's run record, so each
    bureau knows when the site was read and what failed); the crawl-health monitors then run on every
    store the unit went to (an unreachable site opens its alarm in every bureau that reports to it);
-3. each bureau's ordinary night runs with ``--skip-crawl`` (health, check, report, mail);
+3. each bureau's ordinary night runs with ``--skip-crawl`` (check, report, mail), up to
+   min(4, CPUs) bureaus at a time (each has its own store, lock and folders);
 4. ``zwgk report`` on the district writes the overview page (reports/overview.py).
 
 Crawls and bureau nights run in child processes (a Scrapy reactor starts once per process).
@@ -22,6 +23,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -30,6 +33,7 @@ from crawler.bureaus import District, crawl_units
 from crawler.store import Store
 
 ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
+_LOG_LOCK = threading.Lock()
 
 
 def effective_config(district: District, key: str) -> Path:
@@ -112,16 +116,18 @@ def _max_crawl_id(db: Path) -> int:
 
 def _run(args: list[str], log) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
-    log(f"$ zwgk {' '.join(args)}")
     proc = subprocess.run(ZWGK + args, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
-    for line in (proc.stdout + proc.stderr).strip().splitlines()[-20:]:
-        log("    " + line)
+    with _LOG_LOCK:   # one command's lines together, whatever runs beside it
+        log(f"$ zwgk {' '.join(args)}")
+        for line in (proc.stdout + proc.stderr).strip().splitlines()[-20:]:
+            log("    " + line)
     return proc.returncode
 
 
-def district_nightly(district: District, night_args: list[str], *, skip_crawl: bool = False, log=print) -> int:
-    """Crawl every unit once, copy shared sites, run each bureau's night; the worst exit code wins
-    (0 ok, 1 an operational failure somewhere)."""
+def district_nightly(district: District, night_args: list[str], *, skip_crawl: bool = False, log=print,
+                     jobs: int = min(4, os.cpu_count() or 1)) -> int:
+    """Crawl every unit once, copy shared sites, run each bureau's night (*jobs* at a time); the worst
+    exit code wins (0 ok, 1 an operational failure somewhere)."""
     configs = {key: effective_config(district, key) for key in district.bureaus}
     codes = []
     if not skip_crawl:
@@ -136,7 +142,9 @@ def district_nightly(district: District, night_args: list[str], *, skip_crawl: b
                 log(f"{unit.id}: copied into {other}/{other_site}: {counts}")
                 evaluate_health(district, other, copy_crawl_run(district.db_path(first), district.db_path(other),
                                                                 before), log)
-    for key in district.bureaus:
-        codes.append(_run(["--config", str(configs[key]), "nightly", "--skip-crawl", *night_args], log))
+    # the bureaus' nights are independent (own store, lock, reports, outbox): a few at a time
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(district.bureaus)))) as pool:
+        codes += pool.map(lambda key: _run(["--config", str(configs[key]), "nightly", "--skip-crawl", *night_args],
+                                           log), district.bureaus)
     codes.append(_run(["--config", str(Path(district.path).resolve()), "report"], log))
     return max([c if c in (0, 1) else 1 for c in codes] or [0])
