@@ -149,12 +149,14 @@ def heading(key: str, app: AppContext) -> str:
     return f"== {key} {cfg.bureau_name}（{Path(app.db_path).resolve()}）"
 
 
-def each_bureau(app: DistrictContext, body, *, headings: bool = True) -> int:
-    """``body(key, bureau_app)`` for every bureau; one bureau's failure does not stop the others.
-    Returns the worst exit code (what the command would have exited with on that bureau)."""
+def each_bureau(app: AppContext, body, *, headings: bool = True) -> int:
+    """``body(key, bureau_app)`` for every bureau of ``district_of(app)``; one bureau's failure does not
+    stop the others. Returns the worst exit code (what the command would have exited with on that bureau)."""
     worst = 0
-    for key, sub in app.bureaus():
+    district = district_of(app)
+    for key in district.bureaus:
         try:
+            sub = bureau_app(district, key)
             if headings:
                 click.echo(heading(key, sub))
             body(key, sub)

@@ -9,7 +9,7 @@ import click
 from reports.overview import district_report
 
 from .app import AppContext, pass_app
-from .bureau_context import NeedsOneBureau, district_of, each_bureau, is_district_context
+from .bureau_context import NeedsOneBureau, district_of, each_bureau
 
 
 def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
@@ -97,7 +97,7 @@ def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | No
     """E-mail each unit its report (and the office a summary); resumes where the last run stopped.
     On a district configuration without --bureau: every bureau's mails, then the overview to the district
     office (``office:`` in the district file)."""
-    if is_district_context(app):
+    if district_of(app) is not None:     # also a district of one: its office gets the overview
         if run_id is not None:
             raise NeedsOneBureau(app.district, "--run names one bureau's check run")
         sys.exit(_mail_district(app, dry_run, plan_file, verbose))
