@@ -21,6 +21,7 @@ import time
 import urllib.request
 from email import message_from_bytes, policy
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -56,6 +57,17 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cli(tmp: Path, *args: str):
+    """A quick command in this process (click's runner: separate stdout and stderr, the exit code)."""
+    from click.testing import CliRunner
+
+    from zwgk.cli import cli as group
+
+    r = CliRunner().invoke(group, ["--config", str(tmp / "district.yaml"), *args],
+                           env={"ZWGK_DB": None, "ZWGK_CONFIG": None}, catch_exceptions=False)
+    return SimpleNamespace(returncode=r.exit_code, stdout=r.stdout, stderr=r.stderr)
 
 
 def zwgk(tmp: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -147,7 +159,7 @@ def test_shared_column_crawled_once_and_stored_in_every_bureau(district):
 
 def test_status_one_table_of_bureaus_exit_1_on_a_critical_alarm_anywhere(district):
     tmp = district["tmp"]
-    out = zwgk(tmp, "status")
+    out = cli(tmp, "status")
     assert out.returncode == 1, out.stderr
     lines = out.stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("单位"))
@@ -161,23 +173,23 @@ def test_status_one_table_of_bureaus_exit_1_on_a_critical_alarm_anywhere(distric
         assert cells[-1] == str(_db(district, key).resolve())
         assert cells[-2] == ("1(1)" if key == "b07" else "0(0)"), line
     assert "b07 #" in out.stdout and "市级栏目无法访问" in out.stdout and DEAD in out.stdout
-    assert zwgk(tmp, "status", "--exit-zero").returncode == 0
-    data = json.loads(zwgk(tmp, "status", "--json", "--exit-zero").stdout)
+    assert cli(tmp, "status", "--exit-zero").returncode == 0
+    data = json.loads(cli(tmp, "status", "--json", "--exit-zero").stdout)
     assert [b["key"] for b in data["bureaus"]] == list(CHOSEN) and data["critical_alarms"] == 1
     assert data["bureaus"][1]["counts"] == _latest_counts(_db(district, "b02"))
-    one = zwgk(tmp, "status", "--bureau", "b03")        # that bureau alone: its own status, no alarm there
+    one = cli(tmp, "status", "--bureau", "b03")        # that bureau alone: its own status, no alarm there
     assert one.returncode == 0 and f"数据库：{_db(district, 'b03').resolve()}" in one.stdout
-    assert zwgk(tmp, "--bureau", "b07局", "status").returncode == 1     # by name, before the command
+    assert cli(tmp, "--bureau", "b07局", "status").returncode == 1     # by name, before the command
 
 
 def test_health_lists_every_bureau_and_exits_1(district):
     tmp = district["tmp"]
-    out = zwgk(tmp, "health")
+    out = cli(tmp, "health")
     assert out.returncode == 1
     heads = [line for line in out.stdout.splitlines() if line.startswith("== ")]
     assert [h.split()[1] for h in heads] == list(CHOSEN)
     assert heads[-1].endswith("1 条告警") and all(h.endswith("没有告警") for h in heads[:-1])
-    assert zwgk(tmp, "health", "--bureau", "b01").returncode == 0
+    assert cli(tmp, "health", "--bureau", "b01").returncode == 0
 
 
 def test_commands_needing_one_bureau_say_so_in_one_line(district):
@@ -185,18 +197,18 @@ def test_commands_needing_one_bureau_say_so_in_one_line(district):
     before = _rows(_db(district, "b02"), "select count(*) from documents")[0][0]
     (tmp / "docs.jsonl").write_text(json.dumps({"url": "http://example.org/x.html", "title": "外来文件",
                                                 "published": "2020-05-01", "site": "bureau"}) + "\n", encoding="utf-8")
-    for args in (["attest", "1.1", "--unit", "办公室", "--note", "已公开"], ["db", "import", "docs.jsonl"],
+    for args in (["attest", "1.1", "--unit", "办公室", "--note", "已公开"], ["db", "import", str(tmp / "docs.jsonl")],
                  ["browse"], ["plan", "show"], ["crawl"], ["mail", "--run", "1"]):
-        out = zwgk(tmp, *args)
+        out = cli(tmp, *args)
         assert out.returncode == 2 and out.stdout == "", (args, out.stdout, out.stderr)
         line, = out.stderr.splitlines()
         assert line.startswith(f"zwgk {args[0]}") and "--bureau NAME" in line, line
         assert all(f"{k} ({k}局)" in line for k in CHOSEN), line
-    bad = zwgk(tmp, "status", "--bureau", "b99")
+    bad = cli(tmp, "status", "--bureau", "b99")
     line, = bad.stderr.splitlines()
     assert bad.returncode == 2 and "'b99'" in line and "b01 (b01局)" in line and "b07 (b07局)" in line
     # with --bureau (key or name) the command works on that bureau's store only
-    ok = zwgk(tmp, "db", "import", "docs.jsonl", "--bureau", "b02局")
+    ok = cli(tmp, "db", "import", str(tmp / "docs.jsonl"), "--bureau", "b02局")
     assert ok.returncode == 0, ok.stderr
     assert _rows(_db(district, "b02"), "select count(*) from documents")[0][0] == before + 1
     assert not _rows(_db(district, "b03"), "select url from documents where url = 'http://example.org/x.html'")
@@ -269,12 +281,12 @@ def test_search_and_sites_list_across_bureaus(district):
     tmp = district["tmp"]
     title = _rows(_db(district, "b02"), "select title from documents where site = 'bureau' "
                                         "and title not in (select title from documents where site = 'district') limit 1")[0][0]
-    out = zwgk(tmp, "search", title, "--json")
+    out = cli(tmp, "search", title, "--json")
     hits = [json.loads(line) for line in out.stdout.splitlines()]
     assert any(h["bureau"] == "b02" and h["title"] == title for h in hits)
     urls = [h["url"] for h in hits]
     assert len(urls) == len(set(urls))          # a shared column's document once
-    listing = zwgk(tmp, "sites", "list")
+    listing = cli(tmp, "sites", "list")
     assert listing.returncode == 0
     heads = [line.split()[1] for line in listing.stdout.splitlines() if line.startswith("== ")]
     assert heads == list(CHOSEN)
