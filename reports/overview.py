@@ -132,9 +132,14 @@ def build_overview_message(office_name: str, recipients: list[str], sender: str,
     return msg
 
 
-def district_report(district, plan_file: str | None = None, out_dir: Path | None = None) -> tuple[Path, list[dict]]:
+def district_report(district, plan_file: str | None = None, out_dir: Path | None = None, *,
+                    render: bool = True) -> tuple[Path, list[dict]]:
     """Render every bureau's reports from its latest check run, then the overview page (in *out_dir*,
-    bureau KEY's reports in *out_dir*/KEY, when given; else the configured reports folders)."""
+    bureau KEY's reports in *out_dir*/KEY, when given; else the configured reports folders).
+    ``render=False``: the overview alone, from the same report models (the bureaus' own nights have
+    just rendered their reports from those check runs)."""
+    from .model import build_model
+
     rows = []
     for key, cfg in district.bureaus.items():
         name = cfg.bureau_name
@@ -145,10 +150,17 @@ def district_report(district, plan_file: str | None = None, out_dir: Path | None
             row["error"] = "还没有数据 (no store yet: run zwgk nightly)"
             rows.append(row)
             continue
+        folder = Path(out_dir) / key if out_dir else Path(cfg.reports_dir)
         with Store(db) as store:
             try:
                 plan = load_plan(cfg, plan_file, run=store.latest_run("check"))
-                summary = render_reports(store, plan, cfg, Path(out_dir) / key if out_dir else cfg.reports_dir)
+                if render:
+                    summary = render_reports(store, plan, cfg, folder)
+                else:
+                    index = folder / "index.html"
+                    rows.append(overview_row(key, name, build_model(store, plan, cfg, history=False),
+                                             str(index.resolve()) if index.exists() else None))
+                    continue
             except LookupError as e:
                 row["error"] = f"没有检查结果 (no check run): {e.args[0] if e.args else e}"
                 rows.append(row)

@@ -12,6 +12,7 @@ from spiders.health import evaluate_crawl
 from .bureau_context import is_district_context
 from .district_status import district_health
 
+
 def _num(v) -> str:
     if isinstance(v, float):
         return f"{v:.0f}" if v == int(v) or abs(v) >= 10 else f"{v:.2f}".rstrip("0").rstrip(".")

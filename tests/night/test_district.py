@@ -111,8 +111,10 @@ def district(tmp_path_factory):
             f"office: {{name: 区政务公开办公室, email: [{OFFICE}]}}\n"
             "bureaus_dir: bureaus\n", encoding="utf-8")
         night = zwgk(tmp, "nightly", "--skip-mail", "--as-of", AS_OF)
+        overview = tmp / "var" / "reports" / "overview.json"
+        night_overview = json.loads(overview.read_text(encoding="utf-8")) if overview.exists() else None
         logs = {k: json.load(urllib.request.urlopen(u + "/__replica__/requests.json")) for k, u in urls.items()}
-        yield {"tmp": tmp, "urls": urls, "night": night, "logs": logs, "inbox": inbox}
+        yield {"tmp": tmp, "urls": urls, "night": night, "logs": logs, "inbox": inbox, "overview": night_overview}
     finally:
         smtp.stop()
         rep.terminate()
@@ -233,6 +235,12 @@ def test_check_runs_every_bureau(district):
 
 def test_overview_lists_bureaus_worst_first_with_links(district):
     tmp = district["tmp"]
+    written = district["overview"]           # by the night itself, from the bureaus' check runs
+    assert written and [r["key"] for r in written] == sorted(CHOSEN, key=lambda k: (
+        -next(r for r in written if r["key"] == k)["counts"]["gap"],
+        -next(r for r in written if r["key"] == k)["counts"]["late"],
+        next(r for r in written if r["key"] == k)["coverage"], k))
+    assert all(Path(r["index"]).exists() and r["check_run"] for r in written)
     out = zwgk(tmp, "report")
     assert out.returncode == 0, out.stderr
     reports = tmp / "var" / "reports"
