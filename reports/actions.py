@@ -15,15 +15,25 @@ from crawler.dates import to_date
 
 _QUARTER = re.compile(r"(\d{4})Q([1-4])")
 _QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+_BARE_QUARTER = re.compile(r"(?<![A-Za-z0-9])Q([1-4])(?![A-Za-z0-9])")
 _DOUBLE = re.compile(r"《《(.+?)》([^《》]*)》")
+#: a sentence telling the reader to run a command (`确认后运行 zwgk attest …`): the office runs commands,
+#: staff reply with a link (the action line says so)
+_COMMAND = re.compile(r"[^。；;\n]*`?zwgk\s+[a-z][^。；;\n]*[。；;]?")
 
 
 def plain(text: str) -> str:
-    """Staff-facing wording: 2020Q3 → 2020年第三季度, 《《X》解读》 → 《X解读》."""
+    """Chinese wording: 2020Q3 → 2020年第三季度, Q1 1/1 → 第一季度 1/1, 《《X》解读》 → 《X解读》."""
     text = _QUARTER.sub(lambda m: f"{m.group(1)}年第{_QUARTER_NAMES[m.group(2)]}季度", text or "")
+    text = _BARE_QUARTER.sub(lambda m: f"第{_QUARTER_NAMES[m.group(1)]}季度", text)
     while _DOUBLE.search(text):
         text = _DOUBLE.sub(lambda m: f"《{m.group(1)}{m.group(2)}》", text)
     return text
+
+
+def staff_text(text: str) -> str:
+    """What staff read (reports, mails, XLSX): :func:`plain`, without any command to run."""
+    return _COMMAND.sub("", plain(text)).strip()
 
 
 def _title(text: str) -> str:
@@ -79,7 +89,11 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
             return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
         if status == "late":
             return "；".join(f"{_names(docs)}的{owed}发布逾期" for owed, docs in owing.items()) + "，今后请按规定时限发布。"
-        return "；".join(f"请为{_names(docs)}发布{owed}" for owed, docs in owing.items()) + f"{_when(due, as_of)}。"
+        if len(owing) == 1:
+            return f"请为{_names(faulty)}发布{next(iter(owing))}{_when(due, as_of)}。"
+        # several things owed, each by its own date (a 15-day window's reason vs a later feedback)
+        return "；".join(f"请为{_names(docs)}发布{owed}{_when(_earliest(finding, docs), as_of)}"
+                        for owed, docs in owing.items()) + "。"
     if finding.facts.get("sites"):   # per source and quarter: submitted vs target (rules/kinds/submissions.py)
         short = []
         for site in (finding.facts.get("sites") or {}).values():
@@ -97,8 +111,8 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         cols = [str(c.get("name") if isinstance(c, dict) else c) for c in (finding.facts.get("stale_columns") or [])]
         names = "、".join(f"“{c}”" for c in cols[:5]) + ("等栏目" if len(cols) > 5 else "栏目") if cols else "相关栏目"
         return f"请更新{names}；确无内容的栏目应整合或注明。"
-    if status == "late":
-        return f"{what}已{where}公开但超过时限{_when(finding.due, as_of)}，今后请按时发布。"
+    if status == "late":   # published, after the date: how late it was, not how long ago the date passed
+        return f"{what}已{where}公开但超过时限{_late_by(finding)}，今后请按时发布。"
     return f"请{where}发布{what}{_when(finding.due, as_of)}。"
 
 
@@ -122,3 +136,17 @@ def _fault_due(finding, url: str) -> dt.date | None:
         if isinstance(a, dict) and a.get("url") == url:
             return to_date(a.get("due"))
     return None
+
+
+def _earliest(finding, docs) -> dt.date | None:
+    return min((d for d in (_fault_due(finding, e.url) for e in docs) if d), default=finding.due)
+
+
+def _late_by(finding) -> str:
+    due = finding.due
+    published = min((e.published for e in finding.evidence if e.published), default=None)
+    if due is None:
+        return ""
+    if published is None or published <= due:
+        return f"（应于{due.isoformat()}前发布）"
+    return f"（应于{due.isoformat()}前发布，{published.isoformat()}发布，逾期{(published - due).days}天）"
