@@ -37,8 +37,11 @@ def staff_text(text: str) -> str:
 
 
 def _title(text: str) -> str:
+    """《title》; a title quoting another's keeps the inner one in 〈〉 (《关于〈X办法〉的通知》)."""
     text = plain(text).strip()
-    return text if text.startswith("《") else f"《{text}》"
+    if text.startswith("《") and text.endswith("》"):
+        return text
+    return "《" + text.replace("《", "〈").replace("》", "〉") + "》"
 
 
 def _when(due: dt.date | None, as_of: dt.date | None, verb: str = "发布") -> str:
