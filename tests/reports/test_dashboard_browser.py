@@ -279,6 +279,52 @@ def test_matrix_reachable_and_nothing_overlaps_at_1366(tmp_path_factory, browser
         context.close()
 
 
+OFF_PAGE_JS = """() => {
+  // elements sticking out to the right of the window that no scrolling frame of their own holds
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= window.innerWidth + 1) continue;
+    let a = el.parentElement, framed = false;
+    while (a && a !== document.body) { if (getComputedStyle(a).overflowX !== 'visible') { framed = true; break; } a = a.parentElement; }
+    if (!framed) out.push(el.tagName + ' ' + Math.round(r.right) + ' ' + (el.textContent || '').slice(0, 40));
+  }
+  return {page: document.documentElement.scrollWidth, viewport: window.innerWidth, off: out.slice(0, 5)};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_pages_fit_a_phone_and_a_laptop(tmp_path_factory, browser, width):
+    """At a phone's width (390 px) and at 1366 px no page scrolls sideways: wide tables scroll inside
+    themselves, long addresses wrap; the collapsed 全局共性事项 heading sits on its marker's line."""
+    folder = tmp_path_factory.mktemp(f"w{width}")
+    config, store, _ = make_world(folder)
+    long_url = "http://127.0.0.1:9/module/download/downfile.jsp?classid=0&filename=" + "e" * 64 + ".docx"
+    rid = store.start_run("check", as_of="2020-12-31")
+    store.add_findings(rid, RUN2 + [{
+        "requirement": "4.2", "check": "失效链接", "units": ["办公室"], "status": "gap", "due": None, "evidence": [],
+        "message": "局网站发现1个失效链接（容许0个）：" + long_url,
+        "facts": {"broken": [{"page": EV_A["url"], "target": long_url, "why": "HTTP 404", "text": "附件" + "e" * 40}]}}])
+    store.finish_run(rid, "ok", {})
+    render_reports(store, _plan(), config, folder / "site")
+    store.close()
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    try:
+        page = context.new_page()
+        for name in ("index.html", "units/办公室.html", "units/学前教育科.html", "requirements/4.2.html"):
+            page.goto((folder / "site").as_uri() + "/" + urllib.parse.quote(name))
+            g = page.evaluate(OFF_PAGE_JS)
+            assert g["page"] <= g["viewport"] and not g["off"], (name, g)
+        assert "<code>" + long_url.replace("&", "&amp;") + "</code>" in (folder / "site/units/办公室.html").read_text(encoding="utf-8")
+        page.goto((folder / "site").as_uri() + "/" + urllib.parse.quote("units/学前教育科.html"))
+        summary = page.locator("#shared details > summary")
+        s, h = summary.bounding_box(), summary.locator("h2").bounding_box()
+        assert h["y"] < s["y"] + 30 and h["x"] > s["x"] + 5, (s, h)     # beside the ▸, not under it
+        assert summary.inner_text().strip() == "全局共性事项（1）"
+    finally:
+        context.close()
+
+
 def test_status_filter_keeps_rows_with_a_gap(site, watch):
     w = watch(site["file"])
     w.page.goto(site["file"] + "index.html")
