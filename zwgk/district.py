@@ -28,7 +28,7 @@ import yaml
 from crawler.bureaus import District, crawl_units
 from crawler.store import Store
 
-ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
+ZWGK = [sys.executable, "-P", "-c", "from zwgk.cli import main; main()"]
 
 
 def effective_config(district: District, key: str) -> Path:
