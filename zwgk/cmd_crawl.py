@@ -165,6 +165,11 @@ def sites(ctx):
         ctx.invoke(sites_list)
 
 
+#: a column's state at the last crawl and how its list was walked, in words (store values in crawler/store.py)
+COLUMN_STATE_NAMES = {"normal": "正常", "blank": "空白栏目", "unverifiable": "无法核实", "stale": "长期未更新"}
+WALK_NAMES = {"full": "全量遍历", "incremental": "增量", "failed": "遍历失败"}
+
+
 @sites.command("list")
 @pass_app
 def sites_list(app: AppContext):
@@ -179,23 +184,24 @@ def sites_list(app: AppContext):
         cols = list(site.columns) or []
         ids = [c.id for c in cols] + sorted(cid for (s, cid) in stored if s == key and cid not in {c.id for c in cols})
         if not ids:
-            click.echo("          (no columns configured: discovered from the home page at crawl time)")
+            click.echo("          （未配置栏目：抓取时从首页发现）")
         names = {c.id: c.name for c in cols}
         for cid in ids:
             st = stored.get((key, cid), {})
             name = st.get("name") or names.get(cid) or ""
-            state = st.get("state") or "未抓取"
+            state = st.get("state") or ""
             extra = ""
             if st:
                 count = st.get("item_count")
                 extra = (f" [{st.get('platform') or '?'}] {'条数不详' if count is None else f'{count}条'}，"
                          f"最新 {st.get('last_item_date') or '无'}")
                 if st.get("walk"):
-                    extra += f", {st['walk']} walk"
-                extra += f", synced {st['full_walk_at'][:10]}" if st.get("full_walk_at") else ", never synced"
+                    extra += f"，{WALK_NAMES.get(st['walk'], st['walk'])}"
+                extra += f"，全量同步于 {st['full_walk_at'][:10]}" if st.get("full_walk_at") else "，尚未全量同步"
                 if st.get("reason") and state != "normal":
-                    extra += f" ({st['reason']})"
-            click.echo(f"          {pad(cid, 11)} {pad(name, 20)} {state}{extra}")
+                    extra += f"（{st['reason']}）"
+            click.echo(f"          {pad(cid, 11)} {pad(name, 20)} {pad(COLUMN_STATE_NAMES.get(state, state or '未抓取'), 8)}"
+                       f"{extra}")
 
 
 @sites.command("discover")

@@ -1,0 +1,41 @@
+"""Operator output in words: `zwgk sites list` says each column's state, walk and sync in Chinese, aligned by
+display width (a CJK character takes two columns)."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from crawler.store import Store
+from zwgk.cli import cli
+from zwgk.textwidth import width
+
+CONFIG = """\
+contact: admin@example.org
+sites:
+  bureau: {name: 某区教育和体育局, base_url: "http://127.0.0.1:9"}
+units:
+  - {name: 办公室, kind: office}
+lead_unit: 办公室
+"""
+
+
+def test_sites_list_in_words_and_aligned(tmp_path):
+    (tmp_path / "zwgk.yaml").write_text(CONFIG, encoding="utf-8")
+    with Store(tmp_path / "zwgk.db") as store:
+        store.upsert_column({"site": "bureau", "column_id": "3301", "name": "工作动态", "item_count": 529,
+                             "last_item_date": "2020-12-30", "state": "normal", "platform": "jcms", "walk": "full",
+                             "full_walk_at": "2020-12-31T02:00:00"})
+        store.upsert_column({"site": "bureau", "column_id": "3339", "name": "统计信息", "item_count": 0,
+                             "state": "blank", "platform": "jcms", "walk": "full"})
+        store.upsert_column({"site": "bureau", "column_id": "9001", "name": "人事信息", "state": "unverifiable",
+                             "platform": "jcms", "walk": "failed", "reason": "HTTP 412"})
+    res = CliRunner().invoke(cli, ["--config", str(tmp_path / "zwgk.yaml"), "--db", str(tmp_path / "zwgk.db"),
+                                   "sites", "list"], env={"ZWGK_CONFIG": None, "ZWGK_DB": None})
+    assert res.exit_code == 0, res.output
+    lines = {line.split()[0]: line for line in res.output.splitlines()[1:]}
+    assert lines["3301"].split(None, 2)[2] == "正常     [jcms] 529条，最新 2020-12-30，全量遍历，全量同步于 2020-12-31"
+    assert lines["3339"].split(None, 2)[2] == "空白栏目 [jcms] 0条，最新 无，全量遍历，尚未全量同步"
+    assert lines["9001"].split(None, 2)[2] == "无法核实 [jcms] 条数不详，最新 无，遍历失败，尚未全量同步（HTTP 412）"
+    # the platform column starts at the same display column on every line
+    assert len({width(line[:line.index("[jcms]")]) for line in lines.values()}) == 1
+    for word in ("normal", "blank", "walk", "synced", "None", "items"):
+        assert word not in res.output
