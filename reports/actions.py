@@ -70,7 +70,7 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
     where = f"在“{'”或“'.join(columns)}”栏目" if columns else ""
     faulty, _ = finding.evidence_for(unit)
     if status == "met":
-        return "已满足，请保持。"
+        return f"{what}：已满足，请保持。"
     if status == "manual":
         return f"请将{what}的证明材料（网页链接或文件）回复办公室确认。"
     if status == "unverifiable":

@@ -36,7 +36,8 @@ RUN2 = [  # as of 2020-12-31: 1.2 solved, the rest new
     {"requirement": "4.2", "check": "政务公开事项标准目录", "units": ["办公室"], "status": "late", "due": "2020-09-30",
      "evidence": [CATALOGUE], "message": "本部门政务公开事项标准目录逾期发布：《某区教育和体育局政务公开事项标准目录》"
                                          "（2020-10-16），应于2020-09-30前发布，逾期16天"},
-    {"requirement": "7.2", "check": "干部培训", "units": ["办公室"], "status": "manual", "due": None, "evidence": [],
+    {"requirement": "7.2", "check": "干部培训", "units": [], "unassigned": True, "status": "manual", "due": None,
+     "evidence": [],
      "message": "需人工确认：干部培训的组织情况网页无法体现（请提供：培训通知或培训记录）。"
                 "确认后运行 zwgk attest 7.2 --unit 单位 --note 说明"},
     {"requirement": "4.1", "check": "上级专栏报送", "units": ["办公室"], "status": "gap", "due": None, "evidence": [],
@@ -136,6 +137,9 @@ def test_staff_read_chinese_only_without_commands_or_codes(world):
     # the manual item keeps what to provide, and tells staff to reply instead of running a command
     assert "说明：需人工确认：干部培训的组织情况网页无法体现（请提供：培训通知或培训记录）。\n" in office
     assert "要求 7.2：请将干部培训的证明材料（网页链接或文件）回复办公室确认。" in office
+    item = office[office.index("要求 7.2："):]
+    item = item[:(item + "\n\n").index("\n\n")]
+    assert "来源：计划未指定责任单位，由办公室负责" in item and "计划指定本单位" not in item   # says why, once
     assert "政务公开看山东 2020年第三季度报送0条，少于目标1条；政务公开看山东 第一季度 1/1，第二季度 1/1，第三季度 0/1" in office
 
 
@@ -146,6 +150,9 @@ def test_action_lines_count_the_right_days(world):
     # late: published 2020-10-16, 16 days after its date — not "92 days overdue" counted to the check's date
     assert ("要求 4.2：政务公开事项标准目录已公开但超过时限（应于2020-09-30前发布，2020-10-16发布，逾期16天），"
             "今后请按时发布。") in lines
+    assert "要求 1.2：部门预算：已满足，请保持。" in {line.split("] ", 1)[1] for line in
+                                                 (reports / "units" / "计财科.txt").read_text(encoding="utf-8").splitlines()
+                                                 if re.match(r"\d+\. \[", line)}
     # two things owed by two dates: each with its own
     assert ("要求 4.1：请为《关于〈某区体育工作考核办法（征求意见稿）〉公开征求意见的公告》发布缩短征求意见期限的理由说明"
             "（应于2020-09-16前发布，已逾期106天）；请为《关于〈某区教育事业发展规划（征求意见稿）〉公开征求意见的公告》"
