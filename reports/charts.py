@@ -51,7 +51,7 @@ def gap_trend(history: list[dict]) -> Markup | None:
         x = left + 8 + i * (bar_w + 8)
         g_h = h["gap"] * scale
         l_h = h["late"] * scale
-        label = escape(f'批次{h["id"]}（{h["as_of"]}）：缺失{h["gap"]}项，逾期{h["late"]}项')
+        label = escape(f'批次{h["id"]}（{h["as_of"]}）：缺失{h["gap"]}项，逾期公开{h["late"]}项')
         body.append(f'<g class="trend-bar" data-run="{int(h["id"])}"><title>{label}</title>')
         body.append(f'<rect x="{x}" y="{bottom - g_h:.1f}" width="{bar_w}" height="{g_h:.1f}" fill="{gap_fill}" stroke="{gap_text}"/>')
         body.append(f'<rect x="{x}" y="{bottom - g_h - l_h:.1f}" width="{bar_w}" height="{l_h:.1f}" fill="{late_fill}" '

@@ -61,7 +61,7 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
         click.echo("注意：没有找到计划文件，报告中的要求只显示编号（用 --plan 或配置 paths.plan 指定）。", err=True)
     counts = summary["counts"]
     click.echo(f"检查批次 #{summary['run_id']}（截至 {summary['as_of']}）：{summary['requirements']} 项要求，"
-               f"缺失 {counts['gap']}，逾期 {counts['late']}，临近期限 {counts['at_risk']}，已满足 {counts['met']}。")
+               f"缺失 {counts['gap']}，逾期公开 {counts['late']}，临近期限 {counts['at_risk']}，已满足 {counts['met']}。")
     for name, entry in summary["units"].items():
         click.echo(f"  {name}：待处理 {entry['action']} 项 → {entry['html']}")
     if summary["index"]:
@@ -75,7 +75,7 @@ def _district_report(app: AppContext, plan_file: str | None) -> bool:
     page, rows = district_report(load_district(app.config_path), plan_file)
     for r in rows:
         c = r["counts"] or {}
-        click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期 {c.get('late', 0)}，"
+        click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期公开 {c.get('late', 0)}，"
                                                          f"已满足 {c.get('met', 0)} → {r['index']}"))
     click.echo(f"总览 overview：{page}")
     return True

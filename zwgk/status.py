@@ -16,12 +16,12 @@ import unicodedata
 import click
 
 from crawler.alarms import describe, local_time, samples_of
+from crawler.vocabulary import STATUS_LABELS
 
 from .app import AppContext, pass_app
 
 STATUS_CN = {"ok": "完成", "failed": "失败", "interrupted": "中断", "running": "运行中"}
-FINDING_CN = {"gap": "缺失", "late": "逾期", "at_risk": "临期", "unverifiable": "无法核实", "pending": "未到期",
-              "manual": "待确认", "met": "已满足"}
+FINDING_CN = dict(STATUS_LABELS)   # one set of status names everywhere (crawler/vocabulary.py)
 STAGE_MARK = {"ok": "✓", "failed": "✗", "skipped": "–", "interrupted": "✗"}
 
 

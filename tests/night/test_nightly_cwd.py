@@ -56,3 +56,8 @@ def test_nightly_from_a_data_folder_with_a_reports_folder(tmp_path):
     assert "✓ check" in proc.stdout and "✓ report" in proc.stdout
     report = (tmp_path / "reports" / "units" / "计财科.txt").read_text(encoding="utf-8")
     assert "[✓ 已满足] 要求 1.2" in report
+    # the night's summary names statuses as the reports do (one set of names: 逾期公开, not 逾期 or 临期)
+    status = subprocess.run([str(zwgk), "--config", "zwgk.yaml", "--db", "zwgk.db", "status"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    line = next(x for x in status.stdout.splitlines() if x.startswith("检查批次 #"))
+    assert line.split("：", 1)[1].startswith("缺失 0，逾期公开 0，临近期限 0，无法核实 0，未到期 0，待人工确认 0，已满足 1"), line
