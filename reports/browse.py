@@ -17,7 +17,16 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from crawler.vocabulary import SITE_LABELS
+
 PLUGINS_DIR = Path(__file__).with_name("datasette_plugins")
+
+
+def _site_case(column: str) -> str:
+    """The source in words (局网站, 政务公开看山东 …) instead of its key."""
+    whens = " ".join(f"when '{key}' then '{label}'" for key, label in SITE_LABELS.items())
+    return f"case {column} {whens} else {column} end"
+
 
 _STATUS_CASE = ("case f.status when 'gap' then '缺失' when 'late' then '逾期公开' when 'at_risk' then '临近期限' "
                 "when 'unverifiable' then '无法核实' when 'pending' then '未到期' when 'manual' then '待人工确认' "
@@ -29,7 +38,7 @@ QUERIES = {
         "title": "各栏目最新文件",
         "description": "每个来源栏目最新发布的5篇文件（不含已撤下的）。",
         "sql": ("select 来源, 栏目, 发布日期, 标题, 网址 from ("
-                "select site as 来源, coalesce(column_name, column_id) as 栏目, published as 发布日期, "
+                f"select {_site_case('site')} as 来源, coalesce(column_name, column_id) as 栏目, published as 发布日期, "
                 "title as 标题, url as 网址, row_number() over (partition by site, column_id "
                 "order by published desc, url) as 序号 from documents where state = 'live') "
                 "where 序号 <= 5 order by 来源, 栏目, 发布日期 desc"),
@@ -50,7 +59,7 @@ QUERIES = {
     "search": {
         "title": "全文检索",
         "description": "在标题、正文和附件文字中检索（与索引一样用结巴分词切分检索词，所有词都须出现）。",
-        "sql": ("select d.published as 发布日期, d.site as 来源, d.column_name as 栏目, d.title as 标题, "
+        "sql": (f"select d.published as 发布日期, {_site_case('d.site')} as 来源, d.column_name as 栏目, d.title as 标题, "
                 "d.publisher as 发布机构, d.url as 网址 from documents_fts "
                 "join documents d on d.url = documents_fts.url "
                 "where documents_fts match zwgk_fts(:q) and d.state = 'live' "
