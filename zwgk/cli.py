@@ -76,7 +76,18 @@ def search(app: AppContext, query, limit, site, year, as_json):
         click.echo("（无结果）no documents match", err=True)
         sys.exit(1)
     for r in rows:
-        click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {SITE_LABELS.get(r['site'], r['site'])}  {r['title']}\n{'':12}{r['url']}")
+        click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {_source(app, r)}  {r['title']}\n{'':12}{r['url']}")
+
+
+def _source(app: AppContext, row: dict) -> str:
+    """Where a document sits: 局网站·财政预决算, 兖州区人民政府·部门预决算 (an upper site's other columns are
+    not its 政务公开 column, so the site's own name, then the column)."""
+    site = row.get("site") or ""
+    if site != "bureau" and app.has_config and site in app.config.sites:
+        where = app.config.sites[site].name
+    else:
+        where = SITE_LABELS.get(site, site)
+    return f"{where}·{row['column_name']}" if row.get("column_name") else where
 
 
 def _register() -> None:

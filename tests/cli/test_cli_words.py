@@ -39,3 +39,24 @@ def test_sites_list_in_words_and_aligned(tmp_path):
     assert len({width(line[:line.index("[jcms]")]) for line in lines.values()}) == 1
     for word in ("normal", "blank", "walk", "synced", "None", "items"):
         assert word not in res.output
+
+
+def test_search_names_the_site_and_column_a_document_sits_in(tmp_path):
+    """A district-site budget sits in 部门预决算, not in the site's 政务公开 column: the line says so."""
+    (tmp_path / "zwgk.yaml").write_text(CONFIG.replace(
+        'sites:\n  bureau: {name: 某区教育和体育局, base_url: "http://127.0.0.1:9"}\n',
+        'sites:\n  bureau: {name: 某区教育和体育局, base_url: "http://127.0.0.1:9"}\n'
+        '  district: {name: 某区人民政府, base_url: "http://127.0.0.2:9"}\n'), encoding="utf-8")
+    with Store(tmp_path / "zwgk.db") as store:
+        for url, site, column, title in (("http://127.0.0.1:9/a/1.html", "bureau", "财政预决算", "某区教育和体育局2020年部门预算"),
+                                         ("http://127.0.0.2:9/a/2.html", "district", "部门预决算", "某区财政局2020年部门预算"),
+                                         ("http://127.0.0.2:9/a/3.html", "district", None, "某区民政局2020年部门预算")):
+            store.upsert_document({"url": url, "site": site, "column_id": "1", "column_name": column, "title": title,
+                                   "published": "2020-02-14", "body": "部门预算"})
+    res = CliRunner().invoke(cli, ["--config", str(tmp_path / "zwgk.yaml"), "--db", str(tmp_path / "zwgk.db"),
+                                   "search", "部门预算"], env={"ZWGK_CONFIG": None, "ZWGK_DB": None})
+    assert res.exit_code == 0, res.output
+    sources = {line.split("  ")[2]: line.split("  ")[1] for line in res.output.splitlines() if line[:4].isdigit()}
+    assert sources == {"某区教育和体育局2020年部门预算": "局网站·财政预决算",
+                       "某区财政局2020年部门预算": "某区人民政府·部门预决算",
+                       "某区民政局2020年部门预算": "某区人民政府"}
