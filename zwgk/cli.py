@@ -73,7 +73,7 @@ def search(app: AppContext, query, limit, site, year, as_json):
             click.echo(_json.dumps(r, ensure_ascii=False))
         return
     if not rows:
-        click.echo("（无结果）no documents match", err=True)
+        click.echo(f"没有与“{query}”匹配的文件" + (f"（来源 {site}）" if site else "") + (f"（{year}年）" if year else "") + "。", err=True)
         sys.exit(1)
     for r in rows:
         click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {_source(app, r)}  {r['title']}\n{'':12}{r['url']}")

@@ -60,3 +60,6 @@ def test_search_names_the_site_and_column_a_document_sits_in(tmp_path):
     assert sources == {"某区教育和体育局2020年部门预算": "局网站·财政预决算",
                        "某区财政局2020年部门预算": "某区人民政府·部门预决算",
                        "某区民政局2020年部门预算": "某区人民政府"}
+    res = CliRunner().invoke(cli, ["--config", str(tmp_path / "zwgk.yaml"), "--db", str(tmp_path / "zwgk.db"),
+                                   "search", "部门预算", "--year", "2019"], env={"ZWGK_CONFIG": None, "ZWGK_DB": None})
+    assert res.exit_code == 1 and "没有与“部门预算”匹配的文件（2019年）。" in res.output, res.output
