@@ -172,6 +172,8 @@ def test_what_changed_comes_first(world):
     items = summary[summary.index("各单位待处理事项"):]
     assert "  办公室（" in items and "    - 逾期公开 · 要求 4.2：政务公开事项标准目录已公开但超过时限" in items
     assert str(reports / "index.html") in summary and str(reports / "index.html") in summary_html
+    # per unit, only the counts there are (no row of zeros to read through)
+    assert "\n  计财科：已满足 1；邮件：" in summary and "缺失 0" not in summary
     dashboard = page_text(reports / "index.html")
     assert dashboard.index("与上次检查相比") < dashboard.index("覆盖矩阵")
     assert "已解决" in dashboard[:dashboard.index("覆盖矩阵")]
