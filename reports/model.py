@@ -162,6 +162,8 @@ def _broken_links(facts: dict, lookup) -> list[Evidence]:
         doc = lookup(page) or {}
         name = str(b.get("text") or "") or str((lookup(target) or {}).get("title") or "") \
             or target.rstrip("/").rsplit("/", 1)[-1].split("filename=")[-1] or target
+        name = " ".join(name.split())   # crawled words: one line, at most 60 characters (escaped where shown)
+        name = name if len(name) <= 60 else name[:59] + "…"
         why = str(b.get("why") or "")
         out.append(Evidence(url=page, title=str(doc.get("title") or page), published=to_date(doc.get("published")),
                             published_text=str(doc.get("published") or "")[:10], terms=[], at_fault=True,
