@@ -237,10 +237,11 @@ class XlsxReporter(Reporter):
                                                    plain(e.problem) if e.at_fault else "")])
                 er += 1
                 ev.cell(er, 5).number_format = "yyyy-mm-dd"
-                link = safe_url(e.url)
-                if link:
-                    ev.cell(er, 6).hyperlink = link
-                    ev.cell(er, 6).style = "Hyperlink"
+                for column, url in ((6, e.url), (7, e.link)):   # the problem's cell links to the broken URL
+                    link = safe_url(url) if url else None
+                    if link:
+                        ev.cell(er, column).hyperlink = link
+                        ev.cell(er, column).style = "Hyperlink"
         ws.column_dimensions["E"].hidden = True  # 状态代码 (gap, met …): for filters and scripts, not for staff
         ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{r}"
         ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{er}"
