@@ -119,6 +119,8 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
         problems.append(f"crawl process failed: {type(e).__name__}: {e}")
     if loop is not None and loop.running:
         loop.stop()
+    if loop is not None:
+        tick()   # the final figures, every site done
     stats: dict[str, dict] = {}
     for key, crawler in crawlers.items():
         raw = crawler.stats.get_stats() if getattr(crawler, "_stats", None) is not None else {}
@@ -143,13 +145,17 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
 
 def progress_lines(live: dict[str, dict], columns: int | None = None) -> list[str]:
     """One line per site: its pages fetched, new documents and errors, then the column being crawled with
-    its own figures (failed pages count as its errors); each line cut to *columns* display columns."""
+    its own figures (failed pages count as its errors), or that the site is done; each line cut to *columns*
+    display columns."""
     from crawler.vocabulary import SITE_LABELS
 
     lines = []
     for key, s in live.items():
         line = f"{SITE_LABELS.get(key, key)}：页面 {s['responses']}，新增 {s['new']}，错误 {s['errors']}"
         by_column = s.get("by_column") or {}
+        if s.get("finish_reason"):   # this site is done (others may still run)
+            lines.append(_cut(line + f"；已结束，栏目 {len(by_column)} 个", columns))
+            continue
         if by_column:
             line += f"；已到栏目 {len(by_column)} 个"
         current = by_column.get(str(s.get("current_column")))

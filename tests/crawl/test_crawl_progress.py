@@ -51,6 +51,11 @@ def test_crawl_shows_progress_on_a_terminal_and_logs_to_a_file(tmp_path):
     assert "INFO" not in terminal and "[scrapy" not in terminal        # the log went to the file
     assert "total" in out and "bureau" in out                          # the summary table at the end
     # per column: the bureau's line names a configured column being crawled, with its own figures
+    # the last frame is drawn once every site is done: the same figures as the summary table
+    last = terminal.rsplit("\x1b[J", 1)[1]
+    table = {line.split()[0]: line.split() for line in out.splitlines() if line.split()[:1] in (["bureau"], ["city"])}
+    assert f"局网站：页面 {table['bureau'][11]}，新增 {table['bureau'][1]}，错误 {table['bureau'][10]}；已结束，栏目" in last
+    assert f"政务公开经验做法：页面 {table['city'][11]}，新增 {table['city'][1]}，错误 0；已结束" in last
     frames = re.findall(r"局网站：页面 (\d+)，新增 (\d+)，错误 (\d+)；已到栏目 (\d+) 个，当前“([^”]+)”：页面 (\d+)，新增 (\d+)，错误 (\d+)",
                         terminal)
     assert frames, terminal[-2000:]
@@ -84,6 +89,9 @@ def test_column_figures_come_from_the_stats():
             "city": {"responses": 0, "new": 0, "errors": 0, "by_column": {}, "current_column": None}}
     assert progress_lines(live) == ["局网站：页面 4，新增 1，错误 0；已到栏目 2 个，当前“通知公告”：页面 1，新增 0，错误 1",
                                     "政务公开经验做法：页面 0，新增 0，错误 0"]
+    live["bureau"]["finish_reason"] = "finished"
+    assert progress_lines(live)[0] == "局网站：页面 4，新增 1，错误 0；已结束，栏目 2 个"
+    del live["bureau"]["finish_reason"]
     cut = progress_lines(live, 40)[0]
     assert cut == "局网站：页面 4，新增 1，错误 0；已到栏…"   # 39 of 40 display columns: a Hanzi is two
     drawn = []
