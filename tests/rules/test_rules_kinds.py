@@ -327,8 +327,17 @@ def test_interpretation_late_and_missing(store, tmp_path):
     _policy(store, "兖州区普惠性民办幼儿园认定管理办法", "2020-05-19")
     f = one(store, tmp_path, INTERP, "2020-12-31")
     assert f.status == "gap" and "未发现政策解读（应于2020-05-22前发布）" in f.message
+    # where the missing 解读 goes: the column the bureau's 解读 are published in (the action line's "where")
+    [missing] = [a for a in f.facts["at_fault"] if a["status"] == "gap"]
+    assert (missing["owed"], missing["where"], missing["due"]) == ("政策解读", "政策解读", "2020-05-22")
     f = one(store, tmp_path, INTERP, "2020-05-20")
     assert f.status == "at_risk"   # 2020-08-18 not yet published, 05-19 due in two days
+
+
+def test_interpretation_without_any_解读_yet_goes_beside_its_policy(store, tmp_path):
+    _policy(store, "兖州区普惠性民办幼儿园认定管理办法", "2020-05-19")
+    f = one(store, tmp_path, INTERP, "2020-12-31")
+    assert [(a["owed"], a["where"]) for a in f.facts["at_fault"]] == [("政策解读", "政策文件")]
 
 
 def test_interpretation_last_years_policy_not_checked(store, tmp_path):
