@@ -116,6 +116,11 @@ def test_absolute_data_folder_with_a_relative_config_path(tmp_path, monkeypatch)
     (None, None, "教师招聘", "人事"),
     (None, None, "政策法规", "政策文件"),
     ("exclude", None, "校园安全", "动态"),      # excluded from the check, still a class for other rules
+    # another county bureau's navigation, in its own words
+    (None, None, "学校动态", "动态"), (None, None, "媒体聚焦", "动态"), (None, None, "领导活动", "动态"),
+    (None, None, "体育卫生艺术", "动态"), (None, None, "双减工作", "动态"), (None, None, "公示公告", "通知公告"),
+    (None, None, "招聘信息", "人事"), (None, None, "工作职责", "other"), (None, None, "机构概况", "other"),
+    (None, None, "招生考试", "other"), (None, None, "扫黑除恶专项斗争", "专题"),
 ])
 def test_column_freshness_class(configured, column_type, name, expected):
     from crawler.vocabulary import column_class
