@@ -4,8 +4,9 @@ A column's class (crawler.vocabulary.column_class: the configuration's ``column_
 学前教育, 校园安全 … are work columns, 动态 —, else the class the crawl stored) sets how old its newest item
 may be: 动态/要闻 14 days, 通知公告/政策文件 183 days (≈ 6 months), 人事/规划计划 365 days (unconfirmed), as
 in 国办秘函〔2019〕19号; 专题 and reference columns (other) have no limit. A column configured ``exclude`` is
-listed but not checked. ``facts["columns"]`` holds every column with its verdict: the dashboard's table. A blank column never had any item. A column the crawler could not
-read (``unverifiable``: a shell page, an empty dataproxy answer) is never reported blank or stale.
+listed but not checked. ``facts["columns"]`` holds every column with its verdict: the dashboard's table.
+A blank column never had any item. A column the crawler could not read (``unverifiable``: a shell page, an
+empty dataproxy answer) is never reported blank or stale.
 """
 from __future__ import annotations
 
