@@ -26,8 +26,15 @@ def plain(text: str) -> str:
     return text
 
 
+#: a notice that only carries a document (关于印发《X》的通知): the action names X
+_CARRIER = re.compile(r"^(?:关于)?(?:印发|转发|公布|发布)?《([^《》]+)》的(?:通知|公告)$")
+
+
 def _title(text: str) -> str:
     text = plain(text).strip()
+    m = _CARRIER.match(text)
+    if m:
+        return f"《{m.group(1)}》"
     return text if text.startswith("《") else f"《{text}》"
 
 
@@ -72,14 +79,16 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         status = status if owed or status != "gap" else "late"
         names = _names(faulty)
         due = min((d for d in (_fault_due(finding, e.url) for e in faulty) if d), default=finding.due)
-        owing: dict[str, list] = {}   # what is owed → the documents owing it (the rule's words, facts)
+        owing: dict[tuple, list] = {}   # (what is owed, the column it goes in) → the documents owing it (facts)
         for e in faulty:
-            owing.setdefault(_fault_field(finding, e.url, "owed"), []).append(e)
-        if "" in owing:
+            key = (_fault_field(finding, e.url, "owed"), _fault_field(finding, e.url, "where"))
+            owing.setdefault(key, []).append(e)
+        if any(not owed for owed, _ in owing):
             return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
         if status == "late":
-            return "；".join(f"{_names(docs)}的{owed}发布逾期" for owed, docs in owing.items()) + "，今后请按规定时限发布。"
-        return "；".join(f"请为{_names(docs)}发布{owed}" for owed, docs in owing.items()) + f"{_when(due, as_of)}。"
+            return "；".join(f"{_names(docs)}的{owed}发布逾期" for (owed, _), docs in owing.items()) + "，今后请按规定时限发布。"
+        return "；".join(f"请在“{col}”栏目发布{_names(docs)}的{owed}" if col else f"请为{_names(docs)}发布{owed}"
+                        for (owed, col), docs in owing.items()) + f"{_when(due, as_of)}。"
     if finding.facts.get("sites"):   # per source and quarter: submitted vs target (rules/kinds/submissions.py)
         short = []
         for site in (finding.facts.get("sites") or {}).values():

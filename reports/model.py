@@ -423,7 +423,7 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
         previous_findings=previous, units=units, router=router, registry=registry, lead=router.lead,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         history=_trend(store) if history else [],
-        columns=column_rows(store, to_date(as_of), site_names, config) if history else [],
+        columns=column_rows(findings, site_names) if history else [],
         submissions=submission_table(store, findings, to_date(as_of),
                                  (run.get("stats") or {}).get("plan_year") or planx.year) if history else {},
         changes=compute_changes(findings, previous, previous_run))

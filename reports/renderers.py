@@ -20,7 +20,7 @@ from markupsafe import Markup
 from . import charts
 from crawler.vocabulary import STATUS_ORDER
 
-from .columns import column_sources
+from .columns import column_sources, limits_note
 from .actions import plain
 from .model import SHARED_COLUMN, Finding, ReportModel, UnitView, unit_filename
 from .safetext import clean_text
@@ -276,7 +276,8 @@ class DashboardReporter(Reporter):
             groups=sorted(m.router.groups.items()), unknown_units=sorted(m.router.unknown),
             trend_svg=charts.gap_trend(m.history) if len(m.history) >= 1 else None,
             submissions_svg=charts.submissions(m.submissions),
-            sources=column_sources(m.columns, site_order=("bureau", "province", "city", "district"))))
+            sources=column_sources(m.columns, site_order=("bureau", "province", "city", "district")),
+            column_limits=limits_note(m.findings)))
 
     def render_requirement(self, rid: str) -> str:
         m = self.model

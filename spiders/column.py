@@ -276,7 +276,8 @@ class ColumnSpider(ArticleFetching, LinkChecking, FaultHandling, scrapy.Spider):
         if name:
             walk.name = name
         column_type = _meta(response, "ColumnType")
-        walk.cls = column_class(walk.cls, column_type, walk.name)
+        walk.cls = column_class(self.config.configured_class(self.site_key, walk.column_id, walk.name) or walk.cls,
+                                column_type, walk.name)
         adapter = adapter_for(response, self.site.platform)
         walk.adapter = adapter.name
         walk.page_entries = []

@@ -174,3 +174,27 @@ def test_a_copy_of_the_demo_database_alone_reads_as_the_demo(demo_run, tmp_path)
     # the replica's planted broken links, by the words their pages show (replica/plants.py)
     for words in ("关于全区教育工作会议的报道", "关于做好2019年中考工作的通知", "更多信息请点击"):
         assert f"其中“{words}”链接失效（HTTP 404）" in office, words
+
+
+def test_demo_reports_say_where_and_which_columns_are_late(demo_run):
+    """After a real crawl: the 解读 action says where it goes (the column the bureau's 解读 are in), and the
+    dashboard's column table — the freshness rule's facts — shows 校园安全, a work column only its name makes
+    动态 (its page says 专题专栏), as 栏目更新不及时, never 缺失."""
+    workdir, proc = demo_run
+    reports = workdir / "reports"
+    lines = {l for p in (reports / "units").glob("*.txt") for l in p.read_text(encoding="utf-8").splitlines()}
+    assert ("1. [✗ 缺失] 要求 3.1：请在“政策解读”栏目发布《兖州区普惠性民办幼儿园认定管理办法》的政策解读"
+            "（应于2020-05-22前发布，已逾期223天）") in lines
+    assert any(l.endswith(". [✗ 缺失] 要求 10.1：请更新“体育工作”、“校园安全”栏目；确无内容的栏目应整合或注明。")
+               for l in lines)
+    html = (reports / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('id="column-table"'):]
+    table = table[:table.index("</table>")]
+    rows = {}
+    for tr in re.findall(r"<tr data-status=.*?</tr>", table, re.S):
+        cells = [re.sub(r"<[^>]+>|\s+", " ", td).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        rows[cells[0]] = cells[1:]
+    assert rows["校园安全"][:4] == ["动态", "2020-11-27", "34", "14"] and rows["校园安全"][-1] == "✗ 栏目更新不及时（超期20天）"
+    assert rows["学前教育"][0] == "动态" and rows["学前教育"][-1] == "✓ 正常"
+    assert rows["疫情防控"][0] == "专题" and rows["疫情防控"][-1] == "未设时限"
+    assert "缺失" not in table
