@@ -36,11 +36,19 @@ def staff_text(text: str) -> str:
     return _COMMAND.sub("", plain(text)).strip()
 
 
+#: a notice that only carries a document (关于印发《X》的通知): the action names X
+_CARRIER = re.compile(r"^(?:关于)?(?:印发|转发|公布|发布)?《([^《》]+)》的(?:通知|公告)$")
+
+
 def _title(text: str) -> str:
     """《title》; a title quoting another's keeps the inner one in 〈〉 (《关于〈X办法〉的通知》)."""
     text = plain(text).strip()
     if text.startswith("《") and text.endswith("》"):
-        return text
+        m = _CARRIER.match(text[1:-1]) if text.count("《") > 1 else None
+        return f"《{m.group(1)}》" if m else text
+    m = _CARRIER.match(text)
+    if m:
+        return f"《{m.group(1)}》"
     return "《" + text.replace("《", "〈").replace("》", "〉") + "》"
 
 
@@ -85,18 +93,23 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         status = status if owed or status != "gap" else "late"
         names = _names(faulty)
         due = min((d for d in (_fault_due(finding, e.url) for e in faulty) if d), default=finding.due)
-        owing: dict[str, list] = {}   # what is owed → the documents owing it (the rule's words, facts)
+        owing: dict[tuple, list] = {}   # (what is owed, the column it goes in) → the documents owing it (facts)
         for e in faulty:
-            owing.setdefault(_fault_field(finding, e.url, "owed"), []).append(e)
-        if "" in owing:
+            key = (_fault_field(finding, e.url, "owed"), _fault_field(finding, e.url, "where"))
+            owing.setdefault(key, []).append(e)
+        if any(not owed for owed, _ in owing):
             return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
         if status == "late":
-            return "；".join(f"{_names(docs)}的{owed}发布逾期" for owed, docs in owing.items()) + "，今后请按规定时限发布。"
+            return "；".join(f"{_names(docs)}的{owed}发布逾期" for (owed, _), docs in owing.items()) + "，今后请按规定时限发布。"
+
+        def owe(owed, column, docs):
+            return f"请在“{column}”栏目发布{_names(docs)}的{owed}" if column else f"请为{_names(docs)}发布{owed}"
         if len(owing) == 1:
-            return f"请为{_names(faulty)}发布{next(iter(owing))}{_when(due, as_of)}。"
+            (owed, column), _docs = next(iter(owing.items()))
+            return f"{owe(owed, column, faulty)}{_when(due, as_of)}。"
         # several things owed, each by its own date (a 15-day window's reason vs a later feedback)
-        return "；".join(f"请为{_names(docs)}发布{owed}{_when(_earliest(finding, docs), as_of)}"
-                        for owed, docs in owing.items()) + "。"
+        return "；".join(f"{owe(owed, column, docs)}{_when(_earliest(finding, docs), as_of)}"
+                        for (owed, column), docs in owing.items()) + "。"
     if finding.facts.get("sites"):   # per source and quarter: submitted vs target (rules/kinds/submissions.py)
         short = []
         for site in (finding.facts.get("sites") or {}).values():

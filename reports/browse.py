@@ -84,7 +84,20 @@ TABLES = {
         "class": "更新时限类别", "item_count": "信息条数", "last_item_date": "最新信息日期",
         "state": "状态（normal 正常 / blank 空白 / unverifiable 无法核实）", "reason": "原因", "checked_at": "检查时间"}),
     "links": ("链接", "局网站页面上的链接检查结果", {
-        "from_url": "所在页面", "to_url": "链接地址", "status": "HTTP 状态", "error": "错误", "checked_at": "检查时间"}),
+        "from_url": "所在页面", "to_url": "链接地址", "status": "HTTP 状态", "error": "错误", "checked_at": "检查时间",
+        "kind": "类型（internal 站内 / attachment 附件 / external 站外）", "text": "链接文字"}),
+    "config_bureau": ("配置副本：本局", "最近一次带配置运行时保存的本局信息（只用 --db 时读取）", {
+        "name": "名称", "aliases": "别名（JSON）", "lead_unit": "牵头单位", "contact": "联系邮箱",
+        "config_file": "配置文件", "saved": "保存时间"}),
+    "config_sites": ("配置副本：网站", "配置的来源网站及其栏目", {
+        "key": "来源", "position": "顺序", "name": "名称", "base_url": "网址", "platform": "网站平台",
+        "start_url": "起始页", "columns": "栏目（JSON）"}),
+    "config_units": ("配置副本：单位", "责任单位：类别、别名、邮箱、成员、联系单位、负责的栏目和发文机关", {
+        "name": "单位", "position": "顺序", "kind": "类别", "aliases": "别名（JSON）", "email": "邮箱（JSON）",
+        "members": "成员（JSON）", "contact": "联系单位", "columns": "负责栏目（JSON）", "issuers": "发文机关/文号前缀（JSON）"}),
+    "checked_plans": ("检查所用计划", "每次检查所依据的工作要点及检查项（JSON）", {
+        "check_run": "检查批次", "year": "年度", "title": "标题", "source_file": "计划文件", "sha256": "内容指纹",
+        "saved": "保存时间", "plan": "计划（JSON）"}),
     "runs": ("运行记录", "抓取、检查、报告、邮件的每次运行", {
         "kind": "类型", "started": "开始", "finished": "结束", "status": "结果", "as_of": "截至日期", "stats": "统计（JSON）"}),
     "findings": ("检查结果", "每次检查的每条结果", {

@@ -20,8 +20,8 @@ from markupsafe import Markup
 from . import charts
 from crawler.vocabulary import STATUS_ORDER
 
-from .columns import column_sources
-from .actions import staff_text
+from .columns import column_sources, limits_note
+from .actions import plain, staff_text
 from .model import SHARED_COLUMN, Finding, ReportModel, UnitView, unit_filename
 from .safetext import clean_text
 from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
@@ -243,10 +243,11 @@ class XlsxReporter(Reporter):
                                                    _problem(e) if e.at_fault else "")])
                 er += 1
                 ev.cell(er, 5).number_format = "yyyy-mm-dd"
-                link = safe_url(e.url)
-                if link:
-                    ev.cell(er, 6).hyperlink = link
-                    ev.cell(er, 6).style = "Hyperlink"
+                for column, url in ((6, e.url), (7, e.link)):   # the problem's cell links to the broken URL
+                    link = safe_url(url) if url else None
+                    if link:
+                        ev.cell(er, column).hyperlink = link
+                        ev.cell(er, column).style = "Hyperlink"
         ws.column_dimensions["E"].hidden = True  # 状态代码 (gap, met …): for filters and scripts, not for staff
         ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{r}"
         ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{er}"
@@ -281,7 +282,8 @@ class DashboardReporter(Reporter):
             groups=sorted(m.router.groups.items()), unknown_units=sorted(m.router.unknown),
             trend_svg=charts.gap_trend(m.history) if len(m.history) >= 1 else None,
             submissions_svg=charts.submissions(m.submissions),
-            sources=column_sources(m.columns, site_order=("bureau", "province", "city", "district"))))
+            sources=column_sources(m.columns, site_order=("bureau", "province", "city", "district")),
+            column_limits=limits_note(m.findings)))
 
     def render_requirement(self, rid: str) -> str:
         m = self.model

@@ -66,8 +66,10 @@ def search(app: AppContext, query, limit, site, year, as_json):
     documents first, then title matches, then the rest by rank; newest first within each."""
     import json as _json
 
-    aliases = list(app.config.bureau_aliases) + [app.config.bureau_name] if app.has_config else []
-    rows = ranked_search(app.store, query, limit=limit, site=site, year=year, aliases=aliases)
+    store = app.store   # first: without a database, say where it looked
+    config = app.config if app.has_config else app.stored_config
+    aliases = list(config.bureau_aliases) + [config.bureau_name] if config is not None else []
+    rows = ranked_search(store, query, limit=limit, site=site, year=year, aliases=aliases)
     if as_json:
         for r in rows:
             click.echo(_json.dumps(r, ensure_ascii=False))

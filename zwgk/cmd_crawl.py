@@ -65,7 +65,7 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
     Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
     (a site unreachable, a crawler that did not run), 2 on a configuration error.
     """
-    from zwgk.crawl import progress_line, run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
+    from zwgk.crawl import ProgressBlock, run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
 
     overrides = _overrides(settings)
     if redis_url:
@@ -81,8 +81,7 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
         log_file = str(logs / f"crawl-{dt.datetime.now():%Y%m%d-%H%M%S}.log")
         click.echo(f"Scrapy 日志：{log_file}（-v 显示在终端）", err=True)
 
-        def progress(live: dict) -> None:
-            click.echo("\r\033[K" + progress_line(live), nl=False, err=True)
+        progress = ProgressBlock(lambda text: click.echo(text, nl=False, err=True))   # a line per site, redrawn
     try:
         result = run_crawl(config, app.db_path, sites=list(sites) or None, columns=list(columns) or None,
                            log_level=log_level, log_file=log_file, overrides=overrides, progress=progress)
@@ -173,8 +172,9 @@ WALK_NAMES = {"full": "全量遍历", "incremental": "增量", "failed": "遍历
 @sites.command("list")
 @pass_app
 def sites_list(app: AppContext):
-    """Configured sites, their columns and the state each had at the last crawl."""
-    config = app.config
+    """Configured sites, their columns and the state each had at the last crawl (with --db alone: the
+    configuration stored with the database)."""
+    config = app.config_to_read
     stored = {}
     if Path(app.db_path).exists():
         for c in app.store.columns():

@@ -7,18 +7,19 @@ from pathlib import Path
 import click
 
 from crawler.bureaus import is_district, load_district
+from crawler.configcopy import checked_plan
 from reports.overview import district_report
 
 from .app import AppContext, pass_app
 
 
-def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
+def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None, config=None):
     from reports.planview import load_plan  # deferred: jinja2 and openpyxl load only to report
 
     store = app.store
     run = store.run(run_id) if run_id is not None else store.latest_run("check")
-    try:
-        return load_plan(app.config, plan_file, run=run)
+    try:   # the plan as that run checked it, kept by the store, unless --plan says otherwise
+        return load_plan(config or app.config, plan_file, run=run, checked=checked_plan(store, (run or {}).get("id")))
     except FileNotFoundError as e:
         raise click.UsageError(str(e)) from None
 
@@ -42,9 +43,9 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
 
     if _district_report(app, plan_file):
         return
-    config = app.config
     store = app.store
-    plan = _plan_for(app, plan_file, run_id)
+    config = app.config_to_read   # the configuration file, else the store's copy of it
+    plan = _plan_for(app, plan_file, run_id, config)
     out = out_dir or config.reports_dir
     try:
         summary = render_reports(store, plan, config, out, run_id=run_id, unit=unit)
@@ -134,7 +135,8 @@ def browse(app: AppContext, host: str, port: int, open_browser: bool, metadata_o
     from reports import browse as b  # deferred: Datasette loads only to browse
 
     db = app.db_path
-    bureau = app.config.bureau_name if app.config_path is not None else None
+    copy = app.config if app.config_path is not None else app.stored_config
+    bureau = copy.bureau_name if copy is not None else None
     if metadata_only:
         click.echo(f"元数据：{b.write_metadata(db, metadata_only, bureau).resolve()}")
         return

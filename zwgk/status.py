@@ -184,9 +184,11 @@ def status(app: AppContext, limit: int, as_json: bool, exit_zero: bool):
     click.echo("")
     if active:
         click.echo(f"当前抓取告警 {len(active)} 条（相关检查记为“无法核实”）：")
+        config = app.config if app.config_path is not None else None
+        names = {k: s.name for k, s in config.sites.items()} if config is not None else None
         for a in active:
             ex = samples_of(a)
-            click.echo(f"  #{a['id']} {describe(a)}" + (f"\n      例：{ex[0]}" if ex else ""))
+            click.echo(f"  #{a['id']} {describe(a, names)}" + (f"\n      例：{ex[0]}" if ex else ""))
     else:
         click.echo("当前没有抓取告警。")
     _exit_on_critical(active, exit_zero)

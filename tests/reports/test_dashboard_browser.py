@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from reports import render_reports
-from test_reports_data import EV_A, HOSTILE, PLAN, RUN2, make_world
+from test_reports_data import EV_A, HOSTILE, PLAN, RUN2, freshness_findings, make_world
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ CELLS = {
     ("4.2", "办公室"): ("gap", "✗ 1缺失/2项"),
     ("6.1", "计财科"): ("unverifiable", "? 无法核实"),
     ("7.2", "办公室"): ("manual", "✎ 待人工确认"),
-    ("10.2", "办公室"): ("gap", "✗ 缺失"),
+    ("10.2", "办公室"): ("gap", "✗ 2缺失/2项"),   # submissions + the freshness rule's stale 工作动态
 }
 GAP_BG = "rgb(251, 213, 208)"   # STATUS_COLOURS["gap"][0]
 
@@ -102,8 +102,9 @@ def site(tmp_path_factory):
                          "url": "http://127.0.0.1:9/col/col9/index.html", "item_count": 4,
                          "last_item_date": "2020-12-21", "state": "normal"})
     rid = store.start_run("check", as_of="2020-12-31")
-    store.add_findings(rid, RUN3)
-    store.finish_run(rid, "ok", {"findings": len(RUN3)})
+    found = RUN3 + freshness_findings(store, config, sites=("bureau", "province"), requirement="10.2")
+    store.add_findings(rid, found)
+    store.finish_run(rid, "ok", {"findings": len(found)})
     out = folder / "site"
     render_reports(store, _plan(), config, out)
     store.close()
@@ -215,8 +216,8 @@ def test_matrix_as_rendered(site, watch, scheme):
     # the unverifiable cell is not coloured like a gap: colour differs, and so does the text
     cell_61 = next(c for r in m["rows"] if r["id"] == "6.1" for c in r["cells"] if c["unit"] == "计财科")
     assert cell_61["bg"] != GAP_BG
-    # met 2 ÷ (met 2 + gap 3 + late 1 + unverifiable 1)
-    assert w.page.locator("#coverage").inner_text() == "28.6%"
+    # met 2 ÷ (met 2 + gap 4 (the freshness finding included) + late 1 + unverifiable 1)
+    assert w.page.locator("#coverage").inner_text() == "25.0%"
     # the status filter is shown by the page's own script (it ran from this origin)
     assert w.page.locator("#matrix-filter").is_visible()
     assert w.errors == [] and w.dialogs == []
@@ -441,7 +442,7 @@ def test_charts_freshness_and_print(site, watch):
     # gap trend: one bar per nightly check run, labelled with gap + late
     bars = page.locator("#trend + svg g.trend-bar")
     assert bars.count() == 3
-    assert [bars.nth(i).locator("text").first.text_content() for i in range(3)] == ["2", "2", "4"]
+    assert [bars.nth(i).locator("text").first.text_content() for i in range(3)] == ["2", "2", "5"]   # the last run adds the freshness gap
     # submissions per quarter against each column's own target
     sub = {(g.get_attribute("data-site"), g.get_attribute("data-quarter")): g
            for g in page.locator("g.sub-bar").all()}
