@@ -78,15 +78,15 @@ def search(app: AppContext, query, limit, site, year, as_json):
         click.echo(f"没有与“{query}”匹配的文件" + (f"（来源 {site}）" if site else "") + (f"（{year}年）" if year else "") + "。", err=True)
         sys.exit(1)
     for r in rows:
-        click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {_source(app, r)}  {r['title']}\n{'':12}{r['url']}")
+        click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {_source(config, r)}  {r['title']}\n{'':12}{r['url']}")
 
 
-def _source(app: AppContext, row: dict) -> str:
+def _source(config, row: dict) -> str:
     """Where a document sits: 局网站·财政预决算, 兖州区人民政府·部门预决算 (an upper site's other columns are
     not its 政务公开 column, so the site's own name, then the column)."""
     site = row.get("site") or ""
-    if site != "bureau" and app.has_config and site in app.config.sites:
-        where = app.config.sites[site].name
+    if site != "bureau" and config is not None and site in config.sites:
+        where = config.sites[site].name
     else:
         where = SITE_LABELS.get(site, site)
     return f"{where}·{row['column_name']}" if row.get("column_name") else where

@@ -120,7 +120,8 @@ def test_a_copied_database_reports_searches_and_lists_as_the_configured_one(tmp_
     assert "12" in listed[2] and "工作动态" in listed[2] and "未抓取" in listed[2]
     assert listed[3].startswith("city      某市人民政府")
     # the bureau's own document first: its name and aliases came from the store
-    assert run(*alone, "search", "部门预算").output.splitlines()[0].endswith("局网站  某县教育局2020年部门预算")
+    first = run(*alone, "search", "部门预算").output.splitlines()[0]
+    assert first.endswith("  某县教育局2020年部门预算") and "  局网站" in first
 
     status = run(*alone, "status")
     assert status.exit_code == 0 and f"数据库：{copy.resolve()}" in status.output
@@ -130,7 +131,7 @@ def test_a_copied_database_reports_searches_and_lists_as_the_configured_one(tmp_
     out = copy.parent / "reports"          # beside the copy: the original machine's folders are not used
     assert f"仪表盘：{out / 'index.html'}" in res.output
     lines = res.output.splitlines()
-    assert lines[0].endswith("2 项要求，缺失 1，逾期 0，临近期限 0，已满足 1。")
+    assert lines[0].endswith("2 项要求，缺失 1，逾期公开 0，临近期限 0，已满足 1。")
     assert [line.split(" → ")[0] for line in lines[1:-1]] == ["  综合股：待处理 1 项", "  财务股：待处理 0 项"]
     texts = _reports_text(out)
     finance = next(t for name, t in texts.items() if "财务股" in name)

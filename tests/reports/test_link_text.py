@@ -72,7 +72,7 @@ def test_broken_link_by_its_words_escaped_and_cut_in_every_report(tmp_path):
     book = openpyxl.load_workbook(var / "reports" / "units" / "综合股.xlsx")
     sheet = book.worksheets[1]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-    assert [r[6] for r in rows] == [f"其中{plain}（HTTP 404）"]
+    assert [r[6] for r in rows] == [f"其中{plain}（HTTP 404）；失效地址：{GONE}"]
     assert sheet.cell(2, 7).hyperlink.target == GONE and sheet.cell(2, 6).hyperlink.target == PAGE
 
     eml = next((var / "outbox").rglob("*综合股*.eml"), None) or next((var / "outbox").rglob("*.eml"))
