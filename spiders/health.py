@@ -144,6 +144,8 @@ class Monitors:
         self.metrics.append((site, column, metric, float(value)))
 
     def fire(self, f: Firing) -> None:
+        if isinstance(f.evidence, dict):   # the name the message uses, for crawler.alarms.describe
+            f.evidence.setdefault("site_name", self._label(f.site))
         self.fired.append(f)
 
     # per site -------------------------------------------------------------------------------------

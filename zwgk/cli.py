@@ -82,24 +82,26 @@ def search(app: AppContext, query, limit, site, year, as_json):
     if is_district_context(app):   # every bureau's store; a shared column's document once
         groups = _district_search(app, query, limit=limit, site=site, year=year)
     else:
-        aliases = list(app.config.bureau_aliases) + [app.config.bureau_name] if app.has_config else []
-        groups = [(None, ranked_search(app.store, query, limit=limit, site=site, year=year, aliases=aliases))]
+        store = app.store   # first: without a database, say where it looked
+        config = app.config if app.has_config else app.stored_config
+        aliases = list(config.bureau_aliases) + [config.bureau_name] if config is not None else []
+        groups = [(None, config, ranked_search(store, query, limit=limit, site=site, year=year, aliases=aliases))]
     if as_json:
         for key, rows in groups:
             for r in rows:
                 click.echo(_json.dumps(r if key is None else dict(r, bureau=key), ensure_ascii=False))
         return
-    if not any(rows for _, rows in groups):
-        click.echo("（无结果）no documents match", err=True)
+    if not any(rows for _, _, rows in groups):
+        click.echo(f"没有与“{query}”匹配的文件" + (f"（来源 {site}）" if site else "") + (f"（{year}年）" if year else "") + "。", err=True)
         sys.exit(1)
-    for key, rows in groups:
+    for key, config, rows in groups:
         if key is not None and rows:
             click.echo(f"== {key} {app.district.bureaus[key].bureau_name}")
         for r in rows:
-            click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {SITE_LABELS.get(r['site'], r['site'])}  {r['title']}\n{'':12}{r['url']}")
+            click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {_source(config, r)}  {r['title']}\n{'':12}{r['url']}")
 
 
-def _district_search(app, query, **options) -> list[tuple[str, list[dict]]]:
+def _district_search(app, query, **options) -> list[tuple[str, object, list[dict]]]:
     """Each bureau's best matches (its own documents first, as for one bureau); a document of a shared
     site is listed under the first bureau that has it."""
     seen: set[str] = set()
@@ -112,9 +114,20 @@ def _district_search(app, query, **options) -> list[tuple[str, list[dict]]]:
         rows = ranked_search(sub.store, query, aliases=list(cfg.bureau_aliases) + [cfg.bureau_name],
                              **dict(options, limit=limit + len(seen)))
         shown = [r for r in rows if r["url"] not in seen][:limit]
-        groups.append((key, shown))
+        groups.append((key, cfg, shown))
         seen.update(r["url"] for r in shown)
     return groups
+
+
+def _source(config, row: dict) -> str:
+    """Where a document sits: 局网站·财政预决算, 兖州区人民政府·部门预决算 (an upper site's other columns are
+    not its 政务公开 column, so the site's own name, then the column)."""
+    site = row.get("site") or ""
+    if site != "bureau" and config is not None and site in config.sites:
+        where = config.sites[site].name
+    else:
+        where = SITE_LABELS.get(site, site)
+    return f"{where}·{row['column_name']}" if row.get("column_name") else where
 
 
 def _register() -> None:

@@ -6,19 +6,20 @@ from pathlib import Path
 
 import click
 
+from crawler.configcopy import checked_plan
 from reports.overview import district_report
 
 from .app import AppContext, pass_app
 from .bureau_context import NeedsOneBureau, district_of, each_bureau
 
 
-def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
+def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None, config=None):
     from reports.planview import load_plan  # deferred: jinja2 and openpyxl load only to report
 
     store = app.store
     run = store.run(run_id) if run_id is not None else store.latest_run("check")
-    try:
-        return load_plan(app.config, plan_file, run=run)
+    try:   # the plan as that run checked it, kept by the store, unless --plan says otherwise
+        return load_plan(config or app.config, plan_file, run=run, checked=checked_plan(store, (run or {}).get("id")))
     except FileNotFoundError as e:
         raise click.UsageError(str(e)) from None
 
@@ -42,9 +43,9 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
 
     if _district_report(app, out_dir, unit, run_id, plan_file):
         return
-    config = app.config
     store = app.store
-    plan = _plan_for(app, plan_file, run_id)
+    config = app.config_to_read   # the configuration file, else the store's copy of it
+    plan = _plan_for(app, plan_file, run_id, config)
     out = out_dir or config.reports_dir
     try:
         summary = render_reports(store, plan, config, out, run_id=run_id, unit=unit)
@@ -61,7 +62,7 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
         click.echo("注意：没有找到计划文件，报告中的要求只显示编号（用 --plan 或配置 paths.plan 指定）。", err=True)
     counts = summary["counts"]
     click.echo(f"检查批次 #{summary['run_id']}（截至 {summary['as_of']}）：{summary['requirements']} 项要求，"
-               f"缺失 {counts['gap']}，逾期 {counts['late']}，临近期限 {counts['at_risk']}，已满足 {counts['met']}。")
+               f"缺失 {counts['gap']}，逾期公开 {counts['late']}，临近期限 {counts['at_risk']}，已满足 {counts['met']}。")
     for name, entry in summary["units"].items():
         click.echo(f"  {name}：待处理 {entry['action']} 项 → {entry['html']}")
     if summary["index"]:
@@ -80,7 +81,7 @@ def _district_report(app: AppContext, out_dir: Path | None, unit: str | None, ru
     page, rows = district_report(district, plan_file, out_dir)
     for r in rows:
         c = r["counts"] or {}
-        click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期 {c.get('late', 0)}，"
+        click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期公开 {c.get('late', 0)}，"
                                                          f"已满足 {c.get('met', 0)} → {r['index']}"))
     click.echo(f"总览 overview：{page}")
     return True
@@ -178,7 +179,8 @@ def browse(app: AppContext, host: str, port: int, open_browser: bool, metadata_o
     from reports import browse as b  # deferred: Datasette loads only to browse
 
     db = app.db_path
-    bureau = app.config.bureau_name if app.config_path is not None else None
+    copy = app.config if app.config_path is not None else app.stored_config
+    bureau = copy.bureau_name if copy is not None else None
     if metadata_only:
         click.echo(f"元数据：{b.write_metadata(db, metadata_only, bureau).resolve()}")
         return

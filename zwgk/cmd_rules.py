@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from crawler.config import load_config
+from crawler.configcopy import save_checked_plan, save_config_copy
 from crawler.store import now_iso
 from crawler.units import UnitRegistry
 from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER
@@ -209,6 +210,10 @@ def _check_one(app: AppContext, as_of, as_json, plan_file, horizon, *, out=None)
         _fail(e)
     run_id, findings = run_check(app.store, p, as_of, config=_config(app), registry=registry,
                                  horizon_days=horizon, plan_path=str(path))
+    # what reading commands need with the database alone: the plan as checked, the configuration
+    save_checked_plan(app.store, run_id, p.to_dict(checks=True, meta=True), str(path), now_iso())
+    if app.config_path is not None:
+        save_config_copy(app.store, app.config, now_iso())
     c = counts(findings)
     if as_json:
         if out is not None:

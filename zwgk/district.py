@@ -33,7 +33,7 @@ import yaml
 from crawler.bureaus import District, crawl_units
 from crawler.store import Store
 
-ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
+ZWGK = [sys.executable, "-P", "-c", "from zwgk.cli import main; main()"]
 _LOG_LOCK = threading.Lock()
 
 

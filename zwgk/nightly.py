@@ -48,7 +48,8 @@ STAGES = ("crawl", "health", "check", "report", "mail")
 LOCK_NAME = "nightly.lock"
 EXIT_LOCKED = 3
 KEEP_LOG_DAYS = 90
-ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
+# -P: the working directory is not put on sys.path (a data folder's reports/ would shadow the package)
+ZWGK = [sys.executable, "-P", "-c", "from zwgk.cli import main; main()"]
 
 
 class Interrupted(Exception):
