@@ -63,26 +63,30 @@ def effective_config(district: District, key: str) -> Path:
     return out
 
 
-def copy_site(src: Path, dst: Path, site: str) -> dict:
-    """Make *dst*'s documents and columns of *site* what *src* holds (a shared site crawled once)."""
+def copy_site(src: Path, dst: Path, site: str, dst_site: str | None = None) -> dict:
+    """Make *dst*'s documents and columns of *site* what *src* holds (a shared site crawled once); in
+    *dst* the site is *dst_site* (the key that bureau gives it: one may call it district, another city)."""
     counts = {"new": 0, "changed": 0, "unchanged": 0, "withdrawn": 0, "columns": 0}
     today = dt.date.today().isoformat()
+    dst_site = dst_site or site
     with Store(src) as s, Store(dst) as d:
         for row in s.documents("site = ?", [site]):
-            doc = dict(row)
+            doc = dict(row, site=dst_site)
             doc["attachments"] = json.loads(doc["attachments"]) if isinstance(doc.get("attachments"), str) \
                 else doc.get("attachments")
             counts[d.upsert_document(doc, seen=row.get("last_seen"))] += 1
             if row.get("state") == "withdrawn" and d.mark_withdrawn(row["url"], row.get("withdrawn_on") or today):
                 counts["withdrawn"] += 1
         for col in s.columns(site):
-            d.upsert_column(dict(col))
+            d.upsert_column(dict(col, site=dst_site))
             counts["columns"] += 1
     return counts
 
 
-def copy_crawl_run(src: Path, dst: Path, after: int) -> int | None:
-    """The crawl run(s) *src* recorded since run id *after*, recorded in *dst* too; returns dst's last id."""
+def copy_crawl_run(src: Path, dst: Path, after: int, site: str | None = None,
+                   dst_site: str | None = None) -> int | None:
+    """The crawl run(s) *src* recorded since run id *after*, recorded in *dst* too (*site*'s figures
+    under *dst_site*); returns dst's last id."""
     with Store(src) as s:
         runs = list(s.db.query("select * from runs where kind = 'crawl' and id > ? order by id", [after]))
     last = None
@@ -90,6 +94,9 @@ def copy_crawl_run(src: Path, dst: Path, after: int) -> int | None:
         for run in runs:
             stats = json.loads(run.get("stats") or "{}")
             stats["copied_from"] = {"db": str(Path(src).resolve()), "run": run["id"]}
+            if site and dst_site and dst_site != site and site in stats:
+                stats[dst_site] = stats.pop(site)
+                stats["sites"] = [dst_site if k == site else k for k in stats.get("sites") or [dst_site]]
             last = d.db["runs"].insert({"kind": "crawl", "started": run["started"], "finished": run["finished"],
                                         "status": run["status"], "as_of": run["as_of"],
                                         "stats": json.dumps(stats, ensure_ascii=False)}).last_pk
@@ -155,10 +162,10 @@ def district_nightly(district: District, night_args: list[str], *, skip_crawl: b
             latest = _max_crawl_id(district.db_path(first))
             evaluate_health(district, first, latest if latest > before else None, log)
             for other, other_site in unit.targets[1:]:
-                counts = copy_site(district.db_path(first), district.db_path(other), site)
+                counts = copy_site(district.db_path(first), district.db_path(other), site, other_site)
                 log(f"{unit.id}: copied into {other}/{other_site}: {counts}")
                 evaluate_health(district, other, copy_crawl_run(district.db_path(first), district.db_path(other),
-                                                                before), log)
+                                                                before, site, other_site), log)
     # the bureaus' nights are independent (own store, lock, reports, outbox): a few at a time
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(district.bureaus)))) as pool:
         codes += pool.map(lambda key: _run(["--config", str(configs[key]), "nightly", "--skip-crawl", *night_args],

@@ -357,3 +357,26 @@ def test_district_sections_are_checked_and_replace_the_bureaus(tmp_path):
     assert d.find("x") == "x" and d.find("x") == d.find(d.bureaus["x"].bureau_name)
     with pytest.raises(ValueError, match=r"known: x \(x\)"):
         d.find("y")
+
+
+def test_a_shared_site_keeps_each_bureaus_own_key(tmp_path):
+    """One bureau files the upper-level column under `district`, another under `city`: one crawl unit,
+    and the copy (documents, columns, the crawl's figures) lands under the receiving bureau's key."""
+    from crawler.alarms import site_stats_of
+    from crawler.store import Store
+    from zwgk.district import copy_crawl_run, copy_site
+
+    src, dst = tmp_path / "a.db", tmp_path / "b.db"
+    with Store(src) as s:
+        s.upsert_document({"url": "http://up.example/art/1.html", "site": "district", "column_id": "9",
+                           "title": "上级栏目文件", "published": "2020-06-01", "body": "正文"})
+        s.upsert_column({"site": "district", "column_id": "9", "name": "上级栏目", "state": "normal"})
+        rid = s.start_run("crawl")
+        s.finish_run(rid, "ok", {"sites": ["district"], "district": {"requests": 3, "responses": 3}})
+    assert copy_site(src, dst, "district", "city")["new"] == 1
+    copied = copy_crawl_run(src, dst, 0, "district", "city")
+    with Store(dst) as d:
+        assert [(r["site"], r["title"]) for r in d.documents()] == [("city", "上级栏目文件")]
+        assert [c["site"] for c in d.columns()] == ["city"]
+        per_site, planned = site_stats_of(d.run(copied))
+        assert planned == ["city"] and per_site["city"]["responses"] == 3
