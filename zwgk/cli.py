@@ -87,7 +87,7 @@ def search(app: AppContext, query, limit, site, year, as_json):
         aliases = list(config.bureau_aliases) + [config.bureau_name] if config is not None else []
         groups = [(None, config, ranked_search(store, query, limit=limit, site=site, year=year, aliases=aliases))]
     if as_json:
-        for key, rows in groups:
+        for key, _config, rows in groups:
             for r in rows:
                 click.echo(_json.dumps(r if key is None else dict(r, bureau=key), ensure_ascii=False))
         return
