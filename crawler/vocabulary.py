@@ -20,6 +20,18 @@ from __future__ import annotations
 SITE_KEYS = ("bureau", "province", "city", "district")
 SITE_LABELS = {"bureau": "局网站", "province": "政务公开看山东", "city": "政务公开经验做法", "district": "政务公开看兖州"}
 
+#: why a crawl ended (Scrapy's ``finish_reason``), in words for the alarm lines staff read
+FINISH_REASONS = {"finished": "正常结束", "shutdown": "被中止", "cancelled": "被取消",
+                  "closespider_timeout": "超过时限被停止", "closespider_errorcount": "错误过多被停止",
+                  "closespider_pagecount": "达到页数上限被停止", "closespider_itemcount": "达到条数上限被停止"}
+
+
+def finish_reason_words(reason: str | None) -> str:
+    """``shutdown`` → 被中止; an unknown reason keeps its code after 其他原因."""
+    if not reason:
+        return "未正常结束"
+    return FINISH_REASONS.get(reason, f"其他原因（{reason}）")
+
 STATUSES = ("met", "gap", "late", "at_risk", "pending", "unverifiable", "manual")
 #: display (and severity) order: the first is the worst
 STATUS_ORDER = ("gap", "late", "at_risk", "unverifiable", "pending", "manual", "met")
