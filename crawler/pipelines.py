@@ -248,7 +248,8 @@ class StorePipeline:
         target is checked later: a killed crawl leaves it pending and the next night checks it again
         (spiders/linkcheck.py), so no result is lost for good. ``drop`` removes a row no longer wanted."""
         row = {"from_url": item["from_url"], "to_url": item["to_url"], "status": item.get("status"),
-               "error": item.get("error"), "kind": item.get("kind"), "drop": bool(item.get("drop")),
+               "error": item.get("error"), "kind": item.get("kind"), "text": item.get("text"),
+               "drop": bool(item.get("drop")),
                "tentative": item.get("error") == PENDING}
         if row["drop"] or row["tentative"]:
             return row
@@ -264,6 +265,8 @@ class StorePipeline:
             doc = dict(item)
             outcome = store.upsert_document(doc, segmented=segmented)
             self._inc(outcome)
+            if outcome == "new":   # per column too: `zwgk crawl`'s progress lines (spiders/progress.py)
+                self._inc(f"column/{doc.get('column_id')}/new")
             for a in doc.get("attachments") or []:
                 self._inc("attachments")
                 if a.get("status") == "failed":

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from . import textseg
 from .batches import BatchWrites
+from .configcopy import m6_config_copy
 from .records import _as_list, content_hash, document_record  # noqa: F401 — part of this module's API
 from .searchindex import m5_search_by_document, replace_search_row
 from .storefile import StoreError, check_store_file  # noqa: F401 — StoreError is part of this module's API
@@ -110,7 +111,7 @@ def _m4_finding_facts(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync,
-                                                             _m4_finding_facts, m5_search_by_document]
+                                                             _m4_finding_facts, m5_search_by_document, m6_config_copy]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -287,25 +288,24 @@ class Store(BatchWrites):
         return list(self.db.query("select * from columns order by site, column_id"))
 
     def record_link(self, from_url: str, to_url: str, status: int | None, error: str | None = None,
-                    checked_at: str | None = None, kind: str | None = None) -> None:
+                    checked_at: str | None = None, kind: str | None = None, text: str | None = None) -> None:
         row = {"from_url": from_url, "to_url": to_url, "status": status, "error": error,
                "checked_at": checked_at or now_iso()}
-        if kind is not None:
-            row["kind"] = kind
+        row.update({k: v for k, v in (("kind", kind), ("text", text)) if v is not None})
         with self._atomic():
             self._upsert_row("links", row, ("from_url", "to_url"))
 
     def record_links(self, rows: list[dict], *, results_since: str | None = None) -> None:
-        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?, drop?, tentative?}),
+        """Many link checks at once ({from_url, to_url, status, error, kind, text?, checked_at?, drop?, tentative?}),
         one transaction, in order: a later row for the same pair replaces an earlier one; ``drop`` deletes it.
         A ``tentative`` row (a link found, its check still to come) never replaces a row checked at or after
         *results_since*: whatever order tonight's items arrive in, tonight's result wins."""
         if not rows:
             return
         stamp = now_iso()
-        upsert = ("insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
+        upsert = ("insert into links (from_url, to_url, status, error, checked_at, kind, text) values (?, ?, ?, ?, ?, ?, ?) "
                   "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
-                  "checked_at = excluded.checked_at, kind = excluded.kind")
+                  "checked_at = excluded.checked_at, kind = excluded.kind, text = coalesce(excluded.text, links.text)")
         with self._atomic():
             for r in rows:
                 if r.get("drop"):
@@ -313,7 +313,7 @@ class Store(BatchWrites):
                                          [r["from_url"], r["to_url"]])
                     continue
                 args = [r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
-                        r.get("kind")]
+                        r.get("kind"), r.get("text") or None]
                 if r.get("tentative") and results_since:
                     self.db.conn.execute(upsert + " where links.checked_at < ?", args + [results_since])
                 else:

@@ -57,7 +57,7 @@ class ArticleFetching:
         if not self.allow.allows(url):   # listed elsewhere (another host, file://): a link, never fetched
             self._count("offsite_entries")
             if self.check_links:
-                yield from self._carry(walk.url, url, "external")
+                yield from self._carry(walk.url, url, "external", entry.title)
             return
         info = self._known_live(url)
         headers = {"Referer": walk.url}
@@ -160,9 +160,10 @@ class ArticleFetching:
             return
         doc = self._doc(url, walk, entry, data, response)
         if self.check_links:
+            texts = data.get("link_texts") or {}
             for link in data.get("links") or []:
                 if link != url:
-                    yield from self._carry(url, link)
+                    yield from self._carry(url, link, text=texts.get(link))
         yield from self._next_attachment(doc, list(doc["attachments"]), [], walk)
 
     def _doc(self, url, walk: ListWalk, entry: ListEntry, data: dict, response) -> dict:
@@ -198,13 +199,13 @@ class ArticleFetching:
                 done.append({"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
                              "text": None, "status": "external", "error": NOT_FETCHED})
                 if self.check_links:
-                    yield from self._carry(doc["url"], att["url"], "external")
+                    yield from self._carry(doc["url"], att["url"], "external", att.get("name"))
                 continue
             cached = self.attachment_cache.get(att["url"])
             if cached is not None:
                 done.append({**cached, "name": att.get("name") or cached.get("name")})
                 if self.check_links:
-                    yield from self._carry(doc["url"], att["url"], "attachment")
+                    yield from self._carry(doc["url"], att["url"], "attachment", att.get("name"))
                 continue
             yield self._request(att["url"], self.parse_attachment, self.attachment_failed, dont_filter=True,
                                 priority=10, meta={"download_maxsize": self.max_attachment,
@@ -272,7 +273,7 @@ class ArticleFetching:
         done.append(rec)
         if self.check_links:
             yield from self._saw(att["url"], response.status)
-            yield from self._carry(doc["url"], att["url"], "attachment")
+            yield from self._carry(doc["url"], att["url"], "attachment", att.get("name"))
         yield from self._next_attachment(doc, pending, done, walk)
 
     def attachment_failed(self, failure):
@@ -290,5 +291,5 @@ class ArticleFetching:
         if self.check_links:
             # too big to download is still there: not a broken link
             yield from self._saw(att["url"], 200 if too_big else None, reason)
-            yield from self._carry(kw["doc"]["url"], att["url"], "attachment")
+            yield from self._carry(kw["doc"]["url"], att["url"], "attachment", att.get("name"))
         yield from self._next_attachment(kw["doc"], kw["pending"], kw["done"], kw["walk"])
