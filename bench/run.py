@@ -1,12 +1,17 @@
 """Benchmarks (`make bench`): every figure is a ratio against a baseline measured in the same run, or an
 absolute figure at a stated size. Results go to bench/results.json; bench/README.md keeps the history.
 
-Crawl (replica at --scale, politeness off on both sides: no delay, no AutoThrottle, 16 per host):
+Crawl (replica at --scale, politeness off on both sides: no delay, no AutoThrottle, 16 per host), our first
+crawl and the bare spider interleaved --rounds times (ours, bare, ours, bare: the figures are the rounds' medians):
 - crawl_ratio: our first crawl's responses/s ÷ a bare Scrapy spider's (bench/bare.py) fetching the same
   URLs (recorded by bench/record.py during our crawl) with the same total concurrency;
 - recrawl_request_ratio: requests of the next night without changes ÷ the first crawl's;
-- crawl_cpu_ratio: the bare spider's CPU seconds per page ÷ ours (steadier under load);
-- crawl_peak_rss_mb: the crawl process's peak RSS; the replica server's CPU seconds are recorded too.
+- crawl_cpu_ratio: the bare spider's CPU seconds per page ÷ ours, ours with its children (the CPU workers of
+  crawler/cpupool.py, the attachment sandbox): steadier under load than wall time;
+- crawl_reactor_cpu_ratio: the same against our crawl's own process only, whose reactor thread is what every
+  download waits on: about the wall-time ratio of an idle machine with a core free for the workers;
+- crawl_peak_rss_mb: the crawl process's peak RSS plus its largest child's; the replica server's CPU
+  seconds are recorded too.
 Store (a generated store of --docs realistic documents, bench/corpus.py):
 - import_ratio: `db import` docs/s ÷ jieba's own rate (cut_for_search) over the same documents' text (a
   sample of them, in this run) — jieba is the floor of our indexing; import_cpu_ratio: the same per CPU
@@ -27,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -52,21 +58,61 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def measured(cmd: list[str], **kw) -> tuple[float, float, str, float]:
     """Run *cmd* (wrapped by WRAP); (wall seconds, peak RSS in MB, stdout, CPU seconds). Fails loudly
-    with the command's stderr."""
+    with the command's stderr. The last usage read is in LAST_USAGE (its own CPU, its largest child's RSS)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    peaks: dict[str, int] = {}
+    sampler = threading.Thread(target=_sample_children, args=(proc, peaks), daemon=True)
+    sampler.start()
     out, err = proc.communicate()   # (communicate reaps it; its rusage comes from /proc below instead)
     seconds = time.perf_counter() - t0
+    sampler.join()
+    LAST_USAGE["with_children_peak_rss_mb"] = round(peaks.pop("(all together)", 0) / 1024, 1)
+    LAST_USAGE["children_peak_rss_mb"] = {k: round(v / 1024, 1) for k, v in peaks.items()}
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd[-4:])} exited {proc.returncode}:\n{err[-3000:]}")
     rss, cpu = _rusage(err)
     return seconds, rss, out, cpu
 
 
+LAST_USAGE: dict = {}
+
+
+def _rss_kb(pid) -> int:
+    try:
+        return next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def _sample_children(proc: subprocess.Popen, peaks: dict) -> None:
+    """The largest memory of *proc* and its children together (its CPU worker, the attachment sandbox), from
+    their RSS sampled every half second (the children's ru_maxrss would count the parent's size at fork)."""
+    while proc.poll() is None:
+        now = _rss_kb(proc.pid)
+        for tasks in Path(f"/proc/{proc.pid}/task").glob("*/children"):
+            try:
+                pids = tasks.read_text().split()
+            except OSError:
+                continue
+            for pid in pids:
+                kb = _rss_kb(pid)
+                now += kb
+                try:
+                    name = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[1:3])
+                except OSError:
+                    name = "?"
+                peaks[name] = max(peaks.get(name, 0), kb)
+        peaks["(all together)"] = max(peaks.get("(all together)", 0), now)
+        time.sleep(0.5)
+
+
 def _rusage(stderr: str) -> tuple[float, float]:
     for line in reversed(stderr.splitlines()):
         if line.startswith("BENCH_RUSAGE="):
-            kb, cpu = line.split("=")[1].split(",")
+            kb, cpu, own_cpu, _ = line.split("=")[1].split(",")
+            LAST_USAGE.update(own_cpu_s=round(float(own_cpu), 2))
             return round(int(kb) / 1024, 1), round(float(cpu), 2)
     return float("nan"), float("nan")
 
@@ -75,11 +121,17 @@ def _rusage(stderr: str) -> tuple[float, float]:
 # with other work on the machine, CPU seconds compare more steadily than wall time.
 # (Peak RSS from /proc VmHWM: ru_maxrss survives exec on Linux, so a child forked from this big process
 # would report this process's size.)
+# CPU seconds include the command's own child processes (CPU workers, the attachment sandbox) once reaped:
+# work moved off the crawl's process is still the crawl's work. (atexit handlers run last-registered first:
+# this one is registered first, so it runs after zwgk's pool has joined its workers.)
 WRAP = ("import atexit, resource, sys, runpy\n"
         "def _bench_usage():\n"
         "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    c = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
-        "    print('BENCH_RUSAGE=%s,%.3f' % (hwm[0] if hwm else u.ru_maxrss, u.ru_utime + u.ru_stime), file=sys.stderr)\n"
+        "    print('BENCH_RUSAGE=%s,%.3f,%.3f,%s' % (hwm[0] if hwm else u.ru_maxrss,\n"
+        "          u.ru_utime + u.ru_stime + c.ru_utime + c.ru_stime, u.ru_utime + u.ru_stime, c.ru_maxrss),\n"
+        "          file=sys.stderr)\n"
         "atexit.register(_bench_usage)\n")
 
 
@@ -99,7 +151,10 @@ def total(stats: dict, key: str) -> int:
 
 # --- crawl ------------------------------------------------------------------------------------
 
-def bench_crawl(workdir: Path, scale: float) -> dict:
+def bench_crawl(workdir: Path, scale: float, settings: list[str] = (), rounds: int = 2) -> dict:
+    """Our first crawl and the bare spider, interleaved *rounds* times (ours, bare, ours, bare …: on a shared
+    machine the load moves; each round's ratio is reported and the figure is their median), then one
+    no-change night on the first round's store."""
     from crawler.config import load_config
     from zwgk.crawl import sites_by_host
 
@@ -111,39 +166,54 @@ def bench_crawl(workdir: Path, scale: float) -> dict:
         concurrency = per_host * len(sites_by_host(load_config(config), list(rep.urls)))
         urls = workdir / "urls.txt"
 
-        def ours(today: str, record: bool) -> tuple[float, float, float, dict, float]:
+        def ours(db: Path, today: str, record: bool) -> dict:
             extra = ["-s", 'EXTENSIONS={"bench.record.RecordUrls": 500}', "-s", f"BENCH_URLS_FILE={urls}"] \
                 if record else []
             cpu0 = cpu_seconds(rep.proc.pid)
-            seconds, rss, _, cpu = measured(zwgk("--config", str(config), "crawl", "--json", "-s",
-                                                 f"ZWGK_TODAY={today}", "-s", "LOG_LEVEL=WARNING", *extra))
-            with Store(workdir / "zwgk.db") as store:
+            seconds, rss, _, cpu = measured(zwgk("--config", str(config), "--db", str(db), "crawl", "--json",
+                                                 "-s", f"ZWGK_TODAY={today}", "-s", "LOG_LEVEL=WARNING", *extra,
+                                                 *(a for kv in settings for a in ("-s", kv))))
+            with Store(db) as store:
                 stats = store.latest_run("crawl", status=None)["stats"]
-            return seconds, rss, cpu_seconds(rep.proc.pid) - cpu0, stats, cpu
+            return {"seconds": round(seconds, 1), "requests": total(stats, "requests"),
+                    "responses": total(stats, "responses"), "documents_new": total(stats, "new"),
+                    "changed": total(stats, "changed"), "cpu_s": cpu, **LAST_USAGE, "peak_rss_mb": rss,
+                    "replica_cpu_s": round(cpu_seconds(rep.proc.pid) - cpu0, 1)}
 
-        t_ours, rss_ours, cpu_ours, first, own_cpu = ours(TODAY, record=True)
-        cpu0 = cpu_seconds(rep.proc.pid)
-        t_bare, rss_bare, out, bare_cpu = measured([sys.executable, "-c", WRAP + "runpy.run_path('bench/bare.py', run_name='__main__')",
-                                          str(urls), str(concurrency)])
-        cpu_bare = cpu_seconds(rep.proc.pid) - cpu0
-        bare = json.loads(out.strip().splitlines()[-1])
-        t_night, _, _, night, _ = ours((dt.date.fromisoformat(TODAY) + dt.timedelta(days=1)).isoformat(), record=False)
-    responses = total(first, "responses")
-    ours_rate = responses / t_ours
-    bare_rate = bare["responses"] / bare["seconds"]
+        def bare() -> dict:
+            cpu0 = cpu_seconds(rep.proc.pid)
+            seconds, rss, out, cpu = measured([sys.executable, "-c", WRAP + "runpy.run_path('bench/bare.py', "
+                                               "run_name='__main__')", str(urls), str(concurrency)])
+            b = json.loads(out.strip().splitlines()[-1])
+            return {"seconds": round(b["seconds"], 1), "process_seconds": round(seconds, 1), "urls": b["urls"],
+                    "responses": b["responses"], "cpu_s": cpu, "peak_rss_mb": rss,
+                    "replica_cpu_s": round(cpu_seconds(rep.proc.pid) - cpu0, 1)}
+
+        pairs = []
+        for n in range(rounds):
+            a = ours(workdir / f"first-{n}.db", TODAY, record=n == 0)
+            pairs.append((a, bare()))
+        night = ours(workdir / "first-0.db", (dt.date.fromisoformat(TODAY) + dt.timedelta(days=1)).isoformat(),
+                     record=False)
+    for a, b in pairs:
+        a["pages_per_s"] = round(a["responses"] / a["seconds"], 1)
+        b["pages_per_s"] = round(b["responses"] / b["seconds"], 1)
+        a["ratio"] = round(a["pages_per_s"] / b["pages_per_s"], 3)
+        a["cpu_ratio"] = round((b["cpu_s"] / b["responses"]) / (a["cpu_s"] / a["responses"]), 3)
+        a["reactor_cpu_ratio"] = round((b["cpu_s"] / b["responses"]) / (a["own_cpu_s"] / a["responses"]), 3)
+    first = pairs[0][0]
+    med = lambda key: round(statistics.median(a[key] for a, _ in pairs), 3)  # noqa: E731
     return {
-        "figures": {"crawl_ratio": round(ours_rate / bare_rate, 3),
-                    "crawl_cpu_ratio": round((bare_cpu / bare["responses"]) / (own_cpu / responses), 3),
-                    "recrawl_request_ratio": round(total(night, "requests") / max(total(first, "requests"), 1), 4),
-                    "crawl_peak_rss_mb": rss_ours},
-        "first_crawl": {"seconds": round(t_ours, 1), "requests": total(first, "requests"), "responses": responses,
-                        "documents_new": total(first, "new"), "pages_per_s": round(ours_rate, 1),
-                        "cpu_s": own_cpu, "replica_cpu_s": round(cpu_ours, 1), "concurrency": concurrency},
-        "bare_scrapy": {"seconds": round(bare["seconds"], 1), "process_seconds": round(t_bare, 1),
-                        "urls": bare["urls"], "responses": bare["responses"], "pages_per_s": round(bare_rate, 1),
-                        "cpu_s": bare_cpu, "peak_rss_mb": rss_bare, "replica_cpu_s": round(cpu_bare, 1)},
-        "no_change_night": {"seconds": round(t_night, 1), "requests": total(night, "requests"),
-                            "new": total(night, "new"), "changed": total(night, "changed")},
+        "figures": {"crawl_ratio": med("ratio"), "crawl_cpu_ratio": med("cpu_ratio"),
+                    "crawl_reactor_cpu_ratio": med("reactor_cpu_ratio"),
+                    "recrawl_request_ratio": round(night["requests"] / max(first["requests"], 1), 4),
+                    # the crawl's process (as before the CPU worker); with its children (the worker, the
+                    # attachment sandbox) at the same moment in crawl_total_peak_rss_mb
+                    "crawl_peak_rss_mb": max(a["peak_rss_mb"] for a, _ in pairs),
+                    "crawl_total_peak_rss_mb": max(max(a["peak_rss_mb"], a["with_children_peak_rss_mb"])
+                                                   for a, _ in pairs)},
+        "concurrency": concurrency, "rounds": [{"ours": a, "bare": b} for a, b in pairs],
+        "no_change_night": {k: night[k] for k in ("seconds", "requests", "documents_new", "changed")},
     }
 
 
@@ -172,20 +242,33 @@ def jieba_rate(corpus: Path, sample: int) -> dict:
 
 
 IMPORT_WORKER = WRAP + """
-import json, sys, time
+import glob, json, os, sys, time
 from crawler.store import Store
 from rules.dbimport import import_jsonl
 marks, cpu = [], []
+TICK = os.sysconf('SC_CLK_TCK')
+import resource
+def used():   # CPU seconds of this process and of its children, live (the segmenting workers) or reaped
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = time.process_time() + c.ru_utime + c.ru_stime
+    for kids in glob.glob('/proc/self/task/*/children'):
+        for pid in open(kids).read().split():
+            try:
+                f = open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()
+                total += (int(f[11]) + int(f[12])) / TICK
+            except OSError:
+                pass
+    return total
 def lines(path):
     with open(path, encoding='utf-8') as f:
         for n, line in enumerate(f):
             if n % 10000 == 0:
-                marks.append(time.perf_counter()); cpu.append(time.process_time())
+                marks.append(time.perf_counter()); cpu.append(used())
             yield line
-t0, c0 = time.perf_counter(), time.process_time()
+t0, c0 = time.perf_counter(), used()
 with Store(sys.argv[1]) as store:
     result = import_jsonl(store, lines(sys.argv[2]))
-marks.append(time.perf_counter()); cpu.append(time.process_time())
+marks.append(time.perf_counter()); cpu.append(used())
 print(json.dumps({"seconds": marks[-1] - t0, "marks": [m - t0 for m in marks], "cpu": [c - c0 for c in cpu],
                   "counts": result.counts, "bad": len(result.bad)}))
 """
@@ -271,6 +354,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=5.0, help="replica scale for the crawl figures (default 5)")
     ap.add_argument("--docs", type=int, default=100_000, help="documents in the generated store (default 100000)")
     ap.add_argument("--jieba-sample", type=int, default=5000, help="documents jieba's rate is measured on")
+    ap.add_argument("--crawl-setting", action="append", default=[], metavar="NAME=VALUE",
+                    help="a Scrapy setting for our crawls (A/B runs, e.g. ZWGK_CPU_WORKERS=0)")
+    ap.add_argument("--rounds", type=int, default=2, help="crawl A/B rounds, interleaved (default 2)")
     ap.add_argument("--skip-crawl", action="store_true")
     ap.add_argument("--skip-store", action="store_true")
     ap.add_argument("--skip-redis", action="store_true", help="skip the Redis crawl figures (bench/redis_bench.py)")
@@ -286,7 +372,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zwgk-bench-") as tmp:
         if not args.skip_crawl:
             (Path(tmp) / "crawl").mkdir()
-            result["crawl"] = bench_crawl(Path(tmp) / "crawl", args.scale)
+            result["crawl"] = bench_crawl(Path(tmp) / "crawl", args.scale, args.crawl_setting, args.rounds)
+            result["crawl_settings"] = args.crawl_setting
             result["figures"].update(result["crawl"].pop("figures"))
         if not args.skip_store:
             (Path(tmp) / "store").mkdir()
@@ -304,11 +391,11 @@ def main() -> None:
     for name, value in result["figures"].items():
         print(f"  {name:<24} {value!s:>10}   {verdict(name, value)}")
     if "crawl" in result:
-        c = result["crawl"]
-        print(f"  crawl: ours {c['first_crawl']['responses']} pages in {c['first_crawl']['seconds']} s, bare Scrapy "
-              f"{c['bare_scrapy']['responses']} in {c['bare_scrapy']['seconds']} s (concurrency "
-              f"{c['first_crawl']['concurrency']}); replica CPU {c['first_crawl']['replica_cpu_s']} s / "
-              f"{c['bare_scrapy']['replica_cpu_s']} s; CPU s ours {c['first_crawl']['cpu_s']}, bare {c['bare_scrapy']['cpu_s']}")
+        for n, r in enumerate(result["crawl"]["rounds"], 1):
+            a, b = r["ours"], r["bare"]
+            print(f"  crawl round {n}: ours {a['responses']} pages in {a['seconds']} s, bare Scrapy {b['responses']} in "
+                  f"{b['seconds']} s: {a['ratio']}; CPU s ours {a['cpu_s']} (crawl process {a['own_cpu_s']}), "
+                  f"bare {b['cpu_s']}; replica CPU s {a['replica_cpu_s']} / {b['replica_cpu_s']}")
     if "store" in result:
         s = result["store"]
         print(f"  import: {s['import']['docs_per_s']} docs/s ({s['import']['cpu_s']} CPU s), jieba alone "

@@ -40,11 +40,18 @@ def accept_alarm(store: Store, alarm_id: int, note: str | None = None) -> dict:
     return store.alarm(alarm_id)
 
 
-def describe(a: dict) -> str:
-    """One line for an alarm: where, what, since when."""
-    where = SITE_LABELS.get(a["site"], a["site"])
-    since = f"（自抓取 #{a['first_run']} 起，持续{a['nights']}晚）" if a.get("nights", 1) > 1 else ""
-    return f"{a['message']}{since}" if where in a["message"] else f"{where}：{a['message']}{since}"
+def describe(a: dict, site_names: dict[str, str] | None = None) -> str:
+    """One line for an alarm: where, what, since when. Where is the site as configured: the monitors write
+    its name into the message (and ``evidence["site_name"]``), so it is prefixed only to a message that
+    names no form of its site — with the configured name (*site_names*), else the generic label."""
+    site = a.get("site") or ""
+    ev = a.get("evidence") if isinstance(a.get("evidence"), dict) else {}
+    names = [n for n in ((site_names or {}).get(site), ev.get("site_name"), SITE_LABELS.get(site)) if n]
+    message = a.get("message") or ""
+    since = f"（自抓取 #{a['first_run']} 起，持续{a['nights']}晚）" if (a.get("nights") or 1) > 1 else ""
+    if site and not any(n in message for n in names):
+        message = f"{names[0] if names else site}：{message}"
+    return message + since
 
 
 def samples_of(a: dict) -> list[str]:

@@ -5,6 +5,7 @@
     paths: {data: var}          # each bureau's store, reports and outbox go to var/<key>/
     crawl: {concurrency_per_host: 2}
     mail: {host: 127.0.0.1}
+    office: {name: 区政务公开办公室, email: [zwgk-office@example.org]}   # gets the overview mail
     bureaus:                    # key: an ordinary single-bureau config file (as `zwgk --config` reads it)
       edu: bureaus/edu.yaml
       health: bureaus/health.yaml
@@ -32,8 +33,9 @@ from pathlib import Path
 from .config import Config, ConfigError, SITE_KEYS, load_config
 from .yamlnodes import read_yaml
 
-DISTRICT_KEYS = ("contact", "paths", "crawl", "mail", "bureaus", "bureaus_dir")
+DISTRICT_KEYS = ("contact", "paths", "crawl", "mail", "office", "bureaus", "bureaus_dir")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 @dataclass
@@ -42,10 +44,28 @@ class District:
     bureaus: dict[str, Config]                 # key -> that bureau's configuration ("" for a single one)
     data_dir: Path
     reports_dir: Path
+    office_name: str = "政务公开办公室"
+    office_email: list[str] = field(default_factory=list)   # the district office: the overview mail
 
     @property
     def single(self) -> bool:
         return list(self.bureaus) == [""]
+
+    def known(self) -> str:
+        """The bureaus as an error message lists them: ``b01 (教体局), b02 (卫健局)``."""
+        return ", ".join(f"{k} ({c.bureau_name})" if c.bureau_name else k for k, c in self.bureaus.items())
+
+    def find(self, name: str) -> str:
+        """The key of the bureau called *name*: its key, its name or an alias (ValueError: one line)."""
+        wanted = name.strip()
+        if wanted in self.bureaus:
+            return wanted
+        hits = [k for k, c in self.bureaus.items()
+                if wanted and (wanted == c.bureau_name or wanted in (c.bureau_aliases or []))]
+        if len(hits) == 1:
+            return hits[0]
+        why = "names several bureaus" if hits else "is not a bureau of this configuration"
+        raise ValueError(f"--bureau {name!r} {why} (known: {self.known()})")
 
     def db_path(self, key: str, default: Path | None = None) -> Path:
         cfg = self.bureaus[key]
@@ -109,6 +129,7 @@ def load_district(path: str | os.PathLike) -> District:
     if not files:
         raise ConfigError(path, None, "bureaus", "names no bureau")
     shared = _shared_sections(path, root)
+    office_name, office_email = _office(path, root)
     bureaus: dict[str, Config] = {}
     for key, (f, line) in files.items():
         if not _KEY.match(key):
@@ -120,7 +141,23 @@ def load_district(path: str | os.PathLike) -> District:
         cfg = replace(cfg, data_dir=bdir, db_path=bdir / "zwgk.db", reports_dir=reports_dir / key,
                       outbox_dir=bdir / "outbox", **shared)
         bureaus[key] = cfg
-    return District(path=path, bureaus=bureaus, data_dir=data_dir, reports_dir=reports_dir)
+    return District(path=path, bureaus=bureaus, data_dir=data_dir, reports_dir=reports_dir,
+                    office_name=office_name, office_email=office_email)
+
+
+def _office(path: Path, root: dict) -> tuple[str, list[str]]:
+    """``office: {name, email}``: the district office that gets the overview in its summary mail."""
+    if "office" not in root:
+        return "政务公开办公室", []
+    node = root["office"]
+    value = node.plain()
+    if not isinstance(value, dict) or set(value) - {"name", "email"}:
+        raise ConfigError(path, node.line, "office", "must be a mapping with name and email")
+    emails = value.get("email") or []
+    emails = [emails] if isinstance(emails, str) else emails
+    if not isinstance(emails, list) or not all(isinstance(e, str) and _EMAIL.match(e) for e in emails):
+        raise ConfigError(path, node.line, "office.email", "must be an e-mail address or a list of them")
+    return str(value.get("name") or "政务公开办公室"), list(emails)
 
 
 def _shared_sections(path: Path, root: dict) -> dict:

@@ -13,12 +13,13 @@ from pathlib import Path
 from .yamlnodes import Node, read_yaml
 from . import validate
 from .validate import Invalid
+from .vocabulary import CLASSES, EXCLUDED
 
 SITE_KEYS = ("bureau", "province", "city", "district")
 PLATFORMS = ("jcms", "jpaas", "trs", "generic")
 UNIT_KINDS = ("office", "section", "center", "school", "town", "group")
 SECURITY = ("none", "ssl", "starttls")
-COLUMN_CLASSES = ("动态", "通知公告", "政策文件", "人事", "规划计划", "other")
+COLUMN_CLASSES = CLASSES
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -107,6 +108,21 @@ class Config:
     plan_path: Path | None = None
     mail: MailConfig = field(default_factory=MailConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    #: freshness class (or ``exclude``) by column "site:id", id or exact name, for columns whose name misleads
+    column_classes: dict[str, str] = field(default_factory=dict)
+
+    def configured_class(self, site: str, column_id, name: str | None) -> str | None:
+        """The class the operator gave this column (``column_classes``, then the site's ``columns[].class``;
+        ``exclude`` means: not checked for freshness), or None."""
+        cid = str(column_id or "")
+        for key in (f"{site}:{cid}", cid, (name or "").strip()):
+            if key and key in self.column_classes:
+                return self.column_classes[key]
+        s = self.sites.get(site)
+        for c in (s.columns if s else ()):
+            if c.id == cid and c.cls != "other":
+                return c.cls
+        return None
 
     @property
     def bureau_name(self) -> str:
@@ -207,7 +223,7 @@ def load_config(path: str | os.PathLike) -> Config:
     root_node = read_yaml(path, ConfigError, key_lines=True)
     r = _Reader(path)
     root = r.mapping(root_node, "", (
-        "contact", "bureau_aliases", "paths", "sites", "units", "lead_unit", "mail", "crawl"))
+        "contact", "bureau_aliases", "paths", "sites", "units", "lead_unit", "mail", "crawl", "column_classes"))
     top = Node(root, 1)
     base = path.parent
 
@@ -339,12 +355,21 @@ def load_config(path: str | os.PathLike) -> Config:
         if crawl.max_withdraw_share > 1:
             raise r.err(c["max_withdraw_share"], "crawl.max_withdraw_share", "must be a share between 0 and 1")
 
+    column_classes = {}
+    if root.get("column_classes") is not None and root["column_classes"].value is not None:
+        node = root["column_classes"]
+        if not isinstance(node.value, dict):
+            raise r.err(node, "column_classes", "must be a mapping (column name or id: class)")
+        for key, child in node.value.items():
+            column_classes[str(key).strip()] = r.string(node.value, key, f"column_classes.{key}", required=True,
+                                                        choices=COLUMN_CLASSES + (EXCLUDED,), where=child)
+
     return Config(
         path=path, contact=contact, sites=sites, units=units, lead_unit=lead,
         bureau_aliases=r.strings(root, "bureau_aliases", "bureau_aliases"),
         data_dir=data_dir, reports_dir=reports_dir, outbox_dir=outbox_dir,
         db_path=(base / db) if db else None, plan_path=(base / plan) if plan else None,
-        mail=mail, crawl=crawl)
+        mail=mail, crawl=crawl, column_classes=column_classes)
 
 
 def database_path(config: Config | None = None, explicit: str | Path | None = None) -> Path:

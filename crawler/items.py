@@ -57,6 +57,7 @@ class LinkItem(scrapy.Item):
     status = scrapy.Field()         # HTTP status, None when the request failed
     error = scrapy.Field()          # "pending": found, not checked yet (re-checked next night if a kill intervenes)
     kind = scrapy.Field()           # internal | attachment | external
+    text = scrapy.Field()           # the link's words on the page (anchor text, attachment name), trimmed
     drop = scrapy.Field()           # True: forget this (page, link) pair (robots.txt forbids checking it)
 
 

@@ -16,6 +16,9 @@ from scrapy import signals
 
 from .items import ColumnItem, ColumnSyncedItem, DocumentItem, LinkItem, SeenItem, WithdrawnItem
 from .config import database_path
+from .cpupool import CpuPool
+from .records import document_record
+from .searchindex import indexed_texts, segments
 from .store import Store, now_iso
 
 logger = logging.getLogger(__name__)
@@ -36,6 +39,9 @@ PENDING = "pending"   # LinkItem.error of a link found tonight whose target is c
 # sync each: a first crawl wrote 1.8 GB for a 69 MB database.
 BATCH_ITEMS = 200
 BATCH_SECONDS = 1.0
+# A new or changed document is segmented for the search index in a worker process (crawler/cpupool.py)
+# while the crawl goes on; it holds its place in the pending items until its words are back.
+SEGMENTING = object()
 # a few URLs of failed downloads (spiders.middlewares.FailureSamples), shown as an alarm's evidence
 SAMPLE_KEYS = {"timeout_samples": "zwgk/samples/timeouts", "failure_samples": "zwgk/samples/failures"}
 
@@ -98,7 +104,8 @@ class StorePipeline:
         self.run_id: int | None = None
         self.owns_run = False
         self.today = dt.date.today().isoformat()
-        self.pending: list = []            # items not yet written, in the order they came
+        self.pending: list[list] = []      # [item, its search row's fields or None], in the order they came
+        self.cpu = CpuPool.from_settings(crawler.settings)
         self.batch_started = time.monotonic()
         self.timer = None
         self.counting: dict[str, int] | None = None
@@ -137,7 +144,7 @@ class StorePipeline:
     def close_spider(self, spider=None):
         if self.timer is not None and self.timer.running:
             self.timer.stop()
-        self.flush()
+        self.flush(final=True)
         if self.store is not None and not self.owns_run:
             self.store.close()
             self.store = None
@@ -146,7 +153,7 @@ class StorePipeline:
         """Record a stand-alone crawl's run once Scrapy knows why it ended."""
         if self.store is None:
             return
-        self.flush()
+        self.flush(final=True)
         try:
             stats = dict(self.crawler.stats.get_stats())
             stats["finish_reason"] = reason
@@ -159,23 +166,59 @@ class StorePipeline:
             self.store = None
 
     def process_item(self, item, spider=None):
-        self.pending.append(item)
-        if len(self.pending) >= BATCH_ITEMS:
+        entry = [item, None]
+        self.pending.append(entry)
+        if isinstance(item, DocumentItem) and self.cpu.workers and self.store is not None:
+            record = document_record(item)
+            if self.store.stored_hash(record["url"]) != record["content_hash"]:   # never an unchanged one
+                entry[1] = SEGMENTING
+
+                def segmented(fields):
+                    entry[1] = fields
+                    self._added()
+                    return item
+
+                def failed(failure):   # the store segments it when it is written
+                    logger.warning("segmenting %s in a worker failed: %s", record["url"], failure.value)
+                    return segmented(None)
+
+                # the item's Deferred: Scrapy holds the page's output until it fires (back-pressure)
+                return self.cpu.submit(segments, *indexed_texts(record)).addCallbacks(segmented, failed)
+        self._added()
+        return item
+
+    def _ready(self) -> int:
+        """How many pending items, from the first, can be written (none still being segmented)."""
+        n = 0
+        for _, fields in self.pending:
+            if fields is SEGMENTING:
+                break
+            n += 1
+        return n
+
+    def _added(self) -> None:
+        if len(self.pending) >= BATCH_ITEMS and self._ready() >= BATCH_ITEMS:
             self.flush()
         else:
             self._flush_if_due()
-        return item
 
     def _flush_if_due(self) -> None:
         if self.pending and time.monotonic() - self.batch_started >= BATCH_SECONDS:
             self.flush()
 
-    def flush(self) -> None:
-        """Write the pending items in one transaction; an item that fails is counted, logged and left out."""
+    def flush(self, *, final: bool = False) -> None:
+        """Write the pending items in one transaction; an item that fails is counted, logged and left out.
+        Only the items before the first one still being segmented, unless *final* (then the store
+        segments what is missing)."""
         self.batch_started = time.monotonic()
         if not self.pending or self.store is None:
             return
-        items, self.pending = self.pending, []
+        ready = len(self.pending) if final else self._ready()
+        if not ready:
+            return
+        entries, self.pending = self.pending[:ready], self.pending[ready:]
+        items = [item for item, _ in entries]
+        fields_of = {id(item): fields for item, fields in entries if fields is not None and fields is not SEGMENTING}
         links: list[dict] = []
         self.counting = {}
         try:
@@ -185,7 +228,7 @@ class StorePipeline:
                         links.append(self._link(item))
                         continue
                     try:
-                        self._store_item(item)
+                        self._store_item(item, fields_of.get(id(item)))
                     except Exception:
                         self._inc("errors")
                         logger.exception("could not store %s %s", type(item).__name__, item.get("url") or "")
@@ -205,7 +248,8 @@ class StorePipeline:
         target is checked later: a killed crawl leaves it pending and the next night checks it again
         (spiders/linkcheck.py), so no result is lost for good. ``drop`` removes a row no longer wanted."""
         row = {"from_url": item["from_url"], "to_url": item["to_url"], "status": item.get("status"),
-               "error": item.get("error"), "kind": item.get("kind"), "drop": bool(item.get("drop")),
+               "error": item.get("error"), "kind": item.get("kind"), "text": item.get("text"),
+               "drop": bool(item.get("drop")),
                "tentative": item.get("error") == PENDING}
         if row["drop"] or row["tentative"]:
             return row
@@ -215,12 +259,14 @@ class StorePipeline:
             self._inc("broken_links")
         return row
 
-    def _store_item(self, item):
+    def _store_item(self, item, segmented: tuple | None = None):
         store = self.store
         if isinstance(item, DocumentItem):
             doc = dict(item)
-            outcome = store.upsert_document(doc)
+            outcome = store.upsert_document(doc, segmented=segmented)
             self._inc(outcome)
+            if outcome == "new":   # per column too: `zwgk crawl`'s progress lines (spiders/progress.py)
+                self._inc(f"column/{doc.get('column_id')}/new")
             for a in doc.get("attachments") or []:
                 self._inc("attachments")
                 if a.get("status") == "failed":

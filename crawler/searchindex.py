@@ -35,10 +35,86 @@ def m5_search_by_document(db) -> None:
     db.execute("ALTER TABLE documents_fts_m4 RENAME TO documents_fts")
 
 
-def replace_search_row(db, record: dict) -> None:
-    """The document's one search row, replaced by rowid (= documents.doc_id): a lookup, not a scan."""
+def segments(title: str | None, body: str | None, attachment_text: str | None) -> tuple[str, str, str]:
+    """The search row's segmented fields (pure: the crawl computes them in a worker, crawler/cpupool.py)."""
+    return textseg.segment(title), textseg.segment(body), textseg.segment(attachment_text)
+
+
+def indexed_texts(record: dict) -> tuple:
+    """What a document's search row is made of, in the order of ``segments``."""
+    return record.get("title"), record.get("body"), record.get("attachment_text")
+
+
+def replace_search_row(db, record: dict, segmented: tuple[str, str, str] | None = None) -> None:
+    """The document's one search row, replaced by rowid (= documents.doc_id): a lookup, not a scan.
+    *segmented*: ``segments(*indexed_texts(record))`` computed beforehand, else computed here."""
+    if segmented is None:
+        segmented = segments(*indexed_texts(record))
     db.execute("DELETE FROM documents_fts WHERE rowid = ?", [record["doc_id"]])
     db.execute(
         "INSERT INTO documents_fts (rowid, url, title, body, attachments) VALUES (?, ?, ?, ?, ?)",
-        [record["doc_id"], record["url"], textseg.segment(record.get("title")),
-         textseg.segment(record.get("body")), textseg.segment(record.get("attachment_text"))])
+        [record["doc_id"], record["url"], *segmented])
+
+
+def _watch_parent(parent: int) -> None:
+    import os
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)   # the import was killed: nothing left to work for
+
+
+def _warm_worker(parent: int) -> None:
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    textseg.segment("预热")   # jieba's dictionary, once per worker
+
+
+class Presegmenter:
+    """Search rows of many documents segmented in worker processes, for ``db import`` (one core segments ~300
+    documents a second; the writes stay in the importing process, in its batches). Only documents whose
+    text differs from the stored one are segmented; small batches and one-core machines segment in-process
+    (``None``: the store segments it)."""
+
+    MIN_BATCH = 64
+
+    def __init__(self, workers: int | None = None):
+        import os
+
+        self.workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        self.executor = None
+
+    def segmented(self, store, docs: list[dict]) -> list[tuple | None]:
+        from .records import document_record
+
+        out: list[tuple | None] = [None] * len(docs)
+        if self.workers < 2 or len(docs) < self.MIN_BATCH:
+            return out
+        records = [document_record(d) for d in docs]
+        todo = [i for i, r in enumerate(records) if store.stored_hash(r["url"]) != r["content_hash"]]
+        if len(todo) < self.MIN_BATCH:
+            return out
+        if self.executor is None:
+            import multiprocessing
+            import os
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_warm_worker, initargs=(os.getpid(),))
+        texts = list(zip(*(indexed_texts(records[i]) for i in todo)))
+        for i, fields in zip(todo, self.executor.map(segments, *texts, chunksize=16)):
+            out[i] = fields
+        return out
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -96,4 +96,11 @@ ZWGK_RECHECK_MAX_DAYS = 90
 # A fully read list that no longer shows more than this share of a column's articles (and more than 5)
 # withdraws none of them that night (a redesigned or broken list; the health monitors raise an alarm).
 ZWGK_MAX_WITHDRAW_SHARE = 0.2
+# Worker processes for the crawl's CPU-heavy work (segmenting new documents for the search index,
+# extracting articles): off the reactor thread, which then only downloads (crawler/cpupool.py).
+# 0: all in the crawl's own process.
+ZWGK_CPU_WORKERS = 1
+# Scrapy fetches no more while this many bytes of responses wait for their callbacks (default 5 MB): pages
+# waiting for the worker then pile up in memory for nothing (+66 MB at scale 1), as the worker sets the pace
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 ZWGK_TODAY = None          # YYYY-MM-DD: the crawl's "today" for those schedules (default: the real date)

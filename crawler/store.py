@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -17,6 +16,8 @@ import sqlite_utils
 
 from . import textseg
 from .batches import BatchWrites
+from .configcopy import m6_config_copy
+from .records import _as_list, content_hash, document_record  # noqa: F401 — part of this module's API
 from .searchindex import m5_search_by_document, replace_search_row
 from .storefile import StoreError, check_store_file  # noqa: F401 — StoreError is part of this module's API
 
@@ -29,22 +30,6 @@ def default_db_path() -> Path:
 
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None).isoformat()
-
-
-def content_hash(doc: dict) -> str:
-    """Hash of what a reader sees: a change here makes a new version."""
-    parts = [doc.get("title") or "", doc.get("published") or "", doc.get("body") or "",
-             doc.get("attachment_text") or "",
-             json.dumps(sorted(a.get("url", "") for a in _as_list(doc.get("attachments"))))]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def _as_list(value) -> list:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return json.loads(value)
-    return list(value)
 
 
 # --- migrations -----------------------------------------------------------------------------
@@ -126,7 +111,7 @@ def _m4_finding_facts(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_health, _m3_crawl_sync,
-                                                             _m4_finding_facts, m5_search_by_document]
+                                                             _m4_finding_facts, m5_search_by_document, m6_config_copy]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -189,20 +174,18 @@ class Store(BatchWrites):
             sql, args = sql + " where site = ?", [site]
         return {r["url"]: r for r in self.db.query(sql, args)}
 
-    def upsert_document(self, doc: dict, *, seen: str | None = None) -> str:
+    def stored_hash(self, url: str) -> str | None:
+        return next((r[0] for r in self.db.execute("select content_hash from documents where url = ?", [url])), None)
+
+    def upsert_document(self, doc: dict, *, seen: str | None = None, segmented: tuple | None = None) -> str:
         """Store one crawled (or imported) document. Returns ``new``, ``changed`` or ``unchanged``.
 
         A change keeps the old text in ``versions`` with a unified diff; first_seen never moves.
+        *segmented*: ``searchindex.segments`` of its text if computed beforehand (the crawl does it off the
+        reactor); else the text is segmented here, and only if it changed.
         """
         seen = seen or now_iso()
-        record = {k: doc.get(k) for k in (
-            "url", "site", "column_id", "column_name", "title", "published", "publisher", "source",
-            "index_no", "doc_no", "category", "body", "attachment_text", "etag", "last_modified")}
-        attachments = _as_list(doc.get("attachments"))
-        record["attachments"] = json.dumps(attachments, ensure_ascii=False)
-        if not record.get("attachment_text"):
-            record["attachment_text"] = "\n".join(a.get("text") or "" for a in attachments).strip() or None
-        record["content_hash"] = content_hash(record)
+        record = document_record(doc)
         old = self.get_document(record["url"])
         with self._atomic():
             if old is not None and old["content_hash"] == record["content_hash"]:
@@ -230,7 +213,7 @@ class Store(BatchWrites):
                     "v%d" % (version - 1), "v%d" % version, lineterm=""))
                 self._version(record, version, seen, diff=diff)
                 outcome = "changed"
-            self._index(record)
+            replace_search_row(self.db, record, segmented)
         return outcome
 
     def _next_doc_id(self) -> int:
@@ -247,9 +230,6 @@ class Store(BatchWrites):
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [record["url"], version, seen, record.get("title"), record.get("published"), record.get("body"),
              record["content_hash"], diff])
-
-    def _index(self, record: dict) -> None:
-        replace_search_row(self.db, record)
 
     def touch_document(self, url: str, seen: str | None = None) -> None:
         """Seen again without refetching (listed, or answered 304)."""
@@ -308,25 +288,24 @@ class Store(BatchWrites):
         return list(self.db.query("select * from columns order by site, column_id"))
 
     def record_link(self, from_url: str, to_url: str, status: int | None, error: str | None = None,
-                    checked_at: str | None = None, kind: str | None = None) -> None:
+                    checked_at: str | None = None, kind: str | None = None, text: str | None = None) -> None:
         row = {"from_url": from_url, "to_url": to_url, "status": status, "error": error,
                "checked_at": checked_at or now_iso()}
-        if kind is not None:
-            row["kind"] = kind
+        row.update({k: v for k, v in (("kind", kind), ("text", text)) if v is not None})
         with self._atomic():
             self._upsert_row("links", row, ("from_url", "to_url"))
 
     def record_links(self, rows: list[dict], *, results_since: str | None = None) -> None:
-        """Many link checks at once ({from_url, to_url, status, error, kind, checked_at?, drop?, tentative?}),
+        """Many link checks at once ({from_url, to_url, status, error, kind, text?, checked_at?, drop?, tentative?}),
         one transaction, in order: a later row for the same pair replaces an earlier one; ``drop`` deletes it.
         A ``tentative`` row (a link found, its check still to come) never replaces a row checked at or after
         *results_since*: whatever order tonight's items arrive in, tonight's result wins."""
         if not rows:
             return
         stamp = now_iso()
-        upsert = ("insert into links (from_url, to_url, status, error, checked_at, kind) values (?, ?, ?, ?, ?, ?) "
+        upsert = ("insert into links (from_url, to_url, status, error, checked_at, kind, text) values (?, ?, ?, ?, ?, ?, ?) "
                   "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
-                  "checked_at = excluded.checked_at, kind = excluded.kind")
+                  "checked_at = excluded.checked_at, kind = excluded.kind, text = coalesce(excluded.text, links.text)")
         with self._atomic():
             for r in rows:
                 if r.get("drop"):
@@ -334,7 +313,7 @@ class Store(BatchWrites):
                                          [r["from_url"], r["to_url"]])
                     continue
                 args = [r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
-                        r.get("kind")]
+                        r.get("kind"), r.get("text") or None]
                 if r.get("tentative") and results_since:
                     self.db.conn.execute(upsert + " where links.checked_at < ?", args + [results_since])
                 else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import content as C
-from .world import D, World, add_workdays, rand_date, STALE_COLUMN, STALE_LAST, BLANK_COLUMN
+from .world import D, World, add_workdays, rand_date, STALE_COLUMNS, BLANK_COLUMN
 
 B = C.BUREAU           # 济宁市兖州区教育和体育局
 BS = C.BUREAU_SHORT    # 兖州区教育和体育局
@@ -534,9 +534,10 @@ def plant_bureau(w: World):
 
     # ---- column-level defects
     col = w.sites["bureau"].by_id
-    w.defect("stale_column", None, f"动态类栏目“{col[STALE_COLUMN].name}”最后更新于{STALE_LAST}，超过2周未更新",
-             [col[STALE_COLUMN].url], column=STALE_COLUMN, name=col[STALE_COLUMN].name, **{"class": "动态"},
-             last_item_date=STALE_LAST.isoformat())
+    for cid, last in STALE_COLUMNS.items():
+        w.defect("stale_column", None, f"动态类栏目“{col[cid].name}”最后更新于{last}，超过2周未更新",
+                 [col[cid].url], column=cid, name=col[cid].name, **{"class": col[cid].cls},
+                 last_item_date=last.isoformat())
     w.defect("blank_column", None, f"栏目“{col[BLANK_COLUMN].name}”从未发布任何信息（空白栏目）",
              [col[BLANK_COLUMN].url], column=BLANK_COLUMN, name=col[BLANK_COLUMN].name)
 

@@ -167,7 +167,9 @@ class Site:
 # --------------------------------------------------------------------------- site definitions
 
 # (id, name, class, xxgk, ColumnType, base count at scale 1, generator, topic)
-# ColumnType follows the class, as on real Hanweb sites: 政务动态 for news columns, 专题专栏 for topics.
+# ColumnType as on real Hanweb sites: 政务动态 for news columns, 专题专栏 for topics — and for the work areas
+# (学前教育, 校园安全 …): these report the bureau's work as it happens, so their class is 动态 (two weeks),
+# which only their name tells; 疫情防控 is a campaign's column (专题, no time limit).
 BUREAU_COLUMNS = [
     ("3301", "工作动态", "动态", False, "政务动态", 520, "news", ""),
     ("3302", "教育要闻", "动态", False, "政务动态", 240, "news", ""),
@@ -192,28 +194,29 @@ BUREAU_COLUMNS = [
     ("3321", "新闻发布会", "other", True, "信息公开", 0, "", ""),
     ("3322", "督查审计整改", "other", True, "信息公开", 0, "", ""),
     ("3323", "政务服务", "other", False, "办事服务", 20, "misc", "政务服务"),
-    ("3324", "学前教育", "other", False, "专题专栏", 50, "topical", "学前教育"),
-    ("3325", "义务教育", "other", False, "专题专栏", 60, "news", ""),
-    ("3326", "职业教育", "other", False, "专题专栏", 40, "topical", "职业教育"),
+    ("3324", "学前教育", "动态", False, "专题专栏", 50, "topical", "学前教育"),
+    ("3325", "义务教育", "动态", False, "专题专栏", 60, "news", ""),
+    ("3326", "职业教育", "动态", False, "专题专栏", 40, "topical", "职业教育"),
     ("3327", "体育工作", "动态", False, "政务动态", 120, "topical", "体育工作"),
-    ("3328", "校园安全", "other", False, "专题专栏", 60, "topical", "校园安全"),
+    ("3328", "校园安全", "动态", False, "专题专栏", 60, "topical", "校园安全"),
     ("3329", "疫情防控", "other", True, "信息公开", 40, "topical", "疫情防控"),
     ("3330", "重点工作落实", "other", True, "信息公开", 0, "", ""),
     ("3331", "政民互动", "other", False, "互动交流", 0, "", ""),
     ("3332", "回应关切", "other", False, "互动交流", 15, "misc", "回应关切"),
-    ("3333", "民办教育", "other", False, "专题专栏", 25, "topical", "民办教育"),
-    ("3334", "教师队伍建设", "other", False, "专题专栏", 40, "topical", "教师队伍建设"),
-    ("3335", "教育督导", "other", False, "专题专栏", 35, "topical", "教育督导"),
+    ("3333", "民办教育", "动态", False, "专题专栏", 25, "topical", "民办教育"),
+    ("3334", "教师队伍建设", "动态", False, "专题专栏", 40, "topical", "教师队伍建设"),
+    ("3335", "教育督导", "动态", False, "专题专栏", 35, "topical", "教育督导"),
     ("3336", "应急管理", "other", True, "信息公开", 12, "misc", "应急管理"),
-    ("3337", "政务公开工作", "other", False, "专题专栏", 12, "misc", "政务公开工作"),
+    ("3337", "政务公开工作", "动态", False, "专题专栏", 12, "misc", "政务公开工作"),
     ("3338", "依申请公开", "other", True, "信息公开", 2, "misc", "依申请公开"),
     ("3339", "统计信息", "other", True, "信息公开", 0, "", ""),
     ("3340", "政府采购", "other", True, "信息公开", 20, "misc", "政府采购"),
-    ("3341", "资助工作", "other", False, "专题专栏", 25, "topical", "资助工作"),
-    ("3342", "语言文字", "other", False, "专题专栏", 15, "topical", "语言文字"),
+    ("3341", "资助工作", "动态", False, "专题专栏", 25, "topical", "资助工作"),
+    ("3342", "语言文字", "动态", False, "专题专栏", 15, "topical", "语言文字"),
 ]
-STALE_COLUMN = "3327"       # 体育工作: last item 2020-09-10
-STALE_LAST = D(2020, 9, 10)
+#: planted stale 动态 columns and their last item: 体育工作 (ColumnType 政务动态) and 校园安全, a work column
+#: whose ColumnType says 专题专栏 (only its name makes it 动态)
+STALE_COLUMNS = {"3327": D(2020, 9, 10), "3328": D(2020, 11, 27)}
 BLANK_COLUMN = "3339"       # 统计信息: never any item
 
 UPPER_SITES = {
@@ -447,12 +450,12 @@ def ordinary_bureau(w: World):
         lo, hi = START, END
         if topic == "疫情防控":
             lo = D(2020, 1, 25)
-        if cid == STALE_COLUMN:
-            hi = STALE_LAST
+        if cid in STALE_COLUMNS:
+            hi = STALE_COLUMNS[cid]
         dates = sorted(rand_date(rng, lo, hi) for _ in range(n))
         # freshness anchors: every column that is not planted stale gets a recent item
-        if cid == STALE_COLUMN:
-            dates[-1] = STALE_LAST
+        if cid in STALE_COLUMNS:
+            dates[-1] = STALE_COLUMNS[cid]
         elif cls == "动态":
             dates[-1] = rand_date(rng, D(2020, 12, 21), END)
         elif cls in ("通知公告", "政策文件"):

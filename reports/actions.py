@@ -15,20 +15,41 @@ from crawler.dates import to_date
 
 _QUARTER = re.compile(r"(\d{4})Q([1-4])")
 _QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+_BARE_QUARTER = re.compile(r"(?<![A-Za-z0-9])Q([1-4])(?![A-Za-z0-9])")
 _DOUBLE = re.compile(r"《《(.+?)》([^《》]*)》")
+#: a sentence telling the reader to run a command (`确认后运行 zwgk attest …`): the office runs commands,
+#: staff reply with a link (the action line says so)
+_COMMAND = re.compile(r"[^。；;\n]*`?zwgk\s+[a-z][^。；;\n]*[。；;]?")
 
 
 def plain(text: str) -> str:
-    """Staff-facing wording: 2020Q3 → 2020年第三季度, 《《X》解读》 → 《X解读》."""
+    """Chinese wording: 2020Q3 → 2020年第三季度, Q1 1/1 → 第一季度 1/1, 《《X》解读》 → 《X解读》."""
     text = _QUARTER.sub(lambda m: f"{m.group(1)}年第{_QUARTER_NAMES[m.group(2)]}季度", text or "")
+    text = _BARE_QUARTER.sub(lambda m: f"第{_QUARTER_NAMES[m.group(1)]}季度", text)
     while _DOUBLE.search(text):
         text = _DOUBLE.sub(lambda m: f"《{m.group(1)}{m.group(2)}》", text)
     return text
 
 
+def staff_text(text: str) -> str:
+    """What staff read (reports, mails, XLSX): :func:`plain`, without any command to run."""
+    return _COMMAND.sub("", plain(text)).strip()
+
+
+#: a notice that only carries a document (关于印发《X》的通知): the action names X
+_CARRIER = re.compile(r"^(?:关于)?(?:印发|转发|公布|发布)?《([^《》]+)》的(?:通知|公告)$")
+
+
 def _title(text: str) -> str:
+    """《title》; a title quoting another's keeps the inner one in 〈〉 (《关于〈X办法〉的通知》)."""
     text = plain(text).strip()
-    return text if text.startswith("《") else f"《{text}》"
+    if text.startswith("《") and text.endswith("》"):
+        m = _CARRIER.match(text[1:-1]) if text.count("《") > 1 else None
+        return f"《{m.group(1)}》" if m else text
+    m = _CARRIER.match(text)
+    if m:
+        return f"《{m.group(1)}》"
+    return "《" + text.replace("《", "〈").replace("》", "〉") + "》"
 
 
 def _when(due: dt.date | None, as_of: dt.date | None, verb: str = "发布") -> str:
@@ -57,7 +78,7 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
     where = f"在“{'”或“'.join(columns)}”栏目" if columns else ""
     faulty, _ = finding.evidence_for(unit)
     if status == "met":
-        return "已满足，请保持。"
+        return f"{what}：已满足，请保持。"
     if status == "manual":
         return f"请将{what}的证明材料（网页链接或文件）回复办公室确认。"
     if status == "unverifiable":
@@ -72,14 +93,23 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         status = status if owed or status != "gap" else "late"
         names = _names(faulty)
         due = min((d for d in (_fault_due(finding, e.url) for e in faulty) if d), default=finding.due)
-        owing: dict[str, list] = {}   # what is owed → the documents owing it (the rule's words, facts)
+        owing: dict[tuple, list] = {}   # (what is owed, the column it goes in) → the documents owing it (facts)
         for e in faulty:
-            owing.setdefault(_fault_field(finding, e.url, "owed"), []).append(e)
-        if "" in owing:
+            key = (_fault_field(finding, e.url, "owed"), _fault_field(finding, e.url, "where"))
+            owing.setdefault(key, []).append(e)
+        if any(not owed for owed, _ in owing):
             return f"请处理{names}的问题{_when(due, as_of, '处理')}。"
         if status == "late":
-            return "；".join(f"{_names(docs)}的{owed}发布逾期" for owed, docs in owing.items()) + "，今后请按规定时限发布。"
-        return "；".join(f"请为{_names(docs)}发布{owed}" for owed, docs in owing.items()) + f"{_when(due, as_of)}。"
+            return "；".join(f"{_names(docs)}的{owed}发布逾期" for (owed, _), docs in owing.items()) + "，今后请按规定时限发布。"
+
+        def owe(owed, column, docs):
+            return f"请在“{column}”栏目发布{_names(docs)}的{owed}" if column else f"请为{_names(docs)}发布{owed}"
+        if len(owing) == 1:
+            (owed, column), _docs = next(iter(owing.items()))
+            return f"{owe(owed, column, faulty)}{_when(due, as_of)}。"
+        # several things owed, each by its own date (a 15-day window's reason vs a later feedback)
+        return "；".join(f"{owe(owed, column, docs)}{_when(_earliest(finding, docs), as_of)}"
+                        for (owed, column), docs in owing.items()) + "。"
     if finding.facts.get("sites"):   # per source and quarter: submitted vs target (rules/kinds/submissions.py)
         short = []
         for site in (finding.facts.get("sites") or {}).values():
@@ -97,8 +127,8 @@ def _action(finding, as_of: dt.date | None, unit: str | None) -> str:
         cols = [str(c.get("name") if isinstance(c, dict) else c) for c in (finding.facts.get("stale_columns") or [])]
         names = "、".join(f"“{c}”" for c in cols[:5]) + ("等栏目" if len(cols) > 5 else "栏目") if cols else "相关栏目"
         return f"请更新{names}；确无内容的栏目应整合或注明。"
-    if status == "late":
-        return f"{what}已{where}公开但超过时限{_when(finding.due, as_of)}，今后请按时发布。"
+    if status == "late":   # published, after the date: how late it was, not how long ago the date passed
+        return f"{what}已{where}公开但超过时限{_late_by(finding)}，今后请按时发布。"
     return f"请{where}发布{what}{_when(finding.due, as_of)}。"
 
 
@@ -122,3 +152,17 @@ def _fault_due(finding, url: str) -> dt.date | None:
         if isinstance(a, dict) and a.get("url") == url:
             return to_date(a.get("due"))
     return None
+
+
+def _earliest(finding, docs) -> dt.date | None:
+    return min((d for d in (_fault_due(finding, e.url) for e in docs) if d), default=finding.due)
+
+
+def _late_by(finding) -> str:
+    due = finding.due
+    published = min((e.published for e in finding.evidence if e.published), default=None)
+    if due is None:
+        return ""
+    if published is None or published <= due:
+        return f"（应于{due.isoformat()}前发布）"
+    return f"（应于{due.isoformat()}前发布，{published.isoformat()}发布，逾期{(published - due).days}天）"

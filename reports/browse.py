@@ -17,7 +17,16 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from crawler.vocabulary import SITE_LABELS
+
 PLUGINS_DIR = Path(__file__).with_name("datasette_plugins")
+
+
+def _site_case(column: str) -> str:
+    """The source in words (局网站, 政务公开看山东 …) instead of its key."""
+    whens = " ".join(f"when '{key}' then '{label}'" for key, label in SITE_LABELS.items())
+    return f"case {column} {whens} else {column} end"
+
 
 _STATUS_CASE = ("case f.status when 'gap' then '缺失' when 'late' then '逾期公开' when 'at_risk' then '临近期限' "
                 "when 'unverifiable' then '无法核实' when 'pending' then '未到期' when 'manual' then '待人工确认' "
@@ -29,7 +38,7 @@ QUERIES = {
         "title": "各栏目最新文件",
         "description": "每个来源栏目最新发布的5篇文件（不含已撤下的）。",
         "sql": ("select 来源, 栏目, 发布日期, 标题, 网址 from ("
-                "select site as 来源, coalesce(column_name, column_id) as 栏目, published as 发布日期, "
+                f"select {_site_case('site')} as 来源, coalesce(column_name, column_id) as 栏目, published as 发布日期, "
                 "title as 标题, url as 网址, row_number() over (partition by site, column_id "
                 "order by published desc, url) as 序号 from documents where state = 'live') "
                 "where 序号 <= 5 order by 来源, 栏目, 发布日期 desc"),
@@ -50,7 +59,7 @@ QUERIES = {
     "search": {
         "title": "全文检索",
         "description": "在标题、正文和附件文字中检索（与索引一样用结巴分词切分检索词，所有词都须出现）。",
-        "sql": ("select d.published as 发布日期, d.site as 来源, d.column_name as 栏目, d.title as 标题, "
+        "sql": (f"select d.published as 发布日期, {_site_case('d.site')} as 来源, d.column_name as 栏目, d.title as 标题, "
                 "d.publisher as 发布机构, d.url as 网址 from documents_fts "
                 "join documents d on d.url = documents_fts.url "
                 "where documents_fts match zwgk_fts(:q) and d.state = 'live' "
@@ -75,7 +84,20 @@ TABLES = {
         "class": "更新时限类别", "item_count": "信息条数", "last_item_date": "最新信息日期",
         "state": "状态（normal 正常 / blank 空白 / unverifiable 无法核实）", "reason": "原因", "checked_at": "检查时间"}),
     "links": ("链接", "局网站页面上的链接检查结果", {
-        "from_url": "所在页面", "to_url": "链接地址", "status": "HTTP 状态", "error": "错误", "checked_at": "检查时间"}),
+        "from_url": "所在页面", "to_url": "链接地址", "status": "HTTP 状态", "error": "错误", "checked_at": "检查时间",
+        "kind": "类型（internal 站内 / attachment 附件 / external 站外）", "text": "链接文字"}),
+    "config_bureau": ("配置副本：本局", "最近一次带配置运行时保存的本局信息（只用 --db 时读取）", {
+        "name": "名称", "aliases": "别名（JSON）", "lead_unit": "牵头单位", "contact": "联系邮箱",
+        "config_file": "配置文件", "saved": "保存时间"}),
+    "config_sites": ("配置副本：网站", "配置的来源网站及其栏目", {
+        "key": "来源", "position": "顺序", "name": "名称", "base_url": "网址", "platform": "网站平台",
+        "start_url": "起始页", "columns": "栏目（JSON）"}),
+    "config_units": ("配置副本：单位", "责任单位：类别、别名、邮箱、成员、联系单位、负责的栏目和发文机关", {
+        "name": "单位", "position": "顺序", "kind": "类别", "aliases": "别名（JSON）", "email": "邮箱（JSON）",
+        "members": "成员（JSON）", "contact": "联系单位", "columns": "负责栏目（JSON）", "issuers": "发文机关/文号前缀（JSON）"}),
+    "checked_plans": ("检查所用计划", "每次检查所依据的工作要点及检查项（JSON）", {
+        "check_run": "检查批次", "year": "年度", "title": "标题", "source_file": "计划文件", "sha256": "内容指纹",
+        "saved": "保存时间", "plan": "计划（JSON）"}),
     "runs": ("运行记录", "抓取、检查、报告、邮件的每次运行", {
         "kind": "类型", "started": "开始", "finished": "结束", "status": "结果", "as_of": "截至日期", "stats": "统计（JSON）"}),
     "findings": ("检查结果", "每次检查的每条结果", {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from .actions import plain
 from .statuses import STATUS_COLOURS
 
 _FONT = 'font-family="Microsoft YaHei, WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"'
@@ -50,7 +51,7 @@ def gap_trend(history: list[dict]) -> Markup | None:
         x = left + 8 + i * (bar_w + 8)
         g_h = h["gap"] * scale
         l_h = h["late"] * scale
-        label = escape(f'批次{h["id"]}（{h["as_of"]}）：缺失{h["gap"]}项，逾期{h["late"]}项')
+        label = escape(f'批次{h["id"]}（{h["as_of"]}）：缺失{h["gap"]}项，逾期公开{h["late"]}项')
         body.append(f'<g class="trend-bar" data-run="{int(h["id"])}"><title>{label}</title>')
         body.append(f'<rect x="{x}" y="{bottom - g_h:.1f}" width="{bar_w}" height="{g_h:.1f}" fill="{gap_fill}" stroke="{gap_text}"/>')
         body.append(f'<rect x="{x}" y="{bottom - g_h - l_h:.1f}" width="{bar_w}" height="{l_h:.1f}" fill="{late_fill}" '
@@ -105,7 +106,7 @@ def submissions(data: dict) -> Markup | None:
             h = n * scale
             x = gx + si * 22
             fill = SITE_PATTERNS.get(s) or SITE_FILLS.get(s, "#888")
-            tip = escape(f"{names.get(s, s)} {q}：{n}条" + (f"（目标{t}条）" if t is not None else "")
+            tip = escape(f"{names.get(s, s)} {plain(q)}：{n}条" + (f"（目标{t}条）" if t is not None else "")
                          + ("，未达到目标" if below else ""))
             mark = ""
             if t is not None and target is None:
@@ -120,7 +121,7 @@ def submissions(data: dict) -> Markup | None:
                         f'<rect x="{x}" y="{bottom - h:.1f}" width="18" height="{h:.1f}" fill="{fill}" stroke="#333"/>'
                         f'{mark}<text x="{x + 9}" y="{bottom - h - 3:.1f}" text-anchor="middle" font-size="10"{colour}>'
                         f'{label}</text></g>')
-        body.append(f'<text x="{gx + len(sites) * 11:.1f}" y="{bottom + 16}" text-anchor="middle">{escape(q)}</text>')
+        body.append(f'<text x="{gx + len(sites) * 11:.1f}" y="{bottom + 16}" text-anchor="middle">{escape(_axis(q))}</text>')
     if target:
         y = bottom - target * scale
         body.append(f'<line class="sub-target" x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#c62828" stroke-dasharray="6 4"/>'
@@ -136,3 +137,9 @@ def submissions(data: dict) -> Markup | None:
                     f'<text x="{lx + 16}" y="16">{escape(names.get(s, s))}</text>')
         lx += 16 + _text_width(names.get(s, s)) + 14
     return _svg(width, height, "每季度向上级栏目报送信息数", body)
+
+
+def _axis(quarter: str) -> str:
+    """2020Q3 → 第三季度 under the bars (the year is in the heading; the tooltip says it in full)."""
+    text = plain(quarter)
+    return text.split("年", 1)[1] if "年第" in text else text

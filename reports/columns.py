@@ -1,83 +1,63 @@
-"""Column freshness as the dashboard shows it: per column its newest item, its class's limit and a verdict;
-per source the columns counted by verdict. The limits are the freshness rule's (rules/kinds/freshness.py)."""
+"""Column freshness as the dashboard shows it: per column its class, newest item, limit and verdict, and per
+source the columns counted by verdict. A view of the freshness rule's findings (rules/kinds/freshness.py):
+their ``facts["columns"]`` hold every checked column with the rule's verdict; nothing is judged again here."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Iterable
-
-from crawler.dates import to_date
-from crawler.vocabulary import infer_class
-from rules.kinds.freshness import DEFAULT_LIMITS
 
 from .statuses import status_rank
 
-#: the freshness rule's limits, so the dashboard's verdicts are the rule's
-FRESHNESS_LIMITS = DEFAULT_LIMITS
+#: the rule's per-column state → (the dashboard's words, status)
+VERDICTS = {
+    "blank": ("空白栏目", "gap"),
+    "unreadable": ("无法核实", "unverifiable"),
+    "ok": ("正常", "met"),
+    "no_limit": ("未设时限", "met"),
+    "excluded": ("不检查（配置排除）", "met"),
+}
 
 
-def _configured_classes(config) -> dict[tuple[str, str], str]:
-    out = {}
-    for key, site in (getattr(config, "sites", None) or {}).items():
-        for c in getattr(site, "columns", None) or []:
-            cls = getattr(c, "cls", None)
-            if cls and cls != "other":
-                out[(key, str(getattr(c, "id", "")))] = cls
-    return out
+def freshness_columns(f) -> list[dict]:
+    """The columns a freshness finding checked (its ``facts["columns"]``), or []."""
+    cols = (getattr(f, "facts", None) or {}).get("columns")
+    return [c for c in cols if isinstance(c, dict) and c.get("state")] if isinstance(cols, list) else []
 
 
-def column_class(stored: str | None, configured: str | None, name: str | None) -> str:
-    """A column's freshness class as the freshness rule sees it: stored class, else the configured one,
-    else what its name reveals (工作动态 → 动态), else ``other`` (no time limit)."""
-    if stored and stored != "other":
-        return stored
-    if configured and configured != "other":
-        return configured
-    return infer_class(name) or "other"
+def limits_note(findings: Iterable) -> str:
+    """The limits the freshness rule applied, in words (动态类14天，通知公告类183天 …), or ""."""
+    for f in findings:
+        limits = (getattr(f, "facts", None) or {}).get("limits")
+        if freshness_columns(f) and isinstance(limits, dict) and limits:
+            return "，".join(f"{cls}类{days}天" for cls, days in limits.items())
+    return ""
 
 
-def column_rows(store, as_of: dt.date | None, site_names: dict[str, str], config=None) -> list[dict]:
-    cols = store.columns()
-    configured = _configured_classes(config)
-    newest: dict[tuple, dt.date] = {}  # the newest stored item of each column, as of the check date
-    rows = store.db.query(
-        "select site, column_id, max(substr(published, 1, 10)) as newest from documents "
-        "where published is not null and published != '' and substr(published, 1, 10) <= ? "
-        "and coalesce(state, 'live') != 'withdrawn' group by site, column_id",
-        [(as_of or dt.date.max).isoformat()])
-    for r in rows:
-        d = to_date(r["newest"])
-        if d:
-            newest[(r["site"], str(r["column_id"]))] = d
-    out = []
-    for c in cols:
-        last = to_date(c.get("last_item_date"))
-        if last and as_of and last > as_of:  # an item dated after the as-of date does not count
-            last = None
-        stored = newest.get((c.get("site"), str(c.get("column_id"))))
-        if stored and (last is None or stored > last):
-            last = stored
-        days = (as_of - last).days if (as_of and last) else None
-        name = c.get("name") or c.get("column_id")
-        cls = column_class(c.get("class"), configured.get((c.get("site"), str(c.get("column_id")))), name)
-        limit = FRESHNESS_LIMITS.get(cls)
-        state = c.get("state") or "normal"
-        if state == "unverifiable":
-            verdict, status = "无法核实", "unverifiable"
-        elif state == "blank" and last is None:
-            verdict, status = "空白栏目", "gap"
-        elif days is None:
-            verdict, status = "无日期", "unverifiable"
-        elif limit is not None and days > limit:
-            verdict, status = f"栏目更新不及时（超期{days - limit}天）", "gap"
-        elif limit is None:
-            verdict, status = "未设时限", "met"
-        else:
-            verdict, status = "正常", "met"
-        out.append({"site": c.get("site"), "site_name": site_names.get(c.get("site"), c.get("site")),
-                    "name": name, "url": c.get("url"), "class": cls,
-                    "last_item_date": last.isoformat() if last else "", "days": days, "limit": limit,
-                    "items": c.get("item_count"), "state": state, "verdict": verdict, "status": status,
-                    "reason": c.get("reason") or ""})
+def _verdict(c: dict) -> tuple[str, str]:
+    if c["state"] == "stale":
+        return f"栏目更新不及时（超期{(c.get('age_days') or 0) - (c.get('limit_days') or 0)}天）", "gap"
+    return VERDICTS.get(c["state"], ("无法核实", "unverifiable"))
+
+
+def column_rows(findings: Iterable, site_names: dict[str, str]) -> list[dict]:
+    """One row per column the freshness findings checked, worst first. A finding that an alarm made
+    unverifiable turns its columns at fault unverifiable too (the crawl behind them cannot be trusted)."""
+    out, seen = [], set()
+    for f in findings:
+        for c in freshness_columns(f):
+            key = (c.get("site"), str(c.get("column_id")))
+            if key in seen:
+                continue
+            seen.add(key)
+            verdict, status = _verdict(c)
+            reason = c.get("reason") or ""
+            if getattr(f, "status", None) == "unverifiable" and status == "gap":
+                verdict, status, reason = "无法核实", "unverifiable", f"本次抓取有告警，读取时为：{verdict}"
+            excluded = c["state"] == "excluded"
+            out.append({"site": c.get("site"), "site_name": site_names.get(c.get("site"), c.get("site")),
+                        "name": c.get("name") or c.get("column_id"), "url": c.get("url"), "class": c.get("class"),
+                        "last_item_date": c.get("newest") or "", "days": c.get("age_days"),
+                        "limit": None if excluded else c.get("limit_days"), "items": c.get("items"),
+                        "state": c["state"], "verdict": verdict, "status": status, "reason": reason})
     out.sort(key=lambda c: (status_rank(c["status"]), c["site"] or "", -(c["days"] or 0), c["name"] or ""))
     return out
 
@@ -89,10 +69,12 @@ def column_sources(columns: list[dict], site_order: Iterable[str] = ()) -> list[
     for c in columns:
         s = by_site.setdefault(c["site"], {"site": c["site"], "site_name": c["site_name"], "columns": [],
                                            "total": 0, "stale": 0, "blank": 0, "unverifiable": 0, "ok": 0,
-                                           "newest": "", "days": None})
+                                           "excluded": 0, "newest": "", "days": None})
         s["columns"].append(c)
         s["total"] += 1
-        if c["verdict"] == "空白栏目":
+        if c["state"] == "excluded":
+            s["excluded"] += 1
+        elif c["state"] == "blank":
             s["blank"] += 1
         elif c["status"] == "unverifiable":
             s["unverifiable"] += 1
@@ -108,5 +90,3 @@ def column_sources(columns: list[dict], site_order: Iterable[str] = ()) -> list[
         s["status"] = ("gap" if (s["stale"] or s["blank"]) else
                        "unverifiable" if s["unverifiable"] else "met")
     return out
-
-

@@ -167,7 +167,7 @@ def _group_rows(model) -> list[tuple[str, str, list[str]]]:
     return rows
 
 
-def office_notices(store, run_id: int | None = None) -> dict:
+def office_notices(store, run_id: int | None = None, site_names: dict[str, str] | None = None) -> dict:
     """What the office must hear besides the findings: crawl-health alarms not yet reported, recoveries not
     yet reported, alarms still active (already reported: named only by count), and how old the data is."""
 
@@ -181,7 +181,7 @@ def office_notices(store, run_id: int | None = None) -> dict:
         applied, unverifiable = alarms.get("applied") or {}, int(alarms.get("unverifiable") or 0)
 
     def item(a: dict) -> dict:
-        return {"id": a["id"], "text": describe(a), "samples": samples_of(a), "severity": a.get("severity"),
+        return {"id": a["id"], "text": describe(a, site_names), "samples": samples_of(a), "severity": a.get("severity"),
                 "monitor": a.get("monitor"), "since": local_time(a.get("opened")),
                 "resolved": local_time(a.get("resolved")) if a.get("resolved") else None,
                 "resolution": a.get("resolution"), "evidence": a.get("evidence") or {},
@@ -396,7 +396,7 @@ def send_reports(store, config, plan: Any = None, *, run_id: int | None = None, 
     session = session or SmtpSession(config.mail)
     states: dict[str, str] = {}
     say = log or (lambda s: None)
-    notices = office_notices(store, rid)
+    notices = office_notices(store, rid, {k: s.name for k, s in config.sites.items()})
     note = notices.get("data_note")
 
     def deliver(out: Outgoing) -> None:

@@ -162,6 +162,8 @@ def _broken_links(facts: dict, lookup) -> list[Evidence]:
         doc = lookup(page) or {}
         name = str(b.get("text") or "") or str((lookup(target) or {}).get("title") or "") \
             or target.rstrip("/").rsplit("/", 1)[-1].split("filename=")[-1] or target
+        name = " ".join(name.split())   # crawled words: one line, at most 60 characters (escaped where shown)
+        name = name if len(name) <= 60 else name[:59] + "…"
         why = str(b.get("why") or "")
         out.append(Evidence(url=page, title=str(doc.get("title") or page), published=to_date(doc.get("published")),
                             published_text=str(doc.get("published") or "")[:10], terms=[], at_fault=True,
@@ -421,7 +423,7 @@ def build_model(store, plan: Any, config, run_id: int | None = None, *, registry
         previous_findings=previous, units=units, router=router, registry=registry, lead=router.lead,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         history=_trend(store) if history else [],
-        columns=column_rows(store, to_date(as_of), site_names, config) if history else [],
+        columns=column_rows(findings, site_names) if history else [],
         submissions=submission_table(store, findings, to_date(as_of),
                                  (run.get("stats") or {}).get("plan_year") or planx.year) if history else {},
         changes=compute_changes(findings, previous, previous_run))

@@ -118,18 +118,21 @@ class PlanIndex:
 
 
 def load_plan(config=None, path: str | Path | None = None, *, year: int | None = None,
-              run: dict | None = None) -> dict | None:
+              run: dict | None = None, checked: dict | None = None) -> dict | None:
     """The plan whose texts the reports quote, read by rules (``rules.catalogue.load_catalogue``). First
     found wins:
 
     ``rules.catalogue.plan_candidates``: ``path`` (``--plan FILE``: JSON from ``zwgk plan import --json``, or
-    a YAML plan/catalogue), the plan the check run recorded, ``paths.plan``, then rules/plans/ for the year of
-    the run's as-of date. A candidate that cannot be read is passed over (except ``path``).
+    a YAML plan/catalogue), ``checked`` (the plan as the check run evaluated it, kept by the store:
+    crawler/configcopy.py), the plan file the check run recorded, ``paths.plan``, then rules/plans/ for the
+    year of the run's as-of date. A candidate that cannot be read is passed over (except ``path``).
 
     Returns None when there is none: reports then show requirement ids with a note.
     """
     if path and not Path(path).exists():
         raise FileNotFoundError(f"计划文件不存在：{Path(path)}")
+    if checked and not path:
+        return checked
     recorded = ((run or {}).get("stats") or {}).get("plan")
     if year is None and run and run.get("as_of"):
         d = to_date(run["as_of"])

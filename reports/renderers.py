@@ -20,8 +20,8 @@ from markupsafe import Markup
 from . import charts
 from crawler.vocabulary import STATUS_ORDER
 
-from .columns import column_sources
-from .actions import plain
+from .columns import column_sources, limits_note
+from .actions import plain, staff_text
 from .model import SHARED_COLUMN, Finding, ReportModel, UnitView, unit_filename
 from .safetext import clean_text
 from .statuses import STATUS_COLOURS, STATUS_SYMBOLS, status_label
@@ -69,7 +69,7 @@ def environment() -> jinja2.Environment:
             finalize=clean_text)   # NUL out, bidi controls visible, in every output (reports/safetext.py)
         env.filters.update(label=status_label, symbol=lambda s: STATUS_SYMBOLS.get(s, ""), safe_url=safe_url,
                            unit_href=unit_href, req_href=req_href, unit_file=unit_filename,
-                           plain=plain)
+                           plain=staff_text)   # Chinese words, no commands: templates are for staff
         env.globals.update(statuses=STATUS_ORDER)
         _ENV = env
     return _ENV
@@ -164,6 +164,12 @@ class TextReporter(Reporter):
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _problem(e) -> str:
+    """A document's problem for the evidence sheet; a broken link's address after its name."""
+    text = staff_text(e.problem)
+    return f"{text}；失效地址：{e.link}" if e.link else text
+
+
 def neutralise(value):
     """A text cell a spreadsheet could read as a formula (= + - @, also tab/CR) gets a leading apostrophe;
     characters XLSX cannot hold are dropped."""
@@ -222,7 +228,7 @@ class XlsxReporter(Reporter):
             elif unit_name and f.via.get(unit_name):
                 note.append(f"经“{f.via[unit_name]}”转本单位")
             row = [f.requirement.id, f.requirement.task_title, f.requirement.text, status_label(f.status), f.status,
-                   f.check, "、".join(f.units) or "未指定", f.due or (f.due_text or None), plain(f.message),
+                   f.check, "、".join(f.units) or "未指定", f.due or (f.due_text or None), staff_text(f.summary),
                    f.action_for(unit_name) if f.status != "met" else "", len(f.evidence), "；".join(note)]
             ws.append([neutralise(v) for v in row])
             r += 1
@@ -232,15 +238,16 @@ class XlsxReporter(Reporter):
             for c in (2, 3, 9, 10):
                 ws.cell(r, c).alignment = wrap
             for e in f.evidence:
-                ev.append([neutralise(v) for v in (f.requirement.id, status_label(f.status), f.check, plain(e.title),
+                ev.append([neutralise(v) for v in (f.requirement.id, status_label(f.status), f.check, staff_text(e.title),
                                                    e.published or (e.published_text or None), e.url,
-                                                   plain(e.problem) if e.at_fault else "")])
+                                                   _problem(e) if e.at_fault else "")])
                 er += 1
                 ev.cell(er, 5).number_format = "yyyy-mm-dd"
-                link = safe_url(e.url)
-                if link:
-                    ev.cell(er, 6).hyperlink = link
-                    ev.cell(er, 6).style = "Hyperlink"
+                for column, url in ((6, e.url), (7, e.link)):   # the problem's cell links to the broken URL
+                    link = safe_url(url) if url else None
+                    if link:
+                        ev.cell(er, column).hyperlink = link
+                        ev.cell(er, column).style = "Hyperlink"
         ws.column_dimensions["E"].hidden = True  # 状态代码 (gap, met …): for filters and scripts, not for staff
         ws.auto_filter.ref = f"A1:{get_column_letter(len(self.FINDING_HEADER))}{r}"
         ev.auto_filter.ref = f"A1:{get_column_letter(len(self.EVIDENCE_HEADER))}{er}"
@@ -275,7 +282,8 @@ class DashboardReporter(Reporter):
             groups=sorted(m.router.groups.items()), unknown_units=sorted(m.router.unknown),
             trend_svg=charts.gap_trend(m.history) if len(m.history) >= 1 else None,
             submissions_svg=charts.submissions(m.submissions),
-            sources=column_sources(m.columns, site_order=("bureau", "province", "city", "district"))))
+            sources=column_sources(m.columns, site_order=("bureau", "province", "city", "district")),
+            column_limits=limits_note(m.findings)))
 
     def render_requirement(self, rid: str) -> str:
         m = self.model

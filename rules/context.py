@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import Iterable
 
 from crawler import textseg
-from crawler.vocabulary import SITE_LABELS, STATUSES, infer_class
+from crawler.vocabulary import SITE_LABELS, STATUSES, column_class
 
 from .failures import latest_failures
 from .findings import Finding, mark_unverifiable
@@ -179,15 +179,16 @@ class Context:
         return False
 
     # -- columns and sources -------------------------------------------------------------------
+    def configured_class(self, site: str, column_id: str | None, name: str | None) -> str | None:
+        """What the operator's config says of this column's class (``exclude``: not checked), or None."""
+        configured = getattr(self.config, "configured_class", None)
+        return configured(site, column_id, name) if configured is not None else None
+
     def column_class(self, site: str, column_id: str | None, name: str | None) -> str:
-        row = self._col_by_key.get((site, str(column_id)))
-        if row and row.get("class") and row["class"] != "other":
-            return row["class"]
-        if self.config is not None and site in self.config.sites:
-            for c in self.config.sites[site].columns:
-                if c.id == str(column_id) and c.cls != "other":
-                    return c.cls
-        return infer_class(name or (row or {}).get("name"))
+        """crawler.vocabulary.column_class: the config, else the name, else the class stored by the crawl."""
+        row = self._col_by_key.get((site, str(column_id))) or {}
+        name = name or row.get("name")
+        return column_class(self.configured_class(site, column_id, name), row.get("class"), name)
 
     def column_name(self, doc: dict) -> str:
         name = doc.get("column_name") or ""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from crawler.dates import parse_date
+from crawler.searchindex import Presegmenter
 
 from .params import SITES
 
@@ -73,41 +74,46 @@ def document_from(obj) -> dict:
 BATCH_LINES = 500   # lines per transaction: all of a batch or none of it
 
 
-def import_jsonl(store, lines, *, column_names: dict | None = None) -> ImportResult:
+def import_jsonl(store, lines, *, column_names: dict | None = None, workers: int | None = None) -> ImportResult:
+    """*workers*: processes that segment the documents' search rows (default: the cores, up to 4)."""
     result = ImportResult()
     names = column_names if column_names is not None else {
         (c["site"], str(c["column_id"])): c.get("name") for c in store.columns()}
     batch: list[tuple[int, str]] = []
-    for n, line in enumerate(lines, 1):
-        batch.append((n, line))
-        if len(batch) >= BATCH_LINES:
-            _import_batch(store, batch, names, result)
-            batch = []
-    _import_batch(store, batch, names, result)
+    with Presegmenter(workers) as pre:
+        for n, line in enumerate(lines, 1):
+            batch.append((n, line))
+            if len(batch) >= BATCH_LINES:
+                _import_batch(store, batch, names, result, pre)
+                batch = []
+        _import_batch(store, batch, names, result, pre)
     return result
 
 
-def _import_batch(store, lines, names: dict, result: ImportResult) -> None:
-    if not lines:
+def _import_batch(store, lines, names: dict, result: ImportResult, pre: Presegmenter) -> None:
+    docs = [(n, doc) for n, doc in ((n, _document(n, line, names, result)) for n, line in lines) if doc]
+    if not docs:
         return
+    segmented = pre.segmented(store, [doc for _, doc in docs])
     with store.batch():
-        for n, line in lines:
-            _import_line(store, n, line, names, result)
+        for (n, doc), fields in zip(docs, segmented):
+            result.counts[store.upsert_document(doc, segmented=fields)] += 1
 
 
-def _import_line(store, n: int, line: str, names: dict, result: ImportResult) -> None:
+def _document(n: int, line: str, names: dict, result: ImportResult) -> dict | None:
+    """The document of line *n*, or None (a blank line; a bad one is added to the result)."""
     if not line.strip():
-        return
+        return None
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
         result.bad.append((n, f"not valid JSON ({e.msg} at column {e.colno})"))
-        return
+        return None
     try:
         doc = document_from(obj)
     except ValueError as e:
         result.bad.append((n, str(e)))
-        return
+        return None
     if not doc["column_name"] and doc["column_id"]:
         doc["column_name"] = names.get((doc["site"], doc["column_id"]))
-    result.counts[store.upsert_document(doc)] += 1
+    return doc

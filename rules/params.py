@@ -14,6 +14,7 @@ from typing import Any, Callable
 from .errors import PlanError
 from crawler import validate
 from crawler.validate import Invalid
+from crawler.vocabulary import CLASSES
 from crawler.yamlnodes import Node
 
 SITES = ("bureau", "province", "city", "district")
@@ -138,7 +139,7 @@ MATCH_KEYS: dict[str, Param] = {
     "fields": Param("strings", ["title"], choices=FIELDS, doc="where the terms are looked for"),
     "site": Param("strings", ["bureau"], choices=SITES, doc="sources"),
     "column": Param("strings", [], doc="column ids, or words of column names (empty: any column)"),
-    "class": Param("strings", [], choices=("动态", "通知公告", "政策文件", "人事", "规划计划", "other"),
+    "class": Param("strings", [], choices=CLASSES,
                    doc="column freshness classes (empty: any)"),
     "publisher": Param("choice", "any", choices=("bureau", "local", "any"),
                        doc="bureau: publisher, title and source must be the bureau's (another unit's item never "

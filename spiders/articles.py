@@ -3,10 +3,13 @@ extracted into a document, its attachments downloaded and read; a vanished one w
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from scrapy import signals
 from scrapy.http import TextResponse
+from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler.cpupool import CpuPool, deferred_from
 from crawler.items import DocumentItem, LinkItem, SeenItem, WithdrawnItem
 
 from .adapters import ListEntry, ListWalk
@@ -54,7 +57,7 @@ class ArticleFetching:
         if not self.allow.allows(url):   # listed elsewhere (another host, file://): a link, never fetched
             self._count("offsite_entries")
             if self.check_links:
-                yield from self._carry(walk.url, url, "external")
+                yield from self._carry(walk.url, url, "external", entry.title)
             return
         info = self._known_live(url)
         headers = {"Referer": walk.url}
@@ -84,7 +87,29 @@ class ArticleFetching:
             walk.article_failures += 1
         yield from self._maybe_synced(walk)
 
-    def parse_article(self, response, entry: ListEntry, walk: ListWalk):
+    async def parse_article(self, response, entry: ListEntry, walk: ListWalk):
+        """An article page: extracted in a CPU worker (crawler/cpupool.py, ZWGK_CPU_WORKERS) while the crawl
+        downloads on, then turned into items by ``_article_items``."""
+        extracted = None
+        if response.status == 200 and not isinstance(response, TextResponse):   # a file: the document
+            extracted = await self._file_text(response, None)
+        elif response.status == 200:
+            modified = response.headers.get(b"Last-Modified")
+            try:
+                extracted = await maybe_deferred_to_future(self._cpu().submit(
+                    extract, response.body, response.url, _charset(response),
+                    modified.decode("latin-1") if modified else None))
+            except Exception as e:  # noqa: BLE001 — reported with the page below
+                extracted = e
+        for out in self._article_items(response, entry, walk, extracted):
+            yield out
+
+    def _cpu(self) -> CpuPool:
+        if getattr(self, "cpu_pool", None) is None:
+            self.cpu_pool = CpuPool.from_settings(self.crawler.settings)
+        return self.cpu_pool
+
+    def _article_items(self, response, entry: ListEntry, walk: ListWalk, extracted):
         url = entry.url
         status = 200 if response.status == 304 else response.status
         yield from self._saw(url, status)
@@ -119,14 +144,14 @@ class ArticleFetching:
             doc = self._doc(url, walk, entry, {"title": entry.title, "published": entry.date, "body": "",
                                                "attachments": [{"url": url, "name": entry.title or url,
                                                                 "type": None}]}, response)
-            doc["attachments"] = [self._attachment_record(doc["attachments"][0], response)]
+            doc["attachments"] = [self._attachment_record(doc["attachments"][0], response, extracted)]
             yield DocumentItem(doc)
             yield from self._article_done(walk)
             return
         try:
-            modified = response.headers.get(b"Last-Modified")
-            data = extract(response.body, response.url, encoding=_charset(response),
-                           last_modified=modified.decode("latin-1") if modified else None)
+            if isinstance(extracted, Exception):
+                raise extracted
+            data = extracted
         except Exception:
             self._count("errors")
             self.logger.exception("%s: article %s could not be extracted", self.site_key, url)
@@ -135,9 +160,10 @@ class ArticleFetching:
             return
         doc = self._doc(url, walk, entry, data, response)
         if self.check_links:
+            texts = data.get("link_texts") or {}
             for link in data.get("links") or []:
                 if link != url:
-                    yield from self._carry(url, link)
+                    yield from self._carry(url, link, text=texts.get(link))
         yield from self._next_attachment(doc, list(doc["attachments"]), [], walk)
 
     def _doc(self, url, walk: ListWalk, entry: ListEntry, data: dict, response) -> dict:
@@ -173,13 +199,13 @@ class ArticleFetching:
                 done.append({"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
                              "text": None, "status": "external", "error": NOT_FETCHED})
                 if self.check_links:
-                    yield from self._carry(doc["url"], att["url"], "external")
+                    yield from self._carry(doc["url"], att["url"], "external", att.get("name"))
                 continue
             cached = self.attachment_cache.get(att["url"])
             if cached is not None:
                 done.append({**cached, "name": att.get("name") or cached.get("name")})
                 if self.check_links:
-                    yield from self._carry(doc["url"], att["url"], "attachment")
+                    yield from self._carry(doc["url"], att["url"], "attachment", att.get("name"))
                 continue
             yield self._request(att["url"], self.parse_attachment, self.attachment_failed, dont_filter=True,
                                 priority=10, meta={"download_maxsize": self.max_attachment,
@@ -193,7 +219,20 @@ class ArticleFetching:
         yield DocumentItem(doc)
         yield from self._article_done(walk)
 
-    def _attachment_record(self, att: dict, response) -> dict:
+    async def _file_text(self, response, declared: str | None) -> tuple[str | None, str | None]:
+        """(text, error) of a downloaded file, from the sandbox (spiders/sandbox.py) in a thread of its own:
+        the reactor downloads on while the sandbox's child reads the file."""
+        if response.status != 200:
+            return None, None
+        sandbox = self._extractor()
+        if getattr(self, "sandbox_thread", None) is None:
+            self.sandbox_thread = ThreadPoolExecutor(1, thread_name_prefix="zwgk-sandbox")
+        kind = sniff_type(response.body, declared) or declared
+        reading = self.sandbox_thread.submit(sandbox.text, response.body, kind)
+        return await maybe_deferred_to_future(deferred_from(reading))
+
+    def _attachment_record(self, att: dict, response, read: tuple[str | None, str | None]) -> dict:
+        """The attachment's record; *read*: ``await self._file_text(response, att["type"])``."""
         rec = {"url": att["url"], "name": att.get("name"), "type": att.get("type"), "size": None,
                "text": None, "status": None}
         if response.status != 200:
@@ -202,7 +241,7 @@ class ArticleFetching:
         body = response.body
         rec["size"] = len(body)
         rec["type"] = sniff_type(body, att.get("type")) or att.get("type")
-        text, error = self._extractor().text(body, rec["type"])
+        text, error = read
         rec.update(text=text, status="ok" if not error else "unreadable", http_status=200)
         if error:
             rec["error"] = error
@@ -216,18 +255,25 @@ class ArticleFetching:
         return self.sandbox
 
     def _close_sandbox(self, spider=None):
+        if getattr(self, "sandbox_thread", None) is not None:
+            self.sandbox_thread.shutdown(wait=True)
+            self.sandbox_thread = None
         if getattr(self, "sandbox", None) is not None:
             self._count("attachments_over_limits", self.sandbox.killed)
             self.sandbox.close()
             self.sandbox = None
 
-    def parse_attachment(self, response, doc, pending, done, att, walk):
-        rec = self._attachment_record(att, response)
+    async def parse_attachment(self, response, doc, pending, done, att, walk):
+        rec = self._attachment_record(att, response, await self._file_text(response, att.get("type")))
+        for out in self._attachment_items(rec, response, doc, pending, done, att, walk):
+            yield out
+
+    def _attachment_items(self, rec, response, doc, pending, done, att, walk):
         self.attachment_cache[att["url"]] = rec
         done.append(rec)
         if self.check_links:
             yield from self._saw(att["url"], response.status)
-            yield from self._carry(doc["url"], att["url"], "attachment")
+            yield from self._carry(doc["url"], att["url"], "attachment", att.get("name"))
         yield from self._next_attachment(doc, pending, done, walk)
 
     def attachment_failed(self, failure):
@@ -245,5 +291,5 @@ class ArticleFetching:
         if self.check_links:
             # too big to download is still there: not a broken link
             yield from self._saw(att["url"], 200 if too_big else None, reason)
-            yield from self._carry(kw["doc"]["url"], att["url"], "attachment")
+            yield from self._carry(kw["doc"]["url"], att["url"], "attachment", att.get("name"))
         yield from self._next_attachment(kw["doc"], kw["pending"], kw["done"], kw["walk"])

@@ -116,7 +116,7 @@ class ColumnSpider(ArticleFetching, LinkChecking, FaultHandling, scrapy.Spider):
         self.attachment_cache: dict[str, dict] = {}
         # links: status of every URL the crawl fetched tonight, link targets waiting for one
         self.seen_status: dict[str, tuple[int | None, str | None]] = {}
-        self.link_waiting: dict[str, dict[str, str]] = {}   # to_url -> {from_url: kind}
+        self.link_waiting: dict[str, dict[str, tuple]] = {}   # to_url -> {from_url: (kind, link text)}
         self.link_requested: set[str] = set()
         self.link_unchecked: set[str] = set()      # robots.txt forbids checking these
 
@@ -227,8 +227,8 @@ class ColumnSpider(ArticleFetching, LinkChecking, FaultHandling, scrapy.Spider):
             return
         text = response.text
         if self.check_links:
-            for link, _ in page_links(text, response.url):
-                yield from self._carry(response.url, link)
+            for link, label in page_links(text, response.url):
+                yield from self._carry(response.url, link, text=label)
         if not discover:
             return
         walks = []
@@ -276,7 +276,8 @@ class ColumnSpider(ArticleFetching, LinkChecking, FaultHandling, scrapy.Spider):
         if name:
             walk.name = name
         column_type = _meta(response, "ColumnType")
-        walk.cls = column_class(walk.cls, column_type, walk.name)
+        walk.cls = column_class(self.config.configured_class(self.site_key, walk.column_id, walk.name) or walk.cls,
+                                column_type, walk.name)
         adapter = adapter_for(response, self.site.platform)
         walk.adapter = adapter.name
         walk.page_entries = []
@@ -291,9 +292,9 @@ class ColumnSpider(ArticleFetching, LinkChecking, FaultHandling, scrapy.Spider):
         self.crawler.stats.inc_value("zwgk/columns_reached")
         if self.check_links:
             listed = set(walk.entries)
-            for link, _ in page_links(response.text, response.url):
+            for link, label in page_links(response.text, response.url):
                 if link not in listed:
-                    yield from self._carry(walk.url, link)
+                    yield from self._carry(walk.url, link, text=label)
         self._maybe_stop(walk)
         yield from self._continue(walk)
 

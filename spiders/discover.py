@@ -338,7 +338,7 @@ def stanza(site: dict, columns: list[Column], key: str = "SITE_KEY") -> str:
     A column whose page did not answer is printed commented out."""
     base = site["base_url"]
     lines = [f"# zwgk sites discover {site['start_url']} — {len(columns)} columns, {dt.date.today().isoformat()}",
-             "# Keep the columns you need (class: 动态 | 通知公告 | 政策文件 | 人事 | 规划计划 | other) and paste under sites:",
+             "# Keep the columns you need (class: 动态 | 通知公告 | 政策文件 | 人事 | 规划计划 | 专题 | other) and paste under sites:",
              f"  {key}:",
              f"    name: {_q(site['name'])}",
              f"    base_url: {base}",

@@ -40,7 +40,8 @@ class FaultHandling:
             conn.close()
         for from_url, to_url, kind in rows:
             if site_key(from_url) == mine:
-                self.link_waiting.setdefault(to_url, {})[from_url] = kind or self._kind(to_url)
+                # (kind, words): the stored row keeps its words (the store never blanks a link's text)
+                self.link_waiting.setdefault(to_url, {})[from_url] = (kind or self._kind(to_url), None)
         if rows:
             self.logger.info("%s: %d link checks left pending by an earlier crawl", self.site_key, len(rows))
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from crawler.alarms import SAMPLES, site_stats_of
 from crawler.store import Store, now_iso
-from crawler.vocabulary import SITE_LABELS
+from crawler.vocabulary import SITE_LABELS, finish_reason_words
 
 BASELINE_NIGHTS = 7
 
@@ -144,6 +144,8 @@ class Monitors:
         self.metrics.append((site, column, metric, float(value)))
 
     def fire(self, f: Firing) -> None:
+        if isinstance(f.evidence, dict):   # the name the message uses, for crawler.alarms.describe
+            f.evidence.setdefault("site_name", self._label(f.site))
         self.fired.append(f)
 
     # per site -------------------------------------------------------------------------------------
@@ -181,14 +183,15 @@ class Monitors:
             # never "无法访问" beside "得到应答3次": say what the answers were
             said = (f"请求{requests}次，均无应答" if responses == 0 else
                     f"请求{requests}次，得到{responses}次应答，但没有一次是可用的页面（错误{errors}次）")
-            self.fire(Firing("unreachable", site, f"{label}无法访问：{said}（结束原因：{reason}）",
+            ended = "" if reason == "finished" else f"（抓取{finish_reason_words(reason)}）"
+            self.fire(Firing("unreachable", site, f"{label}无法访问：{said}{ended}",
                              {"metric": "reachable", "from": "可访问", "to": f"无应答（{responses}/{requests}）",
                               "responses": responses, "requests": requests,
                               "errors": errors, "finish_reason": reason,
                               "samples": ([base_url] if base_url else []) + _samples(s, "failure_samples")[:SAMPLES - 1]},
                              severity="critical"))
         elif reason not in ("finished", None):
-            self.fire(Firing("finish_reason", site, f"{label}抓取异常结束：finish_reason={reason}",
+            self.fire(Firing("finish_reason", site, f"{label}抓取异常结束：{finish_reason_words(reason)}",
                              {"metric": "finish_reason", "from": "finished", "to": reason,
                               "samples": _samples(s, "failure_samples")}, severity="critical"))
         ratio = errors / requests if requests else 0.0

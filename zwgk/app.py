@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.config import Config, ConfigError, database_path, load_config
+from crawler.configcopy import stored_config
 from crawler.store import Store
 
 DEFAULT_CONFIG_NAMES = ("zwgk.yaml", "zwgk.yml")
@@ -52,6 +53,24 @@ class AppContext:
         return self._config
 
     @property
+    def stored_config(self) -> Config | None:
+        """The copy of the configuration the store keeps (crawler/configcopy.py), None without one."""
+        if not Path(self.db_path).exists():
+            return None
+        return stored_config(self.store)
+
+    @property
+    def config_to_read(self) -> Config:
+        """For the commands that only read (report, sites list, and search/browse for the bureau's names): the
+        configuration file when there is one, else the copy in the store, else a one-line error (exit 2)."""
+        if self.config_path is not None:
+            return self.config
+        copy = self.stored_config
+        if copy is None:
+            raise NoConfiguration(Path(self.db_path).resolve())
+        return copy
+
+    @property
     def db_path(self) -> Path:
         if self._db_option or os.environ.get("ZWGK_DB"):
             return database_path(None, self._db_option)
@@ -78,6 +97,18 @@ class AppContext:
             Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
             self._store = Store(self.db_path)
         return self._store
+
+
+class NoConfiguration(ConfigError):
+    """Neither a configuration file nor a stored copy: says what is missing and how to get it."""
+
+    def __init__(self, db: Path):
+        super().__init__(db, None, "configuration", "")
+        self.args = (f"没有配置：未找到配置文件（--config PATH、ZWGK_CONFIG、./zwgk.yaml 或数据库旁的 zwgk.yaml），"
+                     f"数据库 {db} 中也没有配置副本（带配置运行一次 zwgk crawl 或 zwgk check 即写入）",)
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,6 +18,7 @@ from crawler.store import StoreError
 from crawler.vocabulary import SITE_LABELS
 
 from .app import AppContext, pass_app
+from .bureau_context import BadBureau, NeedsOneBureau, hoist_bureau, is_district_context, make_app
 
 # module path -> names of click commands/groups it defines
 COMMAND_MODULES = {
@@ -33,9 +35,18 @@ COMMAND_MODULES = {
 
 
 class ZwgkGroup(click.Group):
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, hoist_bureau(list(args)))
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except NeedsOneBureau as e:
+            click.echo(f"zwgk {e.command}: {e}", err=True)
+            ctx.exit(2)
+        except BadBureau as e:
+            click.echo(f"zwgk: {e}", err=True)
+            ctx.exit(2)
         except ConfigError as e:
             click.echo(f"zwgk: configuration error: {e}", err=True)
             ctx.exit(2)
@@ -47,11 +58,13 @@ class ZwgkGroup(click.Group):
 @click.group(cls=ZwgkGroup)
 @click.option("--db", "db", metavar="PATH", help="SQLite database (default: env ZWGK_DB, else the config's paths.db, else ./var/zwgk.db).")
 @click.option("--config", "config", metavar="PATH", help="Configuration file (default ./zwgk.yaml; env ZWGK_CONFIG).")
+@click.option("--bureau", "bureau", metavar="NAME",
+              help="With a district configuration: only this bureau (key, name or alias; may follow the command).")
 @click.version_option(package_name="zwgk")
 @click.pass_context
-def cli(ctx, db, config):
+def cli(ctx, db, config, bureau):
     """zwgk — 政务公开 compliance: crawl the disclosure sites, check the work plan, report gaps per unit."""
-    ctx.obj = AppContext(db, config)
+    ctx.obj = make_app(db, config, bureau)
 
 
 @cli.command()
@@ -66,17 +79,55 @@ def search(app: AppContext, query, limit, site, year, as_json):
     documents first, then title matches, then the rest by rank; newest first within each."""
     import json as _json
 
-    aliases = list(app.config.bureau_aliases) + [app.config.bureau_name] if app.has_config else []
-    rows = ranked_search(app.store, query, limit=limit, site=site, year=year, aliases=aliases)
+    if is_district_context(app):   # every bureau's store; a shared column's document once
+        groups = _district_search(app, query, limit=limit, site=site, year=year)
+    else:
+        store = app.store   # first: without a database, say where it looked
+        config = app.config if app.has_config else app.stored_config
+        aliases = list(config.bureau_aliases) + [config.bureau_name] if config is not None else []
+        groups = [(None, config, ranked_search(store, query, limit=limit, site=site, year=year, aliases=aliases))]
     if as_json:
-        for r in rows:
-            click.echo(_json.dumps(r, ensure_ascii=False))
+        for key, _config, rows in groups:
+            for r in rows:
+                click.echo(_json.dumps(r if key is None else dict(r, bureau=key), ensure_ascii=False))
         return
-    if not rows:
-        click.echo("（无结果）no documents match", err=True)
+    if not any(rows for _, _, rows in groups):
+        click.echo(f"没有与“{query}”匹配的文件" + (f"（来源 {site}）" if site else "") + (f"（{year}年）" if year else "") + "。", err=True)
         sys.exit(1)
-    for r in rows:
-        click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {SITE_LABELS.get(r['site'], r['site'])}  {r['title']}\n{'':12}{r['url']}")
+    for key, config, rows in groups:
+        if key is not None and rows:
+            click.echo(f"== {key} {app.district.bureaus[key].bureau_name}")
+        for r in rows:
+            click.echo(f"{(r['published'] or '日期不详')[:10]:<10}  {_source(config, r)}  {r['title']}\n{'':12}{r['url']}")
+
+
+def _district_search(app, query, **options) -> list[tuple[str, object, list[dict]]]:
+    """Each bureau's best matches (its own documents first, as for one bureau); a document of a shared
+    site is listed under the first bureau that has it."""
+    seen: set[str] = set()
+    groups = []
+    for key, sub in app.bureaus():
+        if not Path(sub.db_path).exists():
+            continue
+        cfg = sub.config
+        limit = options["limit"]
+        rows = ranked_search(sub.store, query, aliases=list(cfg.bureau_aliases) + [cfg.bureau_name],
+                             **dict(options, limit=limit + len(seen)))
+        shown = [r for r in rows if r["url"] not in seen][:limit]
+        groups.append((key, cfg, shown))
+        seen.update(r["url"] for r in shown)
+    return groups
+
+
+def _source(config, row: dict) -> str:
+    """Where a document sits: 局网站·财政预决算, 兖州区人民政府·部门预决算 (an upper site's other columns are
+    not its 政务公开 column, so the site's own name, then the column)."""
+    site = row.get("site") or ""
+    if site != "bureau" and config is not None and site in config.sites:
+        where = config.sites[site].name
+    else:
+        where = SITE_LABELS.get(site, site)
+    return f"{where}·{row['column_name']}" if row.get("column_name") else where
 
 
 def _register() -> None:

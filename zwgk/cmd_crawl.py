@@ -14,6 +14,7 @@ from crawler.config import SITE_KEYS
 from crawler.settings import VERSION
 from spiders.extract import extract as do_extract
 
+from .bureau_context import across_bureaus
 from .app import AppContext, pass_app
 from .cmd_redis import redis_worker
 from .textwidth import pad
@@ -65,7 +66,7 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
     Prints a per-site summary. Exit 0 when the crawl completed, 1 when it failed operationally
     (a site unreachable, a crawler that did not run), 2 on a configuration error.
     """
-    from zwgk.crawl import progress_line, run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
+    from zwgk.crawl import ProgressBlock, run_crawl, summary_table  # deferred: Scrapy's crawler loads only to crawl
 
     overrides = _overrides(settings)
     if redis_url:
@@ -81,8 +82,7 @@ def crawl(app: AppContext, sites, columns, log_level, log_file, as_json, setting
         log_file = str(logs / f"crawl-{dt.datetime.now():%Y%m%d-%H%M%S}.log")
         click.echo(f"Scrapy 日志：{log_file}（-v 显示在终端）", err=True)
 
-        def progress(live: dict) -> None:
-            click.echo("\r\033[K" + progress_line(live), nl=False, err=True)
+        progress = ProgressBlock(lambda text: click.echo(text, nl=False, err=True))   # a line per site, redrawn
     try:
         result = run_crawl(config, app.db_path, sites=list(sites) or None, columns=list(columns) or None,
                            log_level=log_level, log_file=log_file, overrides=overrides, progress=progress)
@@ -165,11 +165,18 @@ def sites(ctx):
         ctx.invoke(sites_list)
 
 
+#: a column's state at the last crawl and how its list was walked, in words (store values in crawler/store.py)
+COLUMN_STATE_NAMES = {"normal": "正常", "blank": "空白栏目", "unverifiable": "无法核实", "stale": "长期未更新"}
+WALK_NAMES = {"full": "全量遍历", "incremental": "增量", "failed": "遍历失败"}
+
+
 @sites.command("list")
 @pass_app
+@across_bureaus
 def sites_list(app: AppContext):
-    """Configured sites, their columns and the state each had at the last crawl."""
-    config = app.config
+    """Configured sites, their columns and the state each had at the last crawl (with --db alone: the
+    configuration stored with the database)."""
+    config = app.config_to_read
     stored = {}
     if Path(app.db_path).exists():
         for c in app.store.columns():
@@ -179,23 +186,24 @@ def sites_list(app: AppContext):
         cols = list(site.columns) or []
         ids = [c.id for c in cols] + sorted(cid for (s, cid) in stored if s == key and cid not in {c.id for c in cols})
         if not ids:
-            click.echo("          (no columns configured: discovered from the home page at crawl time)")
+            click.echo("          （未配置栏目：抓取时从首页发现）")
         names = {c.id: c.name for c in cols}
         for cid in ids:
             st = stored.get((key, cid), {})
             name = st.get("name") or names.get(cid) or ""
-            state = st.get("state") or "未抓取"
+            state = st.get("state") or ""
             extra = ""
             if st:
                 count = st.get("item_count")
                 extra = (f" [{st.get('platform') or '?'}] {'条数不详' if count is None else f'{count}条'}，"
                          f"最新 {st.get('last_item_date') or '无'}")
                 if st.get("walk"):
-                    extra += f", {st['walk']} walk"
-                extra += f", synced {st['full_walk_at'][:10]}" if st.get("full_walk_at") else ", never synced"
+                    extra += f"，{WALK_NAMES.get(st['walk'], st['walk'])}"
+                extra += f"，全量同步于 {st['full_walk_at'][:10]}" if st.get("full_walk_at") else "，尚未全量同步"
                 if st.get("reason") and state != "normal":
-                    extra += f" ({st['reason']})"
-            click.echo(f"          {pad(cid, 11)} {pad(name, 20)} {state}{extra}")
+                    extra += f"（{st['reason']}）"
+            click.echo(f"          {pad(cid, 11)} {pad(name, 20)} {pad(COLUMN_STATE_NAMES.get(state, state or '未抓取'), 8)}"
+                       f"{extra}")
 
 
 @sites.command("discover")

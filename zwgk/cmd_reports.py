@@ -6,19 +6,20 @@ from pathlib import Path
 
 import click
 
-from crawler.bureaus import is_district, load_district
+from crawler.configcopy import checked_plan
 from reports.overview import district_report
 
 from .app import AppContext, pass_app
+from .bureau_context import NeedsOneBureau, district_of, each_bureau
 
 
-def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None):
+def _plan_for(app: AppContext, plan_file: str | None, run_id: int | None, config=None):
     from reports.planview import load_plan  # deferred: jinja2 and openpyxl load only to report
 
     store = app.store
     run = store.run(run_id) if run_id is not None else store.latest_run("check")
-    try:
-        return load_plan(app.config, plan_file, run=run)
+    try:   # the plan as that run checked it, kept by the store, unless --plan says otherwise
+        return load_plan(config or app.config, plan_file, run=run, checked=checked_plan(store, (run or {}).get("id")))
     except FileNotFoundError as e:
         raise click.UsageError(str(e)) from None
 
@@ -40,11 +41,11 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
     """Write the dashboard (index.html) and each unit's report (HTML, XLSX, text) from the latest check run."""
     from reports import render_reports  # deferred: jinja2 and openpyxl load only to report
 
-    if _district_report(app, plan_file):
+    if _district_report(app, out_dir, unit, run_id, plan_file):
         return
-    config = app.config
     store = app.store
-    plan = _plan_for(app, plan_file, run_id)
+    config = app.config_to_read   # the configuration file, else the store's copy of it
+    plan = _plan_for(app, plan_file, run_id, config)
     out = out_dir or config.reports_dir
     try:
         summary = render_reports(store, plan, config, out, run_id=run_id, unit=unit)
@@ -61,21 +62,26 @@ def report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int 
         click.echo("注意：没有找到计划文件，报告中的要求只显示编号（用 --plan 或配置 paths.plan 指定）。", err=True)
     counts = summary["counts"]
     click.echo(f"检查批次 #{summary['run_id']}（截至 {summary['as_of']}）：{summary['requirements']} 项要求，"
-               f"缺失 {counts['gap']}，逾期 {counts['late']}，临近期限 {counts['at_risk']}，已满足 {counts['met']}。")
+               f"缺失 {counts['gap']}，逾期公开 {counts['late']}，临近期限 {counts['at_risk']}，已满足 {counts['met']}。")
     for name, entry in summary["units"].items():
         click.echo(f"  {name}：待处理 {entry['action']} 项 → {entry['html']}")
     if summary["index"]:
         click.echo(f"仪表盘：{summary['index']}")
 
 
-def _district_report(app: AppContext, plan_file: str | None) -> bool:
-    """A district configuration: every bureau's reports and the overview page (reports/overview.py)."""
-    if app.config_path is None or not Path(app.config_path).exists() or not is_district(app.config_path):
+def _district_report(app: AppContext, out_dir: Path | None, unit: str | None, run_id: int | None,
+                     plan_file: str | None) -> bool:
+    """A district configuration without --bureau: every bureau's reports and the overview page
+    (reports/overview.py); ``--out DIR``: the overview in DIR, bureau KEY's reports in DIR/KEY."""
+    district = district_of(app)
+    if district is None:
         return False
-    page, rows = district_report(load_district(app.config_path), plan_file)
+    if unit is not None or run_id is not None:
+        raise NeedsOneBureau(district, "--unit and --run name one bureau's unit or check run")
+    page, rows = district_report(district, plan_file, out_dir)
     for r in rows:
         c = r["counts"] or {}
-        click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期 {c.get('late', 0)}，"
+        click.echo(f"  {r['key']:<12} " + (r["error"] or f"缺失 {c.get('gap', 0)}，逾期公开 {c.get('late', 0)}，"
                                                          f"已满足 {c.get('met', 0)} → {r['index']}"))
     click.echo(f"总览 overview：{page}")
     return True
@@ -89,18 +95,33 @@ def _district_report(app: AppContext, plan_file: str | None) -> bool:
 @click.option("-v", "--verbose", is_flag=True, help="One line per message.")
 @pass_app
 def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | None, verbose: bool):
-    """E-mail each unit its report (and the office a summary); resumes where the last run stopped."""
+    """E-mail each unit its report (and the office a summary); resumes where the last run stopped.
+    On a district configuration without --bureau: every bureau's mails, then the overview to the district
+    office (``office:`` in the district file)."""
+    if district_of(app) is not None:     # also a district of one: its office gets the overview
+        if run_id is not None:
+            raise NeedsOneBureau(app.district, "--run names one bureau's check run")
+        sys.exit(_mail_district(app, dry_run, plan_file, verbose))
+    code, _ = _mail_one(app, dry_run, run_id, plan_file, verbose)
+    if code:
+        sys.exit(code)
+
+
+def _mail_one(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | None, verbose: bool):
+    """One bureau's delivery: (exit code, the report model its mails were built from)."""
     from reports.mailer import send_reports  # deferred: jinja2 and openpyxl load only to mail
+    from reports.model import build_model
 
     config = app.config
     store = app.store
     plan = _plan_for(app, plan_file, run_id)
     try:
-        result = send_reports(store, config, plan, run_id=run_id, dry_run=dry_run,
+        model = build_model(store, plan, config, run_id, history=False)
+        result = send_reports(store, config, plan, run_id=run_id, dry_run=dry_run, model=model,
                               log=click.echo if verbose else None)
     except LookupError as e:
         _no_run(e)
-        return
+        return 1, None
     c = result.counts
     rid = store.start_run("mail", as_of=None)
     store.finish_run(rid, "failed" if c["failed"] else "ok", {"check_run": result.run_id, **c})
@@ -119,7 +140,31 @@ def mail(app: AppContext, dry_run: bool, run_id: int | None, plan_file: str | No
     click.echo(f"发件箱：{result.outbox.resolve()}")
     if c["failed"]:
         click.echo("有邮件发送失败：修复后再运行 zwgk mail，只会重发失败的邮件。", err=True)
-        sys.exit(1)
+        return 1, model
+    return 0, model
+
+
+def _mail_district(app, dry_run: bool, plan_file: str | None, verbose: bool) -> int:
+    """Each bureau's mails, then the district office's overview (zwgk/district_mail.py)."""
+    from reports.overview import overview_row
+
+    from .district_mail import send_overview
+
+    district, rows = app.district, {}
+
+    def one(key, sub):
+        rows[key] = {"key": key, "name": sub.config.bureau_name, "error": "没有检查结果 (no check run)"}
+        code, model = _mail_one(sub, dry_run, None, plan_file, verbose)
+        if model is not None:
+            index = Path(sub.config.reports_dir) / "index.html"
+            rows[key] = overview_row(key, sub.config.bureau_name, model, str(index) if index.exists() else None)
+        if code:
+            sys.exit(code)
+
+    code = each_bureau(app, one)
+    sent = send_overview(district, [rows[k] for k in district.bureaus if k in rows], dry_run=dry_run)
+    click.echo(f"区县总览 → {district.office_name}：{sent.message}")
+    return max(code, 1 if sent.failed else 0)
 
 
 @click.command()
@@ -134,7 +179,8 @@ def browse(app: AppContext, host: str, port: int, open_browser: bool, metadata_o
     from reports import browse as b  # deferred: Datasette loads only to browse
 
     db = app.db_path
-    bureau = app.config.bureau_name if app.config_path is not None else None
+    copy = app.config if app.config_path is not None else app.stored_config
+    bureau = copy.bureau_name if copy is not None else None
     if metadata_only:
         click.echo(f"元数据：{b.write_metadata(db, metadata_only, bureau).resolve()}")
         return

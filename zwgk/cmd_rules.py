@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from crawler.config import load_config
+from crawler.configcopy import save_checked_plan, save_config_copy
 from crawler.store import now_iso
 from crawler.units import UnitRegistry
 from crawler.vocabulary import STATUS_LABELS, STATUS_ORDER
@@ -28,6 +29,7 @@ from reports.actions import plain
 from reports.planview import requirement_sort_key
 
 from .app import AppContext, iso_date, pass_app
+from .bureau_context import across_bureaus, each_bureau, is_district_context
 from .textwidth import pad
 
 
@@ -137,6 +139,7 @@ def plan_import(app: AppContext, file, output, as_json, year, no_draft):
 @plan.command("validate")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @pass_app
+@across_bureaus
 def plan_validate(app: AppContext, file):
     """Check a catalogue (default: the configured or packaged plan) without evaluating anything."""
     try:
@@ -189,18 +192,35 @@ def plan_kinds():
 @click.option("--horizon", type=click.IntRange(0), help="Days ahead that count as at_risk (default: the plan's, 30).")
 @pass_app
 def check(app: AppContext, as_of, as_json, plan_file, horizon):
-    """Evaluate the plan's checks against the store; the findings are stored as a run."""
+    """Evaluate the plan's checks against the store; the findings are stored as a run.
+    On a district configuration without --bureau: every bureau's plan against its store, then one line
+    per bureau (with --json: one object, bureau key → findings)."""
     as_of = as_of or dt.date.today()
+    if is_district_context(app):
+        _check_district(app, as_of, as_json, plan_file, horizon)
+        return
+    _check_one(app, as_of, as_json, plan_file, horizon)
+
+
+def _check_one(app: AppContext, as_of, as_json, plan_file, horizon, *, out=None) -> tuple[int, dict]:
+    """One bureau's check: (check run id, counts by status); *out* collects the JSON instead of printing it."""
     try:
         p, path, registry = _load(app, plan_file, as_of.year)
     except PlanError as e:
         _fail(e)
     run_id, findings = run_check(app.store, p, as_of, config=_config(app), registry=registry,
                                  horizon_days=horizon, plan_path=str(path))
-    if as_json:
-        click.echo(dumps(findings))
-        return
+    # what reading commands need with the database alone: the plan as checked, the configuration
+    save_checked_plan(app.store, run_id, p.to_dict(checks=True, meta=True), str(path), now_iso())
+    if app.config_path is not None:
+        save_config_copy(app.store, app.config, now_iso())
     c = counts(findings)
+    if as_json:
+        if out is not None:
+            out.extend(json.loads(dumps(findings)))
+        else:
+            click.echo(dumps(findings))
+        return run_id, c
     click.echo(f"{p.title or path} — 截至{as_of.isoformat()}，检查运行 #{run_id}，"
                f"{len(p.requirements())}项要求，{len(findings)}条结果")
     click.echo("  " + "  ".join(f"{STATUS_LABELS[s]} {c[s]}" for s in STATUS_ORDER))
@@ -209,8 +229,33 @@ def check(app: AppContext, as_of, as_json, plan_file, horizon):
         due = f"  到期 {f.due}" if f.due else ""
         click.echo(f"{pad(STATUS_LABELS[f.status], 10)} {pad(f.requirement, 5)} {f.check}（{'、'.join(f.units) or '未指定'}）{due}")
         click.echo(f"{'':16}{plain(f.message)}")   # in full: the problem is the point
-        for c in f.candidates[:3]:   # 可能相关的公开信息: for the office to confirm (zwgk attest)
-            click.echo(f"{'':16}可能相关（{c['score']:.2f}）：《{plain(c['title'])}》（{c['published']}）{c['url']}")
+        for cand in f.candidates[:3]:   # 可能相关的公开信息: for the office to confirm (zwgk attest)
+            click.echo(f"{'':16}可能相关（{cand['score']:.2f}）：《{plain(cand['title'])}》（{cand['published']}）{cand['url']}")
+    return run_id, c
+
+
+def _check_district(app, as_of, as_json, plan_file, horizon) -> None:
+    """Every bureau's check; a bureau whose plan or store fails is named and the others still run."""
+    results: dict[str, tuple[int, dict]] = {}
+    found: dict[str, list] = {}
+
+    def one(key, sub):
+        found[key] = []
+        results[key] = _check_one(sub, as_of, as_json, plan_file, horizon, out=found[key] if as_json else None)
+
+    code = each_bureau(app, one, headings=not as_json)
+    if as_json:
+        click.echo(json.dumps({k: found[k] for k in results}, ensure_ascii=False, indent=1))
+    else:
+        click.echo(f"\n{len(results)}/{len(app.district.bureaus)} 个单位已检查（截至{as_of.isoformat()}）：")
+        for key in app.district.bureaus:
+            if key not in results:
+                click.echo(f"  {pad(key, 12)} 未能检查（见上）")
+                continue
+            run_id, c = results[key]
+            click.echo(f"  {pad(key, 12)} 检查运行 #{run_id}  " + "  ".join(f"{STATUS_LABELS[s]} {c[s]}" for s in STATUS_ORDER))
+    if code:
+        sys.exit(code)
 
 
 # --- zwgk attest -------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from scrapy.settings import Settings
 
 from crawler.config import Config, SITE_KEYS
 from crawler.pipelines import site_stats
-from crawler.store import Store
+from crawler.configcopy import save_config_copy
+from crawler.store import Store, now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -68,17 +69,23 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
               columns: list[str] | None = None, log_level: str | None = None,
               log_file: str | None = None, overrides: dict | None = None, progress=None) -> CrawlResult:
     """Crawl *sites* into the store. ``progress`` (optional): called about once a second with
-    {site: its live figures (site_stats)} while the crawl runs (the command's progress line)."""
+    {site: its live figures} while the crawl runs (the command's progress lines): ``site_stats`` plus
+    ``by_column`` ({column id: name, pages, new, errors}) and ``current_column`` (spiders/progress.py)."""
     from scrapy.crawler import AsyncCrawlerProcess
 
     from spiders.column import ColumnSpider
+    from spiders.progress import CURRENT, column_progress
 
     keys = [k for k in SITE_KEYS if k in config.sites and (not sites or k in sites)]
     db_path = Path(db_path)
     with Store(db_path) as store:
         run_id = store.start_run("crawl", as_of=dt.date.today().isoformat(),
                                  stats={"sites": keys, "columns": columns or []})
+        save_config_copy(store, config, now_iso())   # reading commands work with the database alone
     settings = scrapy_settings(db_path, run_id, log_level=log_level, log_file=log_file, overrides=overrides)
+    if progress is not None:   # per-column figures in the stats (spiders/progress.py)
+        settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "spiders.progress.ColumnProgress": 600},
+                     priority="cmdline")
     process = AsyncCrawlerProcess(settings)
     crawlers = {key: process.create_crawler(ColumnSpider) for key in keys}
 
@@ -98,8 +105,11 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
     if progress is not None:
         from twisted.internet import task  # deferred: the reactor Scrapy installed above
 
+        def live(raw: dict) -> dict:
+            return {**site_stats(raw), "by_column": column_progress(raw), "current_column": raw.get(CURRENT)}
+
         def tick() -> None:
-            progress({k: site_stats(c.stats.get_stats()) for k, c in crawlers.items()
+            progress({k: live(c.stats.get_stats()) for k, c in crawlers.items()
                       if getattr(c, "_stats", None) is not None})
         loop = task.LoopingCall(tick)
         loop.start(1.0, now=False)
@@ -109,6 +119,8 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
         problems.append(f"crawl process failed: {type(e).__name__}: {e}")
     if loop is not None and loop.running:
         loop.stop()
+    if loop is not None:
+        tick()   # the final figures, every site done
     stats: dict[str, dict] = {}
     for key, crawler in crawlers.items():
         raw = crawler.stats.get_stats() if getattr(crawler, "_stats", None) is not None else {}
@@ -131,12 +143,63 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
     return CrawlResult(run_id=run_id, status=status, stats=stats, problems=problems)
 
 
-def progress_line(live: dict[str, dict]) -> str:
-    """One refreshed terminal line: per site pages fetched, new documents, errors."""
+def progress_lines(live: dict[str, dict], columns: int | None = None) -> list[str]:
+    """One line per site: its pages fetched, new documents and errors, then the column being crawled with
+    its own figures (failed pages count as its errors), or that the site is done; each line cut to *columns*
+    display columns."""
     from crawler.vocabulary import SITE_LABELS
 
-    return "  ".join(f"{SITE_LABELS.get(k, k)}：页面 {s['responses']}，新增 {s['new']}，错误 {s['errors']}"
-                     for k, s in live.items())
+    lines = []
+    for key, s in live.items():
+        line = f"{SITE_LABELS.get(key, key)}：页面 {s['responses']}，新增 {s['new']}，错误 {s['errors']}"
+        by_column = s.get("by_column") or {}
+        if s.get("finish_reason"):   # this site is done (others may still run)
+            lines.append(_cut(line + f"；已结束，栏目 {len(by_column)} 个", columns))
+            continue
+        if by_column:
+            line += f"；已到栏目 {len(by_column)} 个"
+        current = by_column.get(str(s.get("current_column")))
+        if current is not None:
+            name = " ".join(str(current["name"] or s["current_column"]).split())[:20]   # crawled words
+            line += f"，当前“{name}”：页面 {current['pages']}，新增 {current['new']}，错误 {current['errors']}"
+        lines.append(_cut(line, columns))
+    return lines
+
+
+def _cut(line: str, columns: int | None) -> str:
+    from .textwidth import width
+
+    if not columns or width(line) <= columns:
+        return line
+    while width(line + "…") > columns:
+        line = line[:-1]
+    return line + "…"
+
+
+def _terminal_columns() -> int:
+    """The width of the terminal the progress goes to (stderr), else $COLUMNS or 100."""
+    import os
+    import shutil
+    import sys
+
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns or 100
+    except (OSError, ValueError, AttributeError):
+        return shutil.get_terminal_size((100, 24)).columns
+
+
+class ProgressBlock:
+    """The progress lines, redrawn in place on a terminal (cursor up, clear, rewrite): no scrolling."""
+
+    def __init__(self, write, columns=None):
+        self.write, self.columns, self.drawn = write, columns, 0
+
+    def __call__(self, live: dict[str, dict]) -> None:
+        width = self.columns or _terminal_columns() - 1   # a line filling the width would wrap
+        lines = progress_lines(live, width)
+        up = f"\033[{self.drawn - 1}A" if self.drawn > 1 else ""
+        self.write(up + "\r\033[J" + "\n".join("\r\033[K" + line for line in lines))
+        self.drawn = len(lines)
 
 
 def summary_table(result: CrawlResult) -> str:

@@ -73,7 +73,7 @@ def free_port() -> int:
 
 
 def _zwgk(args: list[str], config: Path, log) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-c", "from zwgk.cli import main; main()", "--config", str(config), *args]
+    cmd = [sys.executable, "-P", "-c", "from zwgk.cli import main; main()", "--config", str(config), *args]
     log(click.style("$ zwgk " + " ".join(args), fg="cyan"))
     proc = subprocess.run(cmd, text=True, capture_output=True)
     if proc.stdout.strip():

@@ -9,6 +9,10 @@ import click
 from crawler.alarms import accept_alarm, describe, samples_of
 from spiders.health import evaluate_crawl
 
+from .bureau_context import is_district_context
+from .district_status import district_health
+
+
 def _num(v) -> str:
     if isinstance(v, float):
         return f"{v:.0f}" if v == int(v) or abs(v) >= 10 else f"{v:.2f}".rstrip("0").rstrip(".")
@@ -42,6 +46,8 @@ def health(ctx, show_all, as_json, exit_zero):
     if ctx.invoked_subcommand is not None:
         return
     app = ctx.obj
+    if is_district_context(app):   # every bureau's alarms; evaluate/accept need --bureau
+        return district_health(app.district, show_all, as_json, exit_zero, _fmt_alarm)
     rows = app.store.alarms(None if show_all else "active", limit=200)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))

@@ -31,13 +31,13 @@ from typing import Callable
 import click
 
 from crawler.alarms import data_freshness
-from crawler.bureaus import is_district, load_district
 from crawler.store import Store, now_iso
 from reports.changes import alarm_summary, findings_movement
 from rules.errors import PlanError
 from spiders.health import evaluate_crawl
 
 from .app import AppContext, iso_date, pass_app
+from .bureau_context import district_of
 from .childproc import reap_stale, run_child
 from .cmd_rules import _load as _load_plan
 from .district import district_nightly
@@ -48,7 +48,8 @@ STAGES = ("crawl", "health", "check", "report", "mail")
 LOCK_NAME = "nightly.lock"
 EXIT_LOCKED = 3
 KEEP_LOG_DAYS = 90
-ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
+# -P: the working directory is not put on sys.path (a data folder's reports/ would shadow the package)
+ZWGK = [sys.executable, "-P", "-c", "from zwgk.cli import main; main()"]
 
 
 class Interrupted(Exception):
@@ -335,10 +336,10 @@ def nightly(app: AppContext, as_of, skip_mail, skip_crawl, sites, stage_timeout,
     """
     from filelock import FileLock, Timeout
 
-    if app.config_path is not None and Path(app.config_path).exists() and is_district(app.config_path):
-        # several bureaus: each one's night
+    if district_of(app) is not None:
+        # several bureaus: each one's night (--bureau NAME: that bureau's ordinary night)
         args = (["--as-of", str(as_of)] if as_of else []) + (["--skip-mail"] if skip_mail else [])
-        sys.exit(district_nightly(load_district(app.config_path), args, skip_crawl=skip_crawl,
+        sys.exit(district_nightly(district_of(app), args, skip_crawl=skip_crawl,
                                   log=lambda m: None if quiet else click.echo(m)))
     config = app.config                      # a configuration error exits 2 (zwgk.cli.ZwgkGroup)
     unknown = [s for s in sites if s not in config.sites]

@@ -16,12 +16,14 @@ import unicodedata
 import click
 
 from crawler.alarms import describe, local_time, samples_of
+from crawler.vocabulary import STATUS_LABELS
 
 from .app import AppContext, pass_app
+from .bureau_context import is_district_context
+from .district_status import district_status
 
 STATUS_CN = {"ok": "完成", "failed": "失败", "interrupted": "中断", "running": "运行中"}
-FINDING_CN = {"gap": "缺失", "late": "逾期", "at_risk": "临期", "unverifiable": "无法核实", "pending": "未到期",
-              "manual": "待确认", "met": "已满足"}
+FINDING_CN = dict(STATUS_LABELS)   # one set of status names everywhere (crawler/vocabulary.py)
 STAGE_MARK = {"ok": "✓", "failed": "✗", "skipped": "–", "interrupted": "✗"}
 
 
@@ -155,8 +157,10 @@ def _cn_move(k: str) -> str:
 @pass_app
 def status(app: AppContext, limit: int, as_json: bool, exit_zero: bool):
     """The last nights: start, duration, documents, findings and how they moved, mails, alarms.
-    Exits 1 while a critical crawl alarm is open (for cron and monitoring), unless --exit-zero."""
-
+    Exits 1 while a critical crawl alarm is open (for cron and monitoring), unless --exit-zero.
+    On a district configuration without --bureau: one table of bureaus, exit 1 on a critical alarm in any."""
+    if is_district_context(app):
+        return district_status(app.district, as_json, exit_zero)
     store = app.store
     if not as_json:
         click.echo(f"数据库：{Path(app.db_path).resolve()}")
@@ -184,9 +188,11 @@ def status(app: AppContext, limit: int, as_json: bool, exit_zero: bool):
     click.echo("")
     if active:
         click.echo(f"当前抓取告警 {len(active)} 条（相关检查记为“无法核实”）：")
+        config = app.config if app.config_path is not None else None
+        names = {k: s.name for k, s in config.sites.items()} if config is not None else None
         for a in active:
             ex = samples_of(a)
-            click.echo(f"  #{a['id']} {describe(a)}" + (f"\n      例：{ex[0]}" if ex else ""))
+            click.echo(f"  #{a['id']} {describe(a, names)}" + (f"\n      例：{ex[0]}" if ex else ""))
     else:
         click.echo("当前没有抓取告警。")
     _exit_on_critical(active, exit_zero)

@@ -1,15 +1,18 @@
 """freshness: the bureau's columns are kept up to date, and none is blank.
 
-A column's class (from the store's ``columns`` table, the configuration, or its name) sets how old its
-newest item may be: 动态/要闻 14 days, 通知公告/政策文件 183 days (≈ 6 months), 人事/规划计划 365 days
-(unconfirmed), as in 国办秘函〔2019〕19号. A blank column never had any item. A column the crawler could not
-read (``unverifiable``: a shell page, an empty dataproxy answer) is never reported blank or stale.
+A column's class (crawler.vocabulary.column_class: the configuration's ``column_classes``, else its name —
+学前教育, 校园安全 … are work columns, 动态 —, else the class the crawl stored) sets how old its newest item
+may be: 动态/要闻 14 days, 通知公告/政策文件 183 days (≈ 6 months), 人事/规划计划 365 days (unconfirmed), as
+in 国办秘函〔2019〕19号; 专题 and reference columns (other) have no limit. A column configured ``exclude`` is
+listed but not checked. ``facts["columns"]`` holds every column with its verdict: the dashboard's table.
+A blank column never had any item. A column the crawler could not read (``unverifiable``: a shell page, an
+empty dataproxy answer) is never reported blank or stale.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from crawler.vocabulary import SITE_LABELS
+from crawler.vocabulary import EXCLUDED, SITE_LABELS
 
 from ..params import Invalid, Param, SITES
 from . import Kind
@@ -38,7 +41,10 @@ class Freshness(Kind):
     def evaluate(self, ctx, requirement, params, as_of):
         limits = params["limits"]
         stale, blank, unreadable, checked, evidence = [], [], [], 0, []
-        facts: dict = {"stale_columns": [], "blank_columns": [], "unreadable_columns": [], "checked": 0}
+        # facts["columns"]: every column of the checked sites with this rule's verdict (``state``), which the
+        # dashboard shows as it is; the other lists keep the columns at fault
+        facts: dict = {"stale_columns": [], "blank_columns": [], "unreadable_columns": [], "checked": 0,
+                       "limits": dict(limits), "columns": []}
         for site in params["site"]:
             rows = {str(c["column_id"]): c for c in ctx.columns if c["site"] == site}
             last: dict[str, str] = {}
@@ -53,35 +59,48 @@ class Freshness(Kind):
             for cid in sorted(set(rows) | set(last)):
                 row = rows.get(cid, {})
                 name = row.get("name") or names.get(cid) or cid
-                if cid in params["exclude"] or name in params["exclude"]:
-                    continue
-                checked += 1
                 url = row.get("url") or ""
                 newest = last.get(cid)
                 lid = row.get("last_item_date")
                 if lid and lid[:10] <= as_of.isoformat() and (newest is None or lid[:10] > newest):
                     newest = lid[:10]
+                newest = newest[:10] if newest else None
+                cls = ctx.column_class(site, cid, name)
+                limit = limits.get(cls)
+                age = (as_of - dt.date.fromisoformat(newest)).days if newest else None
+                col = {"site": site, "column_id": cid, "name": name, "url": url, "class": cls, "newest": newest,
+                       "age_days": age, "limit_days": limit, "items": row.get("item_count"),
+                       "reason": row.get("reason") or None}
+                facts["columns"].append(col)
+                if cid in params["exclude"] or name in params["exclude"] \
+                        or ctx.configured_class(site, cid, name) == EXCLUDED:
+                    col["state"] = "excluded"
+                    continue
+                checked += 1
                 if row.get("state") == "unverifiable" and newest is None:
+                    col["state"] = "unreadable"
                     unreadable.append(f"{name}（{row.get('reason') or '无法读取'}）")
                     facts["unreadable_columns"].append({"site": site, "column_id": cid, "name": name,
                                                         "reason": row.get("reason") or None})
                     continue
                 if newest is None:
+                    col["state"] = "blank"
                     blank.append(name)
                     facts["blank_columns"].append({"site": site, "column_id": cid, "name": name, "url": url})
                     evidence.append({"url": url, "title": f"空白栏目：{name}", "published": None, "terms": []})
                     continue
-                cls = ctx.column_class(site, cid, name)
-                limit = limits.get(cls)
                 if limit is None:
+                    col["state"] = "no_limit"
                     continue
-                age = (as_of - dt.date.fromisoformat(newest)).days
-                if age > limit:
-                    stale.append(f"{name}（{cls}类，最近更新{newest}，已{age}天，限{limit}天）")
-                    facts["stale_columns"].append({"site": site, "column_id": cid, "name": name, "url": url,
-                                                   "class": cls, "newest": newest, "age_days": age,
-                                                   "limit_days": limit})
-                    evidence.append({"url": url, "title": f"长期未更新：{name}", "published": newest, "terms": []})
+                if age <= limit:
+                    col["state"] = "ok"
+                    continue
+                col["state"] = "stale"
+                stale.append(f"{name}（{cls}类，最近更新{newest}，已{age}天，限{limit}天）")
+                facts["stale_columns"].append({"site": site, "column_id": cid, "name": name, "url": url,
+                                               "class": cls, "newest": newest, "age_days": age,
+                                               "limit_days": limit})
+                evidence.append({"url": url, "title": f"长期未更新：{name}", "published": newest, "terms": []})
         where = "、".join(SITE_LABELS.get(s, s) for s in params["site"])
         facts["checked"] = checked
         if checked == 0 or (unreadable and len(unreadable) == checked):

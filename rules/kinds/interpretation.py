@@ -4,6 +4,7 @@ Chinese holiday calendar (rules/workdays.py). Policy and interpretation are pair
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from ..findings import combine, evidence_of, follow_up_status, label
 from ..match import select, spec
@@ -26,7 +27,11 @@ class Interpretation(Kind):
 
     def evaluate(self, ctx, requirement, params, as_of):
         policies = select(ctx, params["policy"])
-        interps = NameIndex(select(ctx, params["interpretation"]))
+        found = select(ctx, params["interpretation"])
+        interps = NameIndex(found)
+        # where a missing 解读 goes: the column the bureau's 解读 are published in (the action line's "where")
+        usual = Counter(n for n in (ctx.column_name(d) for d, _ in found) if n).most_common(1)
+        where = usual[0][0] if usual else next(iter(params["interpretation"]["column"]), "")
         statuses, notes, evidence, dues = [], [], [], []
         at_fault: list[dict] = []   # the policies still owing (or late with) their 解读: reports route by them
         for doc, terms in policies:
@@ -43,7 +48,7 @@ class Interpretation(Kind):
                 notes.append(f"{label(doc)}的政策解读尚未发布（{due}到期）")
             if st in ("late", "gap", "at_risk"):
                 at_fault.append({"url": doc["url"], "status": st, "due": due.isoformat(), "problem": notes[-1],
-                                 "owed": "政策解读"})
+                                 "owed": "政策解读", "where": where or ctx.column_name(doc)})
             statuses.append(st)
         if not policies:
             problem = ctx.source_problem(params["policy"]["site"], params["policy"]["column"])

@@ -30,7 +30,7 @@ class Links(Kind):
         if ctx.config is not None:
             hosts = {urlsplit(ctx.config.sites[s].base_url).netloc for s in sites if s in ctx.config.sites}
         checked, broken, checked_targets = 0, [], set()
-        names: dict[tuple[str, str], str] = {}   # (page, attachment URL) → the attachment's name
+        names: dict[tuple[str, str], str] = {}   # (page, link URL) → the link's words there, or the attachment's name
         # without stored documents (links recorded, pages not kept) fall back to the sites' hosts
         by_host = not any(ctx.store.count_documents(site=s, state=None) for s in sites)
         for row in ctx.store.db.query("select * from links order by from_url, to_url"):   # same order every night
@@ -44,6 +44,7 @@ class Links(Kind):
             status = row["status"]
             if status is not None and int(status) >= 400:
                 broken.append((src, row["to_url"], f"HTTP {status}"))
+                names[(src, row["to_url"])] = str(row.get("text") or "")
         seen = {to for _, to, _ in broken} | checked_targets
         if params["attachments"]:
             for d in (d for d in ctx.all_docs if d.get("site") in sites):
@@ -62,8 +63,9 @@ class Links(Kind):
             return [ctx.finding("unverifiable", message=f"{where}尚无链接检查结果，无法判断")]
         evidence = [{"url": src, "title": f"失效链接：{to}（{why}）", "published": None, "terms": []}
                     for src, to, why in broken[:50]]
-        # per link, as data: the page holding it, the target, why, and its name where known (reports show
-        # them by the page's title and the link's name, the URLs behind)
+        # per link, as data: the page holding it, the target, why, and its words on the page (anchor text,
+        # attachment name: crawled text, escaped where shown); reports show the page's title and these
+        # words, the URLs behind
         facts = {"broken": [{"page": src, "target": to, "why": why, "text": names.get((src, to), "")}
                             for src, to, why in broken[:50]], "broken_count": len(broken), "checked": checked}
         if len(broken) > params["max_broken"]:

@@ -142,10 +142,13 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
     explain["attachments"] = (f"{len(atts)} document links in the article region" if atts else None)
     att_urls = {a["url"] for a in atts}
     body_links: list[str] = []
-    for href, _, _ in links(body_el, base) if body_el is not None else ():
+    link_texts: dict[str, str] = {}   # URL → the words of its first link (broken links are shown by them)
+    for href, label, _ in links(body_el, base) if body_el is not None else ():
         if href.startswith(("http://", "https://")) and href not in att_urls and href not in body_links:
             body_links.append(href)
+            link_texts[href] = label or ""
     out["links"] = body_links
+    out["link_texts"] = link_texts
     out["encoding"] = used
     out["validity"] = found["validity"].value if "validity" in found else None
     out["written"] = parse_date(found["written"].value) if "written" in found else None

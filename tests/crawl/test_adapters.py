@@ -389,9 +389,9 @@ def test_sites_list_shows_platform_walk_and_sync(run):
                  cwd=run["db0"].parent)
     assert r.returncode == 0, r.stderr
     line = next(l for l in r.stdout.splitlines() if "zwgk/tzgg" in l)
-    assert "通知公告" in line and "normal [trs] 47条，最新 2020-12-29, full walk, synced" in line
+    assert "通知公告" in line and "正常     [trs] 47条，最新 2020-12-29，全量遍历，全量同步于" in line
     line = next(l for l in r.stdout.splitlines() if l.strip().startswith("9001"))
-    assert "unverifiable" in line and "never synced" in line and "412" in line
+    assert "无法核实" in line and "尚未全量同步" in line and "412" in line
 
 
 # --- adapters and page helpers on synthetic pages (no server) ---------------------------------------------

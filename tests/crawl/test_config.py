@@ -99,10 +99,28 @@ def test_absolute_data_folder_with_a_relative_config_path(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("configured, column_type, name, expected", [
-    (None, "政务动态", "体育工作", "动态"),      # the page's ColumnType reveals a news column
+    (None, "政务动态", "体育工作", "动态"),
+    (None, "政务动态", "信息发布", "动态"),      # the name says nothing: the page's ColumnType reveals a news column
     ("通知公告", "政务动态", "体育工作", "通知公告"),  # the configuration wins
     ("other", "信息公开", "人事信息", "人事"),
     (None, None, "统计信息", "other"),
+    (None, "专题专栏", "学前教育", "动态"),      # a work column: its name is stronger than ColumnType 专题专栏
+    (None, "专题专栏", "校园安全", "动态"),
+    (None, None, "义务教育", "动态"),
+    (None, None, "教育教学", "动态"),
+    (None, "专题专栏", "家长学校", "专题"),      # a topic: no time limit
+    (None, None, "扫黑除恶专项斗争专题", "专题"),
+    (None, None, "政府信息公开工作年度报告", "other"),   # not a 工作 (news) column
+    (None, None, "新闻发布会", "other"),
+    (None, None, "义务教育招生", "other"),       # seasonal, no two-week limit
+    (None, None, "教师招聘", "人事"),
+    (None, None, "政策法规", "政策文件"),
+    ("exclude", None, "校园安全", "动态"),      # excluded from the check, still a class for other rules
+    # another county bureau's navigation, in its own words
+    (None, None, "学校动态", "动态"), (None, None, "媒体聚焦", "动态"), (None, None, "领导活动", "动态"),
+    (None, None, "体育卫生艺术", "动态"), (None, None, "双减工作", "动态"), (None, None, "公示公告", "通知公告"),
+    (None, None, "招聘信息", "人事"), (None, None, "工作职责", "other"), (None, None, "机构概况", "other"),
+    (None, None, "招生考试", "other"), (None, None, "扫黑除恶专项斗争", "专题"),
 ])
 def test_column_freshness_class(configured, column_type, name, expected):
     from crawler.vocabulary import column_class
@@ -118,3 +136,19 @@ def test_crawl_schedule_knobs_reach_scrapy_settings(tmp_path):
     assert (s["ZWGK_FULL_WALK_DAYS"], s["ZWGK_RECHECK_MAX_DAYS"], s["ZWGK_MAX_WITHDRAW_SHARE"]) == (3, 30, 0.5)
     with pytest.raises(ConfigError, match=r"zwgk.yaml:16: crawl.max_withdraw_share: must be a share"):
         load_config(write(tmp_path, GOOD + "crawl:\n  max_withdraw_share: 5\n"))
+
+
+def test_column_classes_map_names_and_ids_and_bad_values_name_their_line(tmp_path):
+    cfg = load_config(write(tmp_path, GOOD + "column_classes:\n  语言文字: 专题\n  3329: exclude\n"
+                                             "  \"district:13203\": 通知公告\n"))
+    assert cfg.configured_class("bureau", "1", "语言文字") == "专题"
+    assert cfg.configured_class("bureau", 3329, "疫情防控") == "exclude"
+    assert cfg.configured_class("district", "13203", "部门动态") == "通知公告"
+    assert cfg.configured_class("city", "13203", "部门动态") is None
+    assert cfg.configured_class("bureau", "3301", "通知公告") == "通知公告"   # the site's columns[].class
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, GOOD + "column_classes:\n  语言文字: 专题\n  校园安全: 动太\n"))
+    assert str(e.value) == (f"{tmp_path / 'zwgk.yaml'}:17: column_classes.校园安全: '动太' is not one of: "
+                            "动态, 通知公告, 政策文件, 人事, 规划计划, 专题, other, exclude")
+    with pytest.raises(ConfigError, match=r"zwgk.yaml:15: column_classes: must be a mapping"):
+        load_config(write(tmp_path, GOOD + "column_classes: [语言文字]\n"))

@@ -150,9 +150,11 @@ def test_broken_internal_links_recorded_404(nights):
     broken = [x for x in nights["m0"]["defects"] if x["type"] == "broken_link"]
     assert broken
     links = {(r["from_url"], r["to_url"]): r["status"] for r in db_rows(nights["db0"], "select * from links")}
+    words = {(r["from_url"], r["to_url"]): r["text"] for r in db_rows(nights["db0"], "select * from links")}
     for x in broken:
         key = (absolute(nights, x["site"], x["from"]), absolute(nights, x["site"], x["to"]))
         assert links.get(key) == 404, key
+        assert words[key] and f"链接“{words[key]}”" in x["detail"], (key, words[key])   # the link's own words
     ok = [s for s in links.values() if s == 200]
     assert ok, "working internal links are recorded too"
 

@@ -140,3 +140,61 @@ def test_check_json_of_the_demo_is_what_it_was_before_the_redesign(demo_run, tmp
     expected = {d["requirement"] or ("10.1" if d["type"] in site_level else None)
                 for d in manifest["defects"] if d["type"] != "decoy"}
     assert {f["requirement"] for f in now if f["status"] not in ("met", "manual")} == expected
+
+
+def test_a_copy_of_the_demo_database_alone_reads_as_the_demo(demo_run, tmp_path):
+    """No configuration anywhere: the copied store's own copy of the configuration and of the plan as checked
+    (m6) give the same reports, site list and search; broken links appear by their words on the page."""
+    workdir, proc = demo_run
+    copy = tmp_path / "copy.db"
+    a, b = sqlite3.connect(workdir / "zwgk.db"), sqlite3.connect(copy)
+    a.backup(b)
+    a.close()
+    b.close()
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("ZWGK_CONFIG", "ZWGK_DB")}
+
+    def zwgk(*args, db=copy, config=None):
+        extra = ["--config", str(config)] if config else []
+        return subprocess.run(ZWGK + extra + ["--db", str(db), *args], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=300)
+
+    for args in (["sites", "list"], ["search", "部门预算", "-n", "5"]):
+        alone, configured = zwgk(*args), zwgk(*args, db=workdir / "zwgk.db", config=workdir / "zwgk.yaml")
+        assert alone.returncode == 0 == configured.returncode, alone.stderr
+        assert alone.stdout == configured.stdout, args
+    res = zwgk("report")
+    assert res.returncode == 0, res.stderr
+    assert f"仪表盘：{tmp_path / 'reports' / 'index.html'}" in res.stdout
+    for unit in ("办公室", "计财科"):
+        def body(folder):
+            text = (folder / "units" / f"{unit}.txt").read_text(encoding="utf-8")
+            return [line for line in text.splitlines() if "生成于" not in line]
+        assert body(tmp_path / "reports") == body(workdir / "reports"), unit
+    office = (tmp_path / "reports" / "units" / "办公室.txt").read_text(encoding="utf-8")
+    # the replica's planted broken links, by the words their pages show (replica/plants.py)
+    for words in ("关于全区教育工作会议的报道", "关于做好2019年中考工作的通知", "更多信息请点击"):
+        assert f"其中“{words}”链接失效（HTTP 404）" in office, words
+
+
+def test_demo_reports_say_where_and_which_columns_are_late(demo_run):
+    """After a real crawl: the 解读 action says where it goes (the column the bureau's 解读 are in), and the
+    dashboard's column table — the freshness rule's facts — shows 校园安全, a work column only its name makes
+    动态 (its page says 专题专栏), as 栏目更新不及时, never 缺失."""
+    workdir, proc = demo_run
+    reports = workdir / "reports"
+    lines = {l for p in (reports / "units").glob("*.txt") for l in p.read_text(encoding="utf-8").splitlines()}
+    assert ("1. [✗ 缺失] 要求 3.1：请在“政策解读”栏目发布《兖州区普惠性民办幼儿园认定管理办法》的政策解读"
+            "（应于2020-05-22前发布，已逾期223天）") in lines
+    assert any(l.endswith(". [✗ 缺失] 要求 10.1：请更新“体育工作”、“校园安全”栏目；确无内容的栏目应整合或注明。")
+               for l in lines)
+    html = (reports / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('id="column-table"'):]
+    table = table[:table.index("</table>")]
+    rows = {}
+    for tr in re.findall(r"<tr data-status=.*?</tr>", table, re.S):
+        cells = [re.sub(r"<[^>]+>|\s+", " ", td).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        rows[cells[0]] = cells[1:]
+    assert rows["校园安全"][:4] == ["动态", "2020-11-27", "34", "14"] and rows["校园安全"][-1] == "✗ 栏目更新不及时（超期20天）"
+    assert rows["学前教育"][0] == "动态" and rows["学前教育"][-1] == "✓ 正常"
+    assert rows["疫情防控"][0] == "专题" and rows["疫情防控"][-1] == "未设时限"
+    assert "缺失" not in table

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from reports import render_reports
-from test_reports_data import EV_A, HOSTILE, PLAN, RUN2, make_world
+from test_reports_data import EV_A, HOSTILE, PLAN, RUN2, freshness_findings, make_world
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ CELLS = {
     ("4.2", "办公室"): ("gap", "✗ 1缺失/2项"),
     ("6.1", "计财科"): ("unverifiable", "? 无法核实"),
     ("7.2", "办公室"): ("manual", "✎ 待人工确认"),
-    ("10.2", "办公室"): ("gap", "✗ 缺失"),
+    ("10.2", "办公室"): ("gap", "✗ 2缺失/2项"),   # submissions + the freshness rule's stale 工作动态
 }
 GAP_BG = "rgb(251, 213, 208)"   # STATUS_COLOURS["gap"][0]
 
@@ -102,8 +102,9 @@ def site(tmp_path_factory):
                          "url": "http://127.0.0.1:9/col/col9/index.html", "item_count": 4,
                          "last_item_date": "2020-12-21", "state": "normal"})
     rid = store.start_run("check", as_of="2020-12-31")
-    store.add_findings(rid, RUN3)
-    store.finish_run(rid, "ok", {"findings": len(RUN3)})
+    found = RUN3 + freshness_findings(store, config, sites=("bureau", "province"), requirement="10.2")
+    store.add_findings(rid, found)
+    store.finish_run(rid, "ok", {"findings": len(found)})
     out = folder / "site"
     render_reports(store, _plan(), config, out)
     store.close()
@@ -215,8 +216,8 @@ def test_matrix_as_rendered(site, watch, scheme):
     # the unverifiable cell is not coloured like a gap: colour differs, and so does the text
     cell_61 = next(c for r in m["rows"] if r["id"] == "6.1" for c in r["cells"] if c["unit"] == "计财科")
     assert cell_61["bg"] != GAP_BG
-    # met 2 ÷ (met 2 + gap 3 + late 1 + unverifiable 1)
-    assert w.page.locator("#coverage").inner_text() == "28.6%"
+    # met 2 ÷ (met 2 + gap 4 (the freshness finding included) + late 1 + unverifiable 1)
+    assert w.page.locator("#coverage").inner_text() == "25.0%"
     # the status filter is shown by the page's own script (it ran from this origin)
     assert w.page.locator("#matrix-filter").is_visible()
     assert w.errors == [] and w.dialogs == []
@@ -275,6 +276,52 @@ def test_matrix_reachable_and_nothing_overlaps_at_1366(tmp_path_factory, browser
         cell = page.locator('#coverage-matrix td[data-unit="第24中学"][data-requirement="1.1"]')
         cell.scroll_into_view_if_needed()
         assert cell.inner_text().strip() == "✗ 缺失" and cell.is_visible()
+    finally:
+        context.close()
+
+
+OFF_PAGE_JS = """() => {
+  // elements sticking out to the right of the window that no scrolling frame of their own holds
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= window.innerWidth + 1) continue;
+    let a = el.parentElement, framed = false;
+    while (a && a !== document.body) { if (getComputedStyle(a).overflowX !== 'visible') { framed = true; break; } a = a.parentElement; }
+    if (!framed) out.push(el.tagName + ' ' + Math.round(r.right) + ' ' + (el.textContent || '').slice(0, 40));
+  }
+  return {page: document.documentElement.scrollWidth, viewport: window.innerWidth, off: out.slice(0, 5)};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_pages_fit_a_phone_and_a_laptop(tmp_path_factory, browser, width):
+    """At a phone's width (390 px) and at 1366 px no page scrolls sideways: wide tables scroll inside
+    themselves, long addresses wrap; the collapsed 全局共性事项 heading sits on its marker's line."""
+    folder = tmp_path_factory.mktemp(f"w{width}")
+    config, store, _ = make_world(folder)
+    long_url = "http://127.0.0.1:9/module/download/downfile.jsp?classid=0&filename=" + "e" * 64 + ".docx"
+    rid = store.start_run("check", as_of="2020-12-31")
+    store.add_findings(rid, RUN2 + [{
+        "requirement": "4.2", "check": "失效链接", "units": ["办公室"], "status": "gap", "due": None, "evidence": [],
+        "message": "局网站发现1个失效链接（容许0个）：" + long_url,
+        "facts": {"broken": [{"page": EV_A["url"], "target": long_url, "why": "HTTP 404", "text": "附件" + "e" * 40}]}}])
+    store.finish_run(rid, "ok", {})
+    render_reports(store, _plan(), config, folder / "site")
+    store.close()
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    try:
+        page = context.new_page()
+        for name in ("index.html", "units/办公室.html", "units/学前教育科.html", "requirements/4.2.html"):
+            page.goto((folder / "site").as_uri() + "/" + urllib.parse.quote(name))
+            g = page.evaluate(OFF_PAGE_JS)
+            assert g["page"] <= g["viewport"] and not g["off"], (name, g)
+        assert "<code>" + long_url.replace("&", "&amp;") + "</code>" in (folder / "site/units/办公室.html").read_text(encoding="utf-8")
+        page.goto((folder / "site").as_uri() + "/" + urllib.parse.quote("units/学前教育科.html"))
+        summary = page.locator("#shared details > summary")
+        s, h = summary.bounding_box(), summary.locator("h2").bounding_box()
+        assert h["y"] < s["y"] + 30 and h["x"] > s["x"] + 5, (s, h)     # beside the ▸, not under it
+        assert summary.inner_text().strip() == "全局共性事项（1）"
     finally:
         context.close()
 
@@ -395,7 +442,7 @@ def test_charts_freshness_and_print(site, watch):
     # gap trend: one bar per nightly check run, labelled with gap + late
     bars = page.locator("#trend + svg g.trend-bar")
     assert bars.count() == 3
-    assert [bars.nth(i).locator("text").first.text_content() for i in range(3)] == ["2", "2", "4"]
+    assert [bars.nth(i).locator("text").first.text_content() for i in range(3)] == ["2", "2", "5"]   # the last run adds the freshness gap
     # submissions per quarter against each column's own target
     sub = {(g.get_attribute("data-site"), g.get_attribute("data-quarter")): g
            for g in page.locator("g.sub-bar").all()}

@@ -14,7 +14,7 @@ from reports.model import build_model
 from reports.planview import PlanIndex, load_plan
 from reports.actions import plain
 from reports.renderers import neutralise, safe_url
-from test_reports_data import EV_B, EV_C, FORMULA_MESSAGE, HOSTILE, PLAN, RUN2, make_world
+from test_reports_data import EV_B, EV_C, FORMULA_MESSAGE, HOSTILE, PLAN, RUN2, freshness_findings, make_world
 
 
 @pytest.fixture()
@@ -328,7 +328,7 @@ def test_dashboard_freshness_and_submissions(world):
         store.upsert_document({"url": url, "site": "province", "column_id": "9", "title": f"兖州区教体局经验做法{i}",
                                "published": day, "body": "兖州区教育和体育局"})
     rid = store.start_run("check", as_of="2020-12-31")
-    store.add_findings(rid, RUN2 + [
+    store.add_findings(rid, RUN2 + freshness_findings(store, config) + [
         {"requirement": "3.2", "check": "submissions", "units": ["办公室"], "status": "met", "due": "2020-03-31",
          "evidence": urls[:3], "message": "政务公开看山东 2020Q1 报送3条，目标3条",
          "facts": _submission_facts({"province": {"2020Q1": (3, 3)}})},
@@ -351,8 +351,8 @@ def test_dashboard_freshness_and_submissions(world):
 
 
 def test_dashboard_reads_the_rules_numbers(world):
-    """Per-site targets from the submissions rule's facts (never its message); a column's class inferred as the freshness
-    rule infers it (工作动态 → 动态, 14 days); freshness summarised per source."""
+    """Per-site targets from the submissions rule's facts (never its message); the column table is the freshness
+    rule's facts (its class by name — 工作动态 → 动态 —, the plan's limit, its verdict); summarised per source."""
     from reports.columns import column_sources
 
     tmp_path, config, store, _ = world
@@ -366,7 +366,7 @@ def test_dashboard_reads_the_rules_numbers(world):
     store.upsert_document({"url": "http://127.0.0.1:9/art/yz/1.html", "site": "district", "column_id": "7",
                            "title": "兖州区教体局经验", "published": "2020-12-20", "body": "x"})
     rid = store.start_run("check", as_of="2020-12-31")
-    store.add_findings(rid, RUN2 + [
+    store.add_findings(rid, RUN2 + freshness_findings(store, config, sites=("bureau", "district")) + [
         {"requirement": "10.2", "check": "上级专栏报送", "units": ["办公室"], "status": "gap", "due": None,
          "evidence": [], "message": "2020年向上级政务公开专栏报送情况：政务公开看山东 2020Q3报送0条，少于目标1条；"
                                     "政务公开看山东 Q1 1/1，Q2 2/1，Q3 0/1，Q4 1/1；政务公开经验做法 Q1 1/1，Q2 1/1，"
@@ -392,6 +392,13 @@ def test_dashboard_reads_the_rules_numbers(world):
     sources = column_sources(m.columns, ("bureau", "province", "city", "district"))
     assert [(s["site"], s["total"], s["stale"], s["ok"], s["status"]) for s in sources] == [
         ("bureau", 2, 1, 1, "gap"), ("district", 1, 0, 1, "met")]
+    # a plan that wants 动态 columns every 7 days: the dashboard shows the rule's limit, not a default of its own
+    rid = store.start_run("check", as_of="2020-12-31")
+    store.add_findings(rid, freshness_findings(store, config, params=", limits: {动态: 7}"))
+    store.finish_run(rid)
+    cols = {c["name"]: c for c in build_model(store, PLAN, config).columns}
+    assert (cols["工作动态"]["limit"], cols["工作动态"]["verdict"]) == (7, "栏目更新不及时（超期24天）")
+    assert "政务公开看兖州" not in cols            # a source this check does not cover is not judged
 
     render_reports(store, PLAN, config, tmp_path / "dash", model=m)
     html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")

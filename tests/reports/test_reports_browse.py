@@ -77,6 +77,7 @@ def test_latest_per_column_and_findings_per_unit(db):
         per.setdefault(r["栏目"], []).append(r["发布日期"])
     assert per["通知公告"] == ["2020-10-07", "2020-10-06", "2020-10-05", "2020-10-04", "2020-10-03"]
     assert per["财政预决算"] == ["2020-08-01", "2020-03-20"]
+    assert {r["来源"] for r in rows} == {"局网站"}          # the source in words, not its key
     rows = query(db, "findings_per_unit", unit="计财科")
     assert [(r["要求编号"], r["状态"]) for r in rows] == [("6.1", "无法核实"), ("1.1", "已满足"), ("1.2", "已满足")]
     everyone = query(db, "findings_per_unit", unit="")

@@ -116,3 +116,27 @@ def make_world(folder: Path, port: int = 25, extra: str = "", runs: int = 2):
         store.finish_run(rid, "ok", {"findings": len(findings)})
         ids.append(rid)
     return config, store, ids
+
+
+def freshness_findings(store, config, as_of: str = "2020-12-31", sites=("bureau",), requirement: str = "4.2",
+                       params: str = "") -> list[dict]:
+    """What the real freshness rule (rules/kinds/freshness.py) finds on *store*, as stored findings: the
+    dashboard's column table is a view of these (its ``facts["columns"]``)."""
+    import datetime as dt
+    import tempfile
+
+    from crawler.units import UnitRegistry
+    from rules.catalogue import load_catalogue
+    from rules.engine import Context, evaluate
+
+    registry = UnitRegistry.from_config(config)
+    text = (f"year: 2020\nsections:\n  - title: 测试\n    tasks:\n      - number: {requirement.split('.')[0]}\n        title: 测试\n"
+            f"        requirements:\n          - id: \"{requirement}\"\n            text: 栏目及时更新。\n"
+            f"            units: [办公室]\n            checks:\n"
+            f"              - {{name: 栏目更新, kind: freshness, params: {{site: [{', '.join(sites)}]{params}}}}}\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.yaml"
+        path.write_text(text, encoding="utf-8")
+        plan = load_catalogue(path, registry=registry)
+    ctx = Context(store, plan, dt.date.fromisoformat(as_of), config=config, registry=registry)
+    return [f.to_dict() for f in evaluate(plan, ctx)]

@@ -48,7 +48,8 @@ PLAN = {"sections": [{"title": "一、", "tasks": [{"number": 3, "title": "加�
 
 
 def _fault(n: int, problem: str) -> dict:
-    return {"url": DOCS[n][0], "status": "gap", "due": "2020-05-22", "problem": problem, "owed": "政策解读"}
+    return {"url": DOCS[n][0], "status": "gap", "due": "2020-05-22", "problem": problem, "owed": "政策解读",
+            "where": "政策解读"}   # as rules/kinds/interpretation.py writes it: the column its 解读 go in
 
 
 FINDINGS = [
@@ -114,8 +115,8 @@ def test_each_section_gets_its_own_documents(out):
 def test_action_line_first_then_fault_then_other_documents(out):
     xq = own_part(text(out, "学前教育科"))
     first = xq[xq.index("1. ["):].splitlines()[0]
-    assert first == ("1. [✗ 缺失] 要求 3.1：请为《某区普惠性民办幼儿园认定管理办法》"
-                     "发布政策解读（应于2020-05-22前发布，已逾期223天）")
+    assert first == ("1. [✗ 缺失] 要求 3.1：请在“政策解读”栏目发布《某区普惠性民办幼儿园认定管理办法》"
+                     "的政策解读（应于2020-05-22前发布，已逾期223天）")
     # the document at fault is marked; the others sit behind 其他相关文件
     assert xq.index("需处理：某区普惠性民办幼儿园认定管理办法") < xq.index("其他相关文件（1）")
     assert "匹配" not in xq
@@ -157,25 +158,43 @@ def test_broken_links_by_article_title_and_link_name(out):
 
 
 def test_a_stale_column_is_late_not_missing(tmp_path):
-    """A column without a stored class gets one from its name (工作动态 → 动态, 14 days); stale, the
-    dashboard says 栏目更新不及时, never 缺失."""
-    from reports.model import build_model
+    """Columns without a stored class get one from their name (工作动态, 学前教育, 校园安全 → 动态, 14 days) or
+    the config (column_classes); the dashboard shows the freshness rule's verdicts: 栏目更新不及时, never 缺失."""
+    from test_reports_data import freshness_findings
 
-    (tmp_path / "zwgk.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "zwgk.yaml").write_text(CONFIG + "column_classes:\n  家长学校: 动态\n  疫情防控: exclude\n",
+                                        encoding="utf-8")
     config = load_config(tmp_path / "zwgk.yaml")
     with Store(tmp_path / "zwgk.db") as store:
-        for cid, name, last in (("1", "工作动态", "2020-11-30"), ("2", "教育要闻", "2020-12-28"),
-                                ("3", "招生入学", "2020-06-30")):
-            store.upsert_column({"site": "bureau", "column_id": cid, "name": name, "class": "other",
+        for cid, name, stored, last in (("1", "工作动态", "other", "2020-11-30"), ("2", "教育要闻", "other", "2020-12-28"),
+                                        ("3", "招生入学", "other", "2020-06-30"), ("4", "学前教育", "专题", "2020-12-20"),
+                                        ("5", "校园安全", "other", "2020-10-31"), ("6", "家长学校", "专题", "2020-12-01"),
+                                        ("7", "疫情防控", "other", "2020-05-01"), ("8", "扫黑除恶专题", "other", "2019-05-01")):
+            store.upsert_column({"site": "bureau", "column_id": cid, "name": name, "class": stored,
+                                 "url": f"http://127.0.0.1:9/col/col{cid}/index.html",
                                  "item_count": 5, "last_item_date": last, "state": "normal"})
         rid = store.start_run("check", as_of="2020-12-31")
-        store.add_findings(rid, FINDINGS)
+        store.add_findings(rid, FINDINGS + freshness_findings(store, config, requirement="10.1"))
         store.finish_run(rid, "ok", {})
-        cols = {c["name"]: c for c in build_model(store, PLAN, config).columns}
-    assert (cols["工作动态"]["class"], cols["工作动态"]["limit"]) == ("动态", 14)
-    assert cols["工作动态"]["verdict"] == "栏目更新不及时（超期17天）" and "缺失" not in cols["工作动态"]["verdict"]
-    assert (cols["教育要闻"]["class"], cols["教育要闻"]["verdict"]) == ("动态", "正常")
-    assert (cols["招生入学"]["class"], cols["招生入学"]["verdict"]) == ("other", "未设时限")   # seasonal: no limit
+        render_reports(store, PLAN, config, tmp_path / "dash")
+    html = (tmp_path / "dash" / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('id="column-table"'):]
+    table = table[:table.index("</table>")]
+    rows = {}
+    for tr in re.findall(r"<tr data-status=.*?</tr>", table, re.S):
+        cells = [re.sub(r"<[^>]+>|\s+", " ", td).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        rows[cells[0]] = cells[1:]
+    # 栏目 | 类别 | 最新信息日期 | 距今天数 | 时限 | 信息条数 | 结论
+    assert rows["工作动态"] == ["动态", "2020-11-30", "31", "14", "5", "✗ 栏目更新不及时（超期17天）"]
+    assert rows["校园安全"] == ["动态", "2020-10-31", "61", "14", "5", "✗ 栏目更新不及时（超期47天）"]
+    assert rows["家长学校"] == ["动态", "2020-12-01", "30", "14", "5", "✗ 栏目更新不及时（超期16天）"]   # config
+    assert rows["学前教育"] == ["动态", "2020-12-20", "11", "14", "5", "✓ 正常"]
+    assert rows["教育要闻"][-1] == "✓ 正常"
+    assert (rows["招生入学"][0], rows["招生入学"][3], rows["招生入学"][-1]) == ("其他", "—", "未设时限")   # seasonal
+    assert rows["扫黑除恶专题"][0] == "专题" and rows["扫黑除恶专题"][-1] == "未设时限"
+    assert rows["疫情防控"][-1] == "不检查（配置排除）"
+    assert "缺失" not in table
+    assert "动态类14天，通知公告类183天" in html
 
 
 def test_xlsx_speaks_chinese_with_the_code_hidden(out):
@@ -190,7 +209,7 @@ def test_xlsx_speaks_chinese_with_the_code_hidden(out):
     codes = {"gap", "late", "met", "at_risk", "pending", "unverifiable", "manual"}
     assert not any(str(v) in codes for r in visible for v in r)
     first = dict(zip(header, rows[0]))
-    assert first["状态"] == "缺失" and first["建议措施"].startswith("请为《某区普惠性民办幼儿园认定管理办法》发布政策解读")
+    assert first["状态"] == "缺失" and first["建议措施"].startswith("请在“政策解读”栏目发布《某区普惠性民办幼儿园认定管理办法》的政策解读")
     shared = [dict(zip(header, r)) for r in rows if r[0] == "6.1"][0]
     assert "全局共性事项" in shared["备注"] and "2020年第三季度" in shared["问题/说明"]
     ev = openpyxl.load_workbook(out / "units" / "学前教育科.xlsx")["证据"]

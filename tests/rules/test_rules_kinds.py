@@ -327,8 +327,17 @@ def test_interpretation_late_and_missing(store, tmp_path):
     _policy(store, "兖州区普惠性民办幼儿园认定管理办法", "2020-05-19")
     f = one(store, tmp_path, INTERP, "2020-12-31")
     assert f.status == "gap" and "未发现政策解读（应于2020-05-22前发布）" in f.message
+    # where the missing 解读 goes: the column the bureau's 解读 are published in (the action line's "where")
+    [missing] = [a for a in f.facts["at_fault"] if a["status"] == "gap"]
+    assert (missing["owed"], missing["where"], missing["due"]) == ("政策解读", "政策解读", "2020-05-22")
     f = one(store, tmp_path, INTERP, "2020-05-20")
     assert f.status == "at_risk"   # 2020-08-18 not yet published, 05-19 due in two days
+
+
+def test_interpretation_without_any_解读_yet_goes_beside_its_policy(store, tmp_path):
+    _policy(store, "兖州区普惠性民办幼儿园认定管理办法", "2020-05-19")
+    f = one(store, tmp_path, INTERP, "2020-12-31")
+    assert [(a["owed"], a["where"]) for a in f.facts["at_fault"]] == [("政策解读", "政策文件")]
 
 
 def test_interpretation_last_years_policy_not_checked(store, tmp_path):
@@ -382,6 +391,54 @@ def test_freshness_met_and_tolerance(store, tmp_path):
     assert one(store, tmp_path, FRESH, "2020-12-31").status == "gap"
     tolerant = FRESH + "  params: {max_stale: 1}\n"
     assert one(store, tmp_path, tolerant, "2020-12-31").status == "met"
+
+
+def test_freshness_work_columns_by_name_topics_without_limit_and_the_operators_classes(store, tmp_path):
+    """学前教育/校园安全 are work columns (动态, two weeks) by name, even when the crawl stored ``other`` or the
+    page called them 专题专栏; a 专题 column has no limit; the config's ``column_classes`` wins and can exclude."""
+    _col(store, "3324", "学前教育", "other")
+    _col(store, "3328", "校园安全", "专题")          # stored from ColumnType 专题专栏: the name is stronger
+    _col(store, "3329", "疫情防控专题", "other")
+    _col(store, "3342", "语言文字", "other")
+    _col(store, "3315", "政府信息公开年报", "other")
+    add(store, "区教体局开展学前教育宣传月活动", "2020-12-20", column="3324", column_name="学前教育")   # 11 days
+    add(store, "全区开展校园安全专项整治", "2020-11-27", column="3328", column_name="校园安全")        # 34 days
+    add(store, "区教体局部署冬季疫情防控", "2020-06-01", column="3329", column_name="疫情防控专题")
+    add(store, "区教体局推广普通话", "2020-10-01", column="3342", column_name="语言文字")             # 91 days
+    add(store, "2019年政府信息公开工作年度报告", "2020-01-20", column="3315", column_name="政府信息公开年报")
+    f = one(store, tmp_path, FRESH, "2020-12-31")
+    assert f.status == "gap"
+    assert f.message == ("局网站：2个栏目未按时更新：校园安全（动态类，最近更新2020-11-27，已34天，限14天）；"
+                         "语言文字（动态类，最近更新2020-10-01，已91天，限14天）")
+    states = {c["name"]: (c["class"], c["state"], c["limit_days"]) for c in f.facts["columns"]}
+    assert states == {"学前教育": ("动态", "ok", 14), "校园安全": ("动态", "stale", 14),
+                      "疫情防控专题": ("专题", "no_limit", None), "语言文字": ("动态", "stale", 14),
+                      "政府信息公开年报": ("other", "no_limit", None)}
+    # the operator: 语言文字 is a topic here, and 校园安全 (by its id) is not checked at all
+    cfg_path = tmp_path / "zwgk.yaml"
+    cfg_path.write_text((FIX / "zwgk.yaml").read_text(encoding="utf-8")
+                        + "column_classes:\n  语言文字: 专题\n  \"bureau:3328\": exclude\n", encoding="utf-8")
+    cfg = load_config(cfg_path)
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(textwrap.dedent("""\
+        year: 2020
+        sections:
+          - title: 一、测试
+            tasks:
+              - number: 1
+                title: 测试任务
+                requirements:
+                  - id: "1.1"
+                    text: 测试要求。
+                    units: [办公室]
+                    checks:
+                      - {name: 栏目更新, kind: freshness}
+        """), encoding="utf-8")
+    plan = load_catalogue(plan_path, registry=REGISTRY)
+    [f] = evaluate(plan, Context(store, plan, D("2020-12-31"), config=cfg, registry=REGISTRY))
+    assert f.status == "met" and f.message == "局网站：检查4个栏目，更新及时"
+    states = {c["name"]: (c["class"], c["state"]) for c in f.facts["columns"]}
+    assert states["语言文字"] == ("专题", "no_limit") and states["校园安全"] == ("动态", "excluded")
 
 
 def test_freshness_nothing_readable_is_unverifiable(store, tmp_path):

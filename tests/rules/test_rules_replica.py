@@ -181,8 +181,17 @@ def test_findings_name_what_is_missing(outcome):
     assert f[("7.1", "政务公开事项标准目录")].status == "late" and "逾期16天" in f[("7.1", "政务公开事项标准目录")].message
     sub = f[("10.2", "上级专栏报送")].message
     assert "政务公开看山东 2020Q3报送0条，少于目标1条" in sub and sub.count("少于目标") == 1
+    as_of = dt.date.fromisoformat(manifest["date"])
     fresh = f[("10.1", "栏目更新")].message
     assert "体育工作" in fresh and "统计信息" in fresh
-    assert "1个栏目未按时更新" in fresh and "1个空白栏目" in fresh
+    # 校园安全's ColumnType says 专题专栏: only its name makes it a 动态 (work) column, stale since 2020-11-27
+    assert f"校园安全（动态类，最近更新2020-11-27，已{(as_of - dt.date(2020, 11, 27)).days}天，限14天）" in fresh
+    assert "2个栏目未按时更新" in fresh and "1个空白栏目" in fresh
+    # the other work columns (学前教育, 义务教育 … of class 动态 by name) were updated within two weeks
+    cols = {c["name"]: c for c in f[("10.1", "栏目更新")].facts["columns"]}
+    assert {n: cols[n]["state"] for n in ("学前教育", "义务教育", "语言文字", "体育工作", "疫情防控", "财政预决算")} == {
+        "学前教育": "ok", "义务教育": "ok", "语言文字": "ok", "体育工作": "stale", "疫情防控": "no_limit",
+        "财政预决算": "no_limit"}
+    assert (cols["疫情防控"]["class"], cols["学前教育"]["class"], cols["学前教育"]["limit_days"]) == ("专题", "动态", 14)
     links = f[("10.1", "失效链接")].message
     assert "发现4个失效链接" in links
