@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bureaus import CrawlUnit, District
+from .configcopy import save_config_copy
 from .rediskeys import PREFIX, SEED, Keys  # noqa: F401 — the keys of a night, used by the workers too
 from .redislinks import record_link, start_link_checks
 from .store import Store, now_iso
@@ -205,6 +206,8 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
     for b, path in stores.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         opened[b] = Store(path)
+        if b in district.bureaus:   # what reading commands need with the database alone, as `zwgk crawl` writes it
+            save_config_copy(opened[b], district.bureaus[b], now_iso())
         carried = night_runs.get(b)
         closed = close_dead_ingest_runs(opened[b], keep=carried)
         if closed:

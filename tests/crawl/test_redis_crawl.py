@@ -178,9 +178,13 @@ def test_both_workers_worked_and_no_url_was_fetched_twice(clean, replica):
         assert seen[("GET", "/robots.txt", "")] <= 2      # once per worker
     workers = clean["night"]["workers"]
     assert len(workers) == 2
-    for units in workers:   # each worker crawled on every host: the queues are shared, not split
+    for units in workers:   # each worker opened every host's queue and worked
         assert len(units) == len(replica)
-        assert all(s["requests"] > 0 and s["finish_reason"] == "finished" for s in units.values()), units
+        assert all(s["finish_reason"] == "finished" for s in units.values()), units
+        assert sum(s["requests"] for s in units.values()) > 0, units
+    # the queues are shared, not split: hosts served by both workers (how many depends on timing, so not all)
+    both = [u for u in workers[0] if workers[0][u]["requests"] > 0 and workers[1].get(u, {}).get("requests", 0) > 0]
+    assert both, workers
 
 
 def test_per_host_concurrency_never_above_the_limit(clean):

@@ -64,6 +64,8 @@ def test_a_dead_ingests_run_is_closed_on_the_next_start(r, tmp_path):
     assert rows[alive][0] == "running"
     assert [s for i, (s, _) in rows.items() if i not in (dead, alive)] == ["ok"]
     assert any(f"#{dead}" in p and "ingest that died" in p for p in result.problems), result.problems
+    with Store(db) as store:   # the configuration copy reading commands use with --db alone (m6)
+        assert store.db.execute("select name from config_units").fetchall() == [("办公室",)]
 
 
 def test_an_ingest_joining_the_dead_ones_night_carries_its_run_on(r, tmp_path):
