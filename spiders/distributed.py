@@ -367,6 +367,10 @@ def unit_settings(unit: CrawlUnit, redis_url: str, wid: str) -> dict:
     }
 
 
+#: bytes of fetched pages a Redis worker holds unparsed, over all its units (Scrapy's soft limit per crawler)
+REDIS_BACKLOG_BYTES = 200_000
+
+
 def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None = None,
                log_file: str | None = None, overrides: dict | None = None) -> dict[str, dict]:
     """Run one crawl worker until the night is done; returns {unit: this worker's site stats}."""
@@ -389,10 +393,13 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
             settings.set(name, value, priority="cmdline")
     process = AsyncCrawlerProcess(settings)
     crawlers = {}
+    # a page fetched but not yet parsed (waiting for the CPU worker) is still in flight on Redis: a killed
+    # worker's backlog is fetched again by the others, so the units of one worker share one small backlog
+    backlog = {"SCRAPER_SLOT_MAX_ACTIVE_SIZE": max(20_000, REDIS_BACKLOG_BYTES // max(1, len(units)))}
     for unit in units:
         cls = type(f"Unit_{len(crawlers)}", (DistributedColumnSpider,),
                    {"name": "column-redis",
-                    "custom_settings": {**unit_settings(unit, redis_url, wid), **(overrides or {})}})
+                    "custom_settings": {**unit_settings(unit, redis_url, wid), **backlog, **(overrides or {})}})
         crawlers[unit.id] = process.create_crawler(cls)
         process.crawl(crawlers[unit.id], unit=unit)
 
