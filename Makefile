@@ -22,8 +22,11 @@ demo: $(STAMP)
 browser-deps:
 	bash scripts/install-test-deps.sh
 
+# two pytest workers (CI has 2 cores), a test file per worker: module fixtures (a demo, a district night, a
+# Redis night) are built once; TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= 2
 test: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
