@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -73,6 +74,17 @@ def manifest_columns(manifest: dict, site: str = "bureau") -> dict[str, list[dic
     with their freshness class (as an operator configures them after `zwgk sites discover`)."""
     return {site: [{"id": c["id"], "name": c["name"], "class": c.get("class")}
                    for c in manifest["sites"][site]["columns"]]}
+
+
+def column_table_rows(html: str) -> dict[str, list[str]]:
+    """The dashboard's column freshness table as the reader sees it: 栏目 → its other cells' text."""
+    table = html[html.index('id="column-table"'):]
+    table = table[:table.index("</table>")]
+    rows = {}
+    for tr in re.findall(r"<tr data-status=.*?</tr>", table, re.S):
+        cells = [re.sub(r"<[^>]+>|\s+", " ", td).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        rows[cells[0]] = cells[1:]
+    return rows
 
 
 def db_rows(db: Path, sql: str, args=()) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ZWGK_CMD as ZWGK
+from conftest import ZWGK_CMD as ZWGK, column_table_rows
 from replica import build_world
 
 pytestmark = pytest.mark.slow
@@ -188,13 +188,8 @@ def test_demo_reports_say_where_and_which_columns_are_late(demo_run):
     assert any(l.endswith(". [✗ 缺失] 要求 10.1：请更新“体育工作”、“校园安全”栏目；确无内容的栏目应整合或注明。")
                for l in lines)
     html = (reports / "index.html").read_text(encoding="utf-8")
-    table = html[html.index('id="column-table"'):]
-    table = table[:table.index("</table>")]
-    rows = {}
-    for tr in re.findall(r"<tr data-status=.*?</tr>", table, re.S):
-        cells = [re.sub(r"<[^>]+>|\s+", " ", td).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
-        rows[cells[0]] = cells[1:]
+    rows = column_table_rows(html)
     assert rows["校园安全"][:4] == ["动态", "2020-11-27", "34", "14"] and rows["校园安全"][-1] == "✗ 栏目更新不及时（超期20天）"
     assert rows["学前教育"][0] == "动态" and rows["学前教育"][-1] == "✓ 正常"
     assert rows["疫情防控"][0] == "专题" and rows["疫情防控"][-1] == "未设时限"
-    assert "缺失" not in table
+    assert not any("缺失" in cell for cells in rows.values() for cell in cells)
