@@ -9,25 +9,11 @@ from urllib.parse import urlsplit
 
 from crawler.ingest import Keys, connect
 
-from .redis_compat import SLOT
+from .redis_compat import LEASE, SLOT
 
 
-# lease a slot of a host: drop expired leases and leases of dead workers (heartbeat key gone), take
-# one if fewer than the limit are held
-_ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local worker = string.match(token, '^(.*):m?[0-9]+$')
-  if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[1], token) end
-end
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-  return 1
-end
-return 0
-"""
+# lease a slot of a host (redis_compat.LEASE: expired leases and dead workers' dropped first)
+_ACQUIRE = LEASE + "return lease(KEYS[1])\n"
 
 
 class HostSlotMiddleware:

@@ -35,30 +35,37 @@ from crawler.ingest import SEED, Keys
 
 logger = logging.getLogger(__name__)
 
+# Lease a slot of a host (the sorted set *slots*): drop expired leases and leases of dead workers (their
+# heartbeat key ARGV[4]..worker gone), then take one (token ARGV[3], for ARGV[2] seconds) if fewer than
+# ARGV[1] are held. 1 leased, 0 busy. Shared by the pop below and spiders/hostslots.py.
+LEASE = """
+local function lease(slots)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+  for _, token in ipairs(redis.call('ZRANGE', slots, 0, -1)) do
+    local worker = string.match(token, '^(.*):m?[0-9]+$')
+    if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', slots, token) end
+  end
+  if redis.call('ZCARD', slots) >= tonumber(ARGV[1]) then return 0 end
+  redis.call('ZADD', slots, now + tonumber(ARGV[2]), ARGV[3])
+  return 1
+end
+"""
+
 # One round trip per request taken: push the items the worker's finished requests produced (ARGV after
 # the rest), forget those requests (ARGV[7 .. 6+n]), free the host slots of finished downloads (the next
 # m), lease a slot of the unit's host
 # (expired leases and leases of dead workers dropped first), and only then pop the best request into the
 # worker's in-flight hash. Returns nil (queue empty), 0 (host busy: every slot leased, by any worker) or
 # {payload, score}.
-_POP = """
+_POP = LEASE + """
 local n, m = tonumber(ARGV[5]), tonumber(ARGV[6])
 for i = 7 + n + m, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 for i = 7, 6 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
 for i = 7 + n, 6 + n + m do redis.call('ZREM', KEYS[3], ARGV[i]) end
 if redis.call('ZCARD', KEYS[1]) == 0 then return false end
-local limit = tonumber(ARGV[1])
-if limit > 0 then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  for _, token in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
-    local worker = string.match(token, '^(.*):m?[0-9]+$')
-    if worker and redis.call('EXISTS', ARGV[4] .. worker) == 0 then redis.call('ZREM', KEYS[3], token) end
-  end
-  if redis.call('ZCARD', KEYS[3]) >= limit then return 0 end
-  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[3])
-end
+if tonumber(ARGV[1]) > 0 and lease(KEYS[3]) == 0 then return 0 end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], r[1], r[2])
