@@ -76,6 +76,16 @@ def manifest_columns(manifest: dict, site: str = "bureau") -> dict[str, list[dic
                    for c in manifest["sites"][site]["columns"]]}
 
 
+def site_stats(**kw) -> dict:
+    """One site's crawl stats as the crawl records them (crawler/pipelines.site_stats), a healthy night by default."""
+    s = {"new": 0, "changed": 0, "unchanged": 0, "withdrawn": 0, "columns": 0, "columns_normal": 0,
+         "columns_blank": 0, "columns_unverifiable": 0, "links": 0, "broken_links": 0, "attachments": 0,
+         "attachments_failed": 0, "errors": 0, "requests": 100, "refetched": 0, "not_modified": 0,
+         "responses": 100, "bytes": 1, "unreachable": False, "finish_reason": "finished"}
+    s.update(kw)
+    return s
+
+
 def column_table_rows(html: str) -> dict[str, list[str]]:
     """The dashboard's column freshness table as the reader sees it: 栏目 → its other cells' text."""
     table = html[html.index('id="column-table"'):]

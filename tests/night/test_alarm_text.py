@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from conftest import site_stats
 from crawler.config import load_config
 from crawler.store import Store
 from spiders.health import evaluate_crawl
@@ -20,12 +21,7 @@ lead_unit: 办公室
 
 
 def _stats(**kw) -> dict:
-    s = {"new": 0, "changed": 0, "unchanged": 0, "withdrawn": 0, "columns": 0, "columns_normal": 0,
-         "columns_blank": 0, "columns_unverifiable": 0, "links": 0, "broken_links": 0, "attachments": 0,
-         "attachments_failed": 0, "errors": 0, "requests": 3, "refetched": 0, "not_modified": 0,
-         "responses": 3, "bytes": 1, "unreachable": True, "finish_reason": "finished"}
-    s.update(kw)
-    return s
+    return site_stats(**{"requests": 3, "responses": 3, "unreachable": True, **kw})
 
 
 def _night(tmp_path, **kw):

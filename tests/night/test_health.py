@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from conftest import site_stats
 from crawler.alarms import accept_alarm, data_freshness
 from crawler.pipelines import site_stats as pipeline_site_stats
 from spiders.health import evaluate_crawl
@@ -21,15 +22,6 @@ def store(tmp_path):
     s = Store(tmp_path / "z.db")
     yield s
     s.close()
-
-
-def site_stats(**kw) -> dict:
-    s = {"new": 0, "changed": 0, "unchanged": 0, "withdrawn": 0, "columns": 0, "columns_normal": 0,
-         "columns_blank": 0, "columns_unverifiable": 0, "links": 0, "broken_links": 0, "attachments": 0,
-         "attachments_failed": 0, "errors": 0, "requests": 100, "refetched": 0, "not_modified": 0,
-         "responses": 100, "bytes": 1, "unreachable": False, "finish_reason": "finished"}
-    s.update(kw)
-    return s
 
 
 def crawl(store, columns: dict[str, int], *, states: dict[str, str] | None = None, status="ok",
