@@ -62,13 +62,16 @@ def measured(cmd: list[str], **kw) -> tuple[float, float, str, float]:
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     peaks: dict[str, int] = {}
-    sampler = threading.Thread(target=_sample_children, args=(proc, peaks), daemon=True)
+    child_cpu: dict[str, dict[int, float]] = {}
+    sampler = threading.Thread(target=_sample_children, args=(proc, peaks, child_cpu), daemon=True)
     sampler.start()
     out, err = proc.communicate()   # (communicate reaps it; its rusage comes from /proc below instead)
     seconds = time.perf_counter() - t0
     sampler.join()
     LAST_USAGE["with_children_peak_rss_mb"] = round(peaks.pop("(all together)", 0) / 1024, 1)
     LAST_USAGE["children_peak_rss_mb"] = {k: round(v / 1024, 1) for k, v in peaks.items()}
+    # each child's CPU as last sampled (up to half a second short): which child the crawl's CPU went to
+    LAST_USAGE["children_cpu_s"] = {k: round(sum(v.values()), 1) for k, v in child_cpu.items()}
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd[-4:])} exited {proc.returncode}:\n{err[-3000:]}")
     rss, cpu = _rusage(err)
@@ -86,9 +89,10 @@ def _rss_kb(pid) -> int:
         return 0
 
 
-def _sample_children(proc: subprocess.Popen, peaks: dict) -> None:
+def _sample_children(proc: subprocess.Popen, peaks: dict, child_cpu: dict) -> None:
     """The largest memory of *proc* and its children together (its CPU worker, the attachment sandbox), from
-    their RSS sampled every half second (the children's ru_maxrss would count the parent's size at fork)."""
+    their RSS sampled every half second (the children's ru_maxrss would count the parent's size at fork),
+    and each child's CPU seconds by name (*child_cpu*: name → pid → seconds)."""
     while proc.poll() is None:
         now = _rss_kb(proc.pid)
         for tasks in Path(f"/proc/{proc.pid}/task").glob("*/children"):
@@ -104,6 +108,10 @@ def _sample_children(proc: subprocess.Popen, peaks: dict) -> None:
                 except OSError:
                     name = "?"
                 peaks[name] = max(peaks.get(name, 0), kb)
+                try:
+                    child_cpu.setdefault(name, {})[int(pid)] = cpu_seconds(int(pid))
+                except (OSError, IndexError, ValueError):
+                    pass
         peaks["(all together)"] = max(peaks.get("(all together)", 0), now)
         time.sleep(0.5)
 
