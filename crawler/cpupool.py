@@ -129,6 +129,18 @@ class _Workers:
         self.queue.append((fn, args, d))
         self._dispatch()
 
+    def start(self) -> None:
+        """All workers started now (each loads jieba's dictionary before its first call) rather than on
+        first use, when pages would wait for it."""
+        while len(self.all) < self.size:
+            try:
+                worker = _Worker(self.loop)
+            except OSError as e:
+                logger.warning("no CPU worker (%s); working in the crawl's process", e)
+                return
+            self.all.append(worker)
+            self.idle.append(worker)
+
     def _dispatch(self) -> None:
         while self.queue:
             if not self.idle:
@@ -213,18 +225,30 @@ class CpuPool:
     def from_settings(cls, settings) -> "CpuPool":
         return cls(settings.getint("ZWGK_CPU_WORKERS", 0))
 
+    def _workers(self) -> "_Workers | None":
+        loop = _event_loop() if self.workers else None
+        if loop is None:
+            return None
+        key = (id(loop), self.workers)
+        if key not in _sets:
+            _sets[key] = _Workers(loop, self.workers)
+        return _sets[key]
+
+    def start(self) -> None:
+        """Start the workers ahead of the first call (nothing without workers or an asyncio reactor)."""
+        workers = self._workers()
+        if workers is not None:
+            workers.start()
+
     def submit(self, fn, *args):
         from twisted.internet import defer
 
         d = defer.Deferred()
-        loop = _event_loop() if self.workers else None
-        if loop is None:
+        workers = self._workers()
+        if workers is None:
             _run_here(fn, args, d)
             return d
-        key = (id(loop), self.workers)
-        if key not in _sets:
-            _sets[key] = _Workers(loop, self.workers)
-        _sets[key].submit(fn, args, d)
+        workers.submit(fn, args, d)
         return d
 
 

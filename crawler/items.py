@@ -24,6 +24,9 @@ class DocumentItem(scrapy.Item):
     attachments = scrapy.Field()    # [{url, name, type, size, text, status, error?}]
     etag = scrapy.Field()
     last_modified = scrapy.Field()
+    # not stored: the search words of title and body when the CPU worker segmented them with the extraction
+    # (spiders/indexwords.py): {"title", "body", "words": (title words, body words)}
+    index_words = scrapy.Field()
 
 
 class ColumnItem(scrapy.Item):

@@ -42,8 +42,19 @@ BATCH_SECONDS = 1.0
 # A new or changed document is segmented for the search index in a worker process (crawler/cpupool.py)
 # while the crawl goes on; it holds its place in the pending items until its words are back.
 SEGMENTING = object()
+WORDS = "index_words"   # DocumentItem's field: title and body words segmented with the extraction
+WORDS_WANTED = "zwgk_index_words"   # set on the crawler: this pipeline uses them (spiders/articles.py)
 # a few URLs of failed downloads (spiders.middlewares.FailureSamples), shown as an alarm's evidence
 SAMPLE_KEYS = {"timeout_samples": "zwgk/samples/timeouts", "failure_samples": "zwgk/samples/failures"}
+
+
+def _extracted_words(item, record: dict) -> tuple[str, str] | None:
+    """The title and body words the CPU worker segmented with the extraction (spiders/indexwords.py), if
+    they were made from exactly this document's title and body."""
+    words = item.get(WORDS)
+    if not words or words.get("title") != record["title"] or words.get("body") != record["body"]:
+        return None
+    return tuple(words["words"])
 
 
 def site_stats(stats: dict) -> dict:
@@ -104,7 +115,7 @@ class StorePipeline:
         self.run_id: int | None = None
         self.owns_run = False
         self.today = dt.date.today().isoformat()
-        self.pending: list[list] = []      # [item, its search row's fields or None], in the order they came
+        self.pending: list[list] = []      # [item, search row's fields or None, record or None], in order
         self.cpu = CpuPool.from_settings(crawler.settings)
         self.batch_started = time.monotonic()
         self.timer = None
@@ -125,6 +136,10 @@ class StorePipeline:
     def open_spider(self, spider=None):
         path = self.crawler.settings.get("ZWGK_DB_PATH")
         self.store = Store(database_path(None, path))
+        if self.cpu.workers:
+            # the spider may send a new page's title and body words with its extraction (spiders/indexwords.py)
+            setattr(self.crawler, WORDS_WANTED, True)
+            self.cpu.start()   # the worker loads jieba's dictionary while the first lists are read
         self.started = now_iso()   # a link checked since then is tonight's result: "pending" never replaces it
         for k in COUNTERS:
             self.crawler.stats.set_value(f"zwgk/{k}", 0)
@@ -166,15 +181,20 @@ class StorePipeline:
             self.store = None
 
     def process_item(self, item, spider=None):
-        entry = [item, None]
+        entry = [item, None, None]   # [item, its search row's fields or None, its documents record or None]
         self.pending.append(entry)
         if isinstance(item, DocumentItem) and self.cpu.workers and self.store is not None:
-            record = document_record(item)
+            record = entry[2] = document_record(item)
             if self.store.stored_hash(record["url"]) != record["content_hash"]:   # never an unchanged one
+                words = _extracted_words(item, record)
+                if words is not None and not record["attachment_text"]:
+                    entry[1] = (*words, "")   # segmented with the extraction: nothing to wait for
+                    self._added()
+                    return item
                 entry[1] = SEGMENTING
 
                 def segmented(fields):
-                    entry[1] = fields
+                    entry[1] = fields if words is None or fields is None else (*words, fields[2])
                     self._added()
                     return item
 
@@ -182,15 +202,17 @@ class StorePipeline:
                     logger.warning("segmenting %s in a worker failed: %s", record["url"], failure.value)
                     return segmented(None)
 
+                # only what is not segmented yet (the attachments' text of a page segmented with its extraction)
+                texts = indexed_texts(record) if words is None else (None, None, record["attachment_text"])
                 # the item's Deferred: Scrapy holds the page's output until it fires (back-pressure)
-                return self.cpu.submit(segments, *indexed_texts(record)).addCallbacks(segmented, failed)
+                return self.cpu.submit(segments, *texts).addCallbacks(segmented, failed)
         self._added()
         return item
 
     def _ready(self) -> int:
         """How many pending items, from the first, can be written (none still being segmented)."""
         n = 0
-        for _, fields in self.pending:
+        for _, fields, _ in self.pending:
             if fields is SEGMENTING:
                 break
             n += 1
@@ -217,8 +239,9 @@ class StorePipeline:
         if not ready:
             return
         entries, self.pending = self.pending[:ready], self.pending[ready:]
-        items = [item for item, _ in entries]
-        fields_of = {id(item): fields for item, fields in entries if fields is not None and fields is not SEGMENTING}
+        items = [item for item, _, _ in entries]
+        fields_of = {id(item): fields for item, fields, _ in entries if fields is not None and fields is not SEGMENTING}
+        records_of = {id(item): record for item, _, record in entries if record is not None}
         links: list[dict] = []
         self.counting = {}
         try:
@@ -228,7 +251,7 @@ class StorePipeline:
                         links.append(self._link(item))
                         continue
                     try:
-                        self._store_item(item, fields_of.get(id(item)))
+                        self._store_item(item, fields_of.get(id(item)), records_of.get(id(item)))
                     except Exception:
                         self._inc("errors")
                         logger.exception("could not store %s %s", type(item).__name__, item.get("url") or "")
@@ -259,11 +282,11 @@ class StorePipeline:
             self._inc("broken_links")
         return row
 
-    def _store_item(self, item, segmented: tuple | None = None):
+    def _store_item(self, item, segmented: tuple | None = None, record: dict | None = None):
         store = self.store
         if isinstance(item, DocumentItem):
             doc = dict(item)
-            outcome = store.upsert_document(doc, segmented=segmented)
+            outcome = store.upsert_document(doc, segmented=segmented, record=record)
             self._inc(outcome)
             if outcome == "new":   # per column too: `zwgk crawl`'s progress lines (spiders/progress.py)
                 self._inc(f"column/{doc.get('column_id')}/new")

@@ -177,15 +177,17 @@ class Store(BatchWrites):
     def stored_hash(self, url: str) -> str | None:
         return next((r[0] for r in self.db.execute("select content_hash from documents where url = ?", [url])), None)
 
-    def upsert_document(self, doc: dict, *, seen: str | None = None, segmented: tuple | None = None) -> str:
+    def upsert_document(self, doc: dict, *, seen: str | None = None, segmented: tuple | None = None,
+                        record: dict | None = None) -> str:
         """Store one crawled (or imported) document. Returns ``new``, ``changed`` or ``unchanged``.
 
         A change keeps the old text in ``versions`` with a unified diff; first_seen never moves.
         *segmented*: ``searchindex.segments`` of its text if computed beforehand (the crawl does it off the
-        reactor); else the text is segmented here, and only if it changed.
+        reactor); else the text is segmented here, and only if it changed. *record*: ``document_record(doc)``
+        if the caller computed it already.
         """
         seen = seen or now_iso()
-        record = document_record(doc)
+        record = dict(record) if record is not None else document_record(doc)
         old = self.get_document(record["url"])
         with self._atomic():
             if old is not None and old["content_hash"] == record["content_hash"]:

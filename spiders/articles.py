@@ -11,11 +11,13 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.cpupool import CpuPool, deferred_from
 from crawler.items import DocumentItem, LinkItem, SeenItem, WithdrawnItem
+from crawler.pipelines import WORDS_WANTED
 
 from .adapters import ListEntry, ListWalk
 from .attachments import sniff_type
 from .extract import extract
 from .guard import NOT_FETCHED
+from .indexwords import WORDS, article_texts, extract_with_words
 from .sandbox import SandboxedExtractor
 from .schedule import recheck_due
 
@@ -95,10 +97,15 @@ class ArticleFetching:
             extracted = await self._file_text(response, None)
         elif response.status == 200:
             modified = response.headers.get(b"Last-Modified")
+            args = (response.body, response.url, _charset(response), modified.decode("latin-1") if modified else None)
+            cpu = self._cpu()
             try:
-                extracted = await maybe_deferred_to_future(self._cpu().submit(
-                    extract, response.body, response.url, _charset(response),
-                    modified.decode("latin-1") if modified else None))
+                if entry.url not in self.known and cpu.workers and getattr(self.crawler, WORDS_WANTED, False):
+                    # a new page: its search words come back with the extraction (spiders/indexwords.py)
+                    call = cpu.submit(extract_with_words, *args, entry.title)
+                else:
+                    call = cpu.submit(extract, *args)
+                extracted = await maybe_deferred_to_future(call)
             except Exception as e:  # noqa: BLE001 — reported with the page below
                 extracted = e
         for out in self._article_items(response, entry, walk, extracted):
@@ -171,15 +178,19 @@ class ArticleFetching:
             v = response.headers.get(name)
             return v.decode("latin-1") if v else None
 
-        return {
+        title, body = article_texts(data, entry.title)
+        doc = {
             "url": url, "site": self.site_key, "column_id": walk.column_id,
             "column_name": walk.name or data.get("column"),
-            "title": data.get("title") or entry.title, "published": data.get("published") or entry.date,
+            "title": title, "published": data.get("published") or entry.date,
             "publisher": data.get("publisher"), "source": data.get("source"),
             "index_no": data.get("index_no"), "doc_no": data.get("doc_no"), "category": data.get("category"),
-            "body": data.get("body") or "", "attachments": data.get("attachments") or [],
+            "body": body, "attachments": data.get("attachments") or [],
             "etag": header(b"ETag"), "last_modified": header(b"Last-Modified"),
         }
+        if data.get(WORDS):
+            doc[WORDS] = data[WORDS]
+        return doc
 
     def article_failed(self, failure):
         url = failure.request.cb_kwargs["entry"].url
