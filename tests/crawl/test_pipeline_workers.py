@@ -92,3 +92,36 @@ def test_an_unchanged_document_is_not_segmented_again(tmp_path, monkeypatch):
     assert crawler.stats.get_value("zwgk/unchanged") == 1 and crawler.stats.get_value("zwgk/changed") == 1
     assert rows(tmp_path, "select count(*) from documents_fts where documents_fts match '决算'") == [(1,)]
     assert rows(tmp_path, "select count(*) from documents_fts where documents_fts match '预算'") == [(0,)]
+
+
+def extracted(i, body, *, title=None):
+    """A new page as the spider yields it when the worker segmented its words with the extraction."""
+    item = doc(i, body)
+    made_from = title or item["title"]
+    item["index_words"] = {"title": made_from, "body": body, "words": segments(made_from, body, None)[:2]}
+    return item
+
+
+def test_words_segmented_with_the_extraction_are_used_and_only_what_is_missing_is_sent(tmp_path, monkeypatch):
+    p, crawler = _pipeline(tmp_path, monkeypatch)
+    plain = p.process_item(extracted(1, "关于部门预算公开的通知"))
+    with_file = extracted(2, "招生计划和学区划分")
+    with_file["attachments"] = [{"url": "http://127.0.0.1/f/2.pdf", "name": "附件", "text": "三公经费决算说明"}]
+    waiting = p.process_item(with_file)
+    other_title = p.process_item(extracted(3, "疫情防控工作方案", title="另一个标题"))
+    assert not isinstance(plain, defer.Deferred)          # nothing left to segment: no worker call
+    assert isinstance(waiting, defer.Deferred) and isinstance(other_title, defer.Deferred)
+    # the attachment's text alone; words made from another title are not used: the whole row is segmented
+    assert [args for _, args, _ in p.cpu.calls] == [(None, None, "三公经费决算说明"),
+                                                    ("通知3", "疫情防控工作方案", None)]
+    p.cpu.release(0)
+    p.cpu.release(1)
+    p.close_spider()
+    assert crawler.stats.get_value("zwgk/new") == 3
+    stored = {url: (title, body, att) for url, title, body, att in
+              rows(tmp_path, "select url, title, body, attachments from documents_fts")}
+    texts = {url: (title, body, att) for url, title, body, att in
+             rows(tmp_path, "select url, title, body, attachment_text from documents")}
+    assert stored == {url: segments(*t) for url, t in texts.items()} and len(stored) == 3
+    assert "经费" in stored["http://127.0.0.1/art/2.html"][2].split()
+    assert rows(tmp_path, "select count(*) from documents_fts where documents_fts match '预算'") == [(1,)]
