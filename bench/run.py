@@ -4,7 +4,8 @@ absolute figure at a stated size. Results go to bench/results.json; bench/README
 Crawl (replica at --scale, politeness off on both sides: no delay, no AutoThrottle, 16 per host), our first
 crawl and the bare spider interleaved --rounds times (ours, bare, ours, bare: the figures are the rounds' medians):
 - crawl_ratio: our first crawl's responses/s ÷ a bare Scrapy spider's (bench/bare.py) fetching the same
-  URLs (recorded by bench/record.py during our crawl) with the same total concurrency;
+  URLs (recorded by bench/record.py during our crawl) with the same total concurrency; both timed the same
+  way, as processes from start to exit (imports, store or reactor set-up and shutdown included);
 - recrawl_request_ratio: requests of the next night without changes ÷ the first crawl's;
 - crawl_cpu_ratio: the bare spider's CPU seconds per page ÷ ours, ours with its children (the CPU workers of
   crawler/cpupool.py, the attachment sandbox): steadier under load than wall time;
@@ -62,7 +63,7 @@ def measured(cmd: list[str], **kw) -> tuple[float, float, str, float]:
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     peaks: dict[str, int] = {}
-    child_cpu: dict[str, dict[int, float]] = {}
+    child_cpu: dict[int, tuple[str, float]] = {}
     sampler = threading.Thread(target=_sample_children, args=(proc, peaks, child_cpu), daemon=True)
     sampler.start()
     out, err = proc.communicate()   # (communicate reaps it; its rusage comes from /proc below instead)
@@ -71,7 +72,10 @@ def measured(cmd: list[str], **kw) -> tuple[float, float, str, float]:
     LAST_USAGE["with_children_peak_rss_mb"] = round(peaks.pop("(all together)", 0) / 1024, 1)
     LAST_USAGE["children_peak_rss_mb"] = {k: round(v / 1024, 1) for k, v in peaks.items()}
     # each child's CPU as last sampled (up to half a second short): which child the crawl's CPU went to
-    LAST_USAGE["children_cpu_s"] = {k: round(sum(v.values()), 1) for k, v in child_cpu.items()}
+    by_name: dict[str, float] = {}
+    for name, used in child_cpu.values():   # (a pid sampled before its exec had no name yet)
+        by_name[name] = by_name.get(name, 0.0) + used
+    LAST_USAGE["children_cpu_s"] = {k: round(v, 1) for k, v in by_name.items()}
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd[-4:])} exited {proc.returncode}:\n{err[-3000:]}")
     rss, cpu = _rusage(err)
@@ -92,7 +96,7 @@ def _rss_kb(pid) -> int:
 def _sample_children(proc: subprocess.Popen, peaks: dict, child_cpu: dict) -> None:
     """The largest memory of *proc* and its children together (its CPU worker, the attachment sandbox), from
     their RSS sampled every half second (the children's ru_maxrss would count the parent's size at fork),
-    and each child's CPU seconds by name (*child_cpu*: name → pid → seconds)."""
+    and each child's CPU seconds (*child_cpu*: pid → (name, seconds))."""
     while proc.poll() is None:
         now = _rss_kb(proc.pid)
         for tasks in Path(f"/proc/{proc.pid}/task").glob("*/children"):
@@ -109,7 +113,8 @@ def _sample_children(proc: subprocess.Popen, peaks: dict, child_cpu: dict) -> No
                     name = "?"
                 peaks[name] = max(peaks.get(name, 0), kb)
                 try:
-                    child_cpu.setdefault(name, {})[int(pid)] = cpu_seconds(int(pid))
+                    was = child_cpu.get(int(pid), ("", 0.0))[0]
+                    child_cpu[int(pid)] = (name or was, cpu_seconds(int(pid)))
                 except (OSError, IndexError, ValueError):
                     pass
         peaks["(all together)"] = max(peaks.get("(all together)", 0), now)
@@ -193,7 +198,8 @@ def bench_crawl(workdir: Path, scale: float, settings: list[str] = (), rounds: i
             seconds, rss, out, cpu = measured([sys.executable, "-c", WRAP + "runpy.run_path('bench/bare.py', "
                                                "run_name='__main__')", str(urls), str(concurrency)])
             b = json.loads(out.strip().splitlines()[-1])
-            return {"seconds": round(b["seconds"], 1), "process_seconds": round(seconds, 1), "urls": b["urls"],
+            # "seconds": the process, start to exit, as ours is timed ("crawl_seconds": its crawl alone)
+            return {"seconds": round(seconds, 1), "crawl_seconds": round(b["seconds"], 1), "urls": b["urls"],
                     "responses": b["responses"], "cpu_s": cpu, "peak_rss_mb": rss,
                     "replica_cpu_s": round(cpu_seconds(rep.proc.pid) - cpu0, 1)}
 
