@@ -112,8 +112,8 @@ class SchemeFallbackMiddleware:
         return urlsplit(url).netloc
 
     def process_request(self, request, spider=None):
-        if not request.url.startswith(("http://", "https://")):
-            return None
+        if not self.prefer or not request.url.startswith(("http://", "https://")):
+            return None   # (no host has switched scheme: the usual case, without parsing every URL)
         want = self.prefer.get(self._host(request.url))
         if want and not request.url.startswith(want + "://") and not request.meta.get(self.FLAG):
             return request.replace(url=self._swap(request.url), meta={**request.meta, self.FLAG: "preferred"})
