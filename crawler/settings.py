@@ -75,6 +75,9 @@ ITEM_PIPELINES = {
 # (scrapy/utils/asyncio.py _parallel_asyncio): the default 100 made ~100 tasks and ~220 loop callbacks
 # per page. Our pipeline is synchronous, so parallel items gain nothing.
 CONCURRENT_ITEMS = 1
+# Scrapy's DepthMiddleware only counts link depth (zwgk sets no DEPTH_LIMIT and reads no depth stat), yet
+# every request and item the spider yields passes through it: one async-generator layer per output
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None}
 # Scrapy parses a callback's source (ast) to warn about `return value` in generators, once per distinct
 # callable: ~3 s per crawl for our per-request callbacks; a development aid, not a production check
 WARN_ON_GENERATOR_RETURN_VALUE = False
