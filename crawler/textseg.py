@@ -23,6 +23,15 @@ def _jieba():
     return jieba
 
 
+@lru_cache(maxsize=1)
+def _segmenter():
+    from jieba import finalseg, re_han_default, re_skip_default
+
+    from .segmenter import Segmenter
+
+    return Segmenter(_jieba().dt, finalseg.cut, re_han_default, re_skip_default)
+
+
 def words(text: str | None, *, for_search: bool = False) -> list[str]:
     """The words of *text*, punctuation and blanks dropped.
 
@@ -31,14 +40,7 @@ def words(text: str | None, *, for_search: bool = False) -> list[str]:
     """
     if not text:
         return []
-    jb = _jieba()
-    cut = jb.cut_for_search(text) if for_search else jb.cut(text)
-    out = []
-    for w in cut:
-        w = w.strip().lower()
-        if w and not _PUNCT.fullmatch(w):
-            out.append(w)
-    return out
+    return _segmenter().words(text, for_search)
 
 
 def segment(text: str | None) -> str:
