@@ -2,7 +2,7 @@
 
     python bench/segbench.py record OUT.json       # today's segment() output of every text
     python bench/segbench.py check OUT.json        # the current code's output against a recording
-    python bench/segbench.py time [--rounds 5]     # CPU ms per document: textseg.segment vs jieba alone
+    python bench/segbench.py time [--rounds 5] [--store DB]   # CPU ms per document, new vs old vs jieba
 
 The corpus: the bench's generated documents (bench/corpus.py: the replica's titles and paragraphs, 1–3 KB
 bodies; every 20th of 20,000, so titles repeat as they do across columns) and real text: the title and body
@@ -109,7 +109,15 @@ def jieba_segment(text: str | None) -> str:
     return " ".join(out)
 
 
-def time_ab(rounds: int) -> None:
+def store_docs(path: Path) -> list[tuple]:
+    """(title, body, attachment text) of every document of a zwgk store, in the order they were stored."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT title, body, attachment_text FROM documents ORDER BY rowid").fetchall()
+
+
+def time_ab(rounds: int, store: Path | None = None) -> None:
     from jieba import finalseg, re_han_default, re_skip_default
 
     from crawler import textseg
@@ -132,15 +140,18 @@ def time_ab(rounds: int) -> None:
 
     sides = {"segment (new, cold start)": cached, "segment (new), no block cache": uncached,
              "old segment (jieba + filter)": jieba_segment, "jieba cut_for_search": jieba_alone}
-    for name, texts, ndocs in (("bench corpus", [t for d in docs for t in d], len(docs)),
-                               ("real texts", real, len(real))):
+    sets = [("bench corpus", [t for d in docs for t in d], len(docs)), ("real texts", real, len(real))]
+    if store:
+        crawled = store_docs(store)
+        sets.append((f"store {store.name}", [t for d in crawled for t in d], len(crawled)))
+    for name, texts, ndocs in sets:
         cpu = {k: [] for k in sides}
         for _ in range(rounds):
             for k, fn in sides.items():
                 fresh = [Segmenter(jieba.dt, finalseg.cut, re_han_default, re_skip_default, block_cache=size)
                          for size in (BLOCK_CACHE, 0)]
                 cpu[k].append(timed(fn, texts))
-        chars = sum(map(len, texts))
+        chars = sum(len(t or "") for t in texts)
         print(f"{name}: {ndocs} documents, {chars} characters, {rounds} rounds (median CPU)")
         for k, v in cpu.items():
             med = statistics.median(v)
@@ -154,13 +165,14 @@ def main(argv=None) -> int:
     sub.add_parser("check").add_argument("recorded", type=Path)
     t = sub.add_parser("time")
     t.add_argument("--rounds", type=int, default=5)
+    t.add_argument("--store", type=Path, help="also the documents of this zwgk store (e.g. a crawl's)")
     a = p.parse_args(argv)
     if a.cmd == "record":
         record(a.out)
     elif a.cmd == "check":
         return check(a.recorded)
     else:
-        time_ab(a.rounds)
+        time_ab(a.rounds, a.store)
     return 0
 
 
