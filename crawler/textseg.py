@@ -18,7 +18,10 @@ _PUNCT = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
 def _jieba():
     import jieba
 
+    from .segmenter import load_cached_dictionary
+
     jieba.setLogLevel(logging.WARNING)
+    load_cached_dictionary(jieba.dt)
     jieba.load_userdict(str(USERDICT))
     return jieba
 

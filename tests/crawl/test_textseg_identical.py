@@ -77,3 +77,21 @@ def test_segment_is_the_search_words_joined_and_a_cold_segmenter_agrees():
     assert textseg.segment("兖州区2020年部门预算，“三公”经费。") == "兖州 兖州区 2020 年 部门 预算 部门预算 三公 经费"
     assert textseg.segment(None) == "" and textseg.segment("。，\u3000") == ""
     assert textseg.words("C++ 与 E-Mail") == ["c++", "与", "e", "mail"]   # "-" alone is punctuation
+
+
+def test_the_dictionary_read_from_jiebas_cache_is_jiebas_own(tmp_path):
+    import jieba
+
+    from crawler.segmenter import load_cached_dictionary
+
+    own = jieba.Tokenizer()
+    own.initialize()   # jieba's way (writes its cache file if missing)
+    fast = jieba.Tokenizer()
+    assert load_cached_dictionary(fast) is True and fast.initialized
+    assert fast.total == own.total and fast.FREQ == own.FREQ and len(fast.FREQ) > 300_000
+    assert load_cached_dictionary(fast) is False   # already loaded: left alone
+
+    broken = jieba.Tokenizer()
+    broken.tmp_dir = str(tmp_path)
+    (tmp_path / "jieba.cache").write_bytes(b"\x00 not marshal")
+    assert load_cached_dictionary(broken) is False and not broken.initialized and broken.FREQ == {}
