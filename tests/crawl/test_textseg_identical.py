@@ -95,3 +95,17 @@ def test_the_dictionary_read_from_jiebas_cache_is_jiebas_own(tmp_path):
     broken.tmp_dir = str(tmp_path)
     (tmp_path / "jieba.cache").write_bytes(b"\x00 not marshal")
     assert load_cached_dictionary(broken) is False and not broken.initialized and broken.FREQ == {}
+
+
+def test_equal_scores_take_the_longer_word_as_jieba_does():
+    """With total 1 every known word scores log 1 = 0, so 甲乙 and 甲+乙 tie: jieba's max over (score, end)
+    takes the longer word."""
+    import jieba
+    from jieba import finalseg, re_han_default, re_skip_default
+
+    tiny = jieba.Tokenizer()
+    tiny.FREQ, tiny.total, tiny.initialized = {"甲": 1, "乙": 1, "甲乙": 1, "丙": 1, "乙丙": 1}, 1, True
+    seg = Segmenter(tiny, finalseg.cut, re_han_default, re_skip_default)
+    for text in ("甲乙", "甲乙丙", "丙甲乙丙甲", "甲乙，乙丙"):
+        assert seg.words(text) == [w for w in tiny.cut(text) if w != "，"]
+    assert seg.words("甲乙") == ["甲乙"]
