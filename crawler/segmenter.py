@@ -19,6 +19,8 @@ from math import log
 
 #: blocks remembered per process (and per mode): ~1,000 typical pages' sentences, a few MB
 BLOCK_CACHE = 1 << 14
+#: words remembered per process with their search-mode parts (then forgotten all at once)
+MEMO = 1 << 17
 _MISS = object()
 _SYMBOLS = re.compile(r"[+#&._%\-]")     # the non-word characters jieba keeps inside a block
 _PUNCT = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
@@ -68,6 +70,8 @@ class Segmenter:
         self.han_split = han_re.split
         self.skip_re = skip_re
         self.logp: dict = {}   # word or prefix → log-probability (None: only a prefix of words)
+        self.grams: dict = {}  # word longer than 2 → its search-mode words
+        self._hmm = lru_cache(maxsize=block_cache)(lambda run: tuple(finalseg_cut(run)))
         self._other = lru_cache(maxsize=block_cache)(self._other_words)
         self._accurate = lru_cache(maxsize=block_cache)(self._accurate_words)
         self._search = lru_cache(maxsize=block_cache)(self._search_words)
@@ -96,20 +100,28 @@ class Segmenter:
         return self._keep(block, self._cut(block))
 
     def _search_words(self, block: str) -> tuple:
-        freq = self.freq
-        out = []
+        """cut_for_search: before each word longer than 2, its dictionary 2-grams, then (longer than 3) its
+        3-grams, in order."""
+        grams, out = self.grams, []
         for w in self._cut(block):
-            n = len(w)
-            if n > 2:
-                for i in range(n - 1):
-                    if freq.get(w[i:i + 2]):
-                        out.append(w[i:i + 2])
-                if n > 3:
-                    for i in range(n - 2):
-                        if freq.get(w[i:i + 3]):
-                            out.append(w[i:i + 3])
-            out.append(w)
+            if len(w) > 2:
+                g = grams.get(w)
+                if g is None:
+                    if len(grams) >= MEMO:
+                        grams.clear()
+                    g = grams[w] = self._grams(w)
+                out += g
+            else:
+                out.append(w)
         return self._keep(block, out)
+
+    def _grams(self, w: str) -> tuple:
+        freq, n = self.freq, len(w)
+        out = [w[i:i + 2] for i in range(n - 1) if freq.get(w[i:i + 2])]
+        if n > 3:
+            out += [w[i:i + 3] for i in range(n - 2) if freq.get(w[i:i + 3])]
+        out.append(w)
+        return tuple(out)
 
     @staticmethod
     def _keep(block: str, words: list[str]) -> tuple:
@@ -179,6 +191,6 @@ class Segmenter:
         if len(buf) == 1:
             out.append(buf)
         elif not freq.get(buf):
-            out.extend(self.finalseg_cut(buf))
+            out += self._hmm(buf)
         else:
             out.extend(buf)
