@@ -109,3 +109,28 @@ def test_equal_scores_take_the_longer_word_as_jieba_does():
     for text in ("甲乙", "甲乙丙", "丙甲乙丙甲", "甲乙，乙丙"):
         assert seg.words(text) == [w for w in tiny.cut(text) if w != "，"]
     assert seg.words("甲乙") == ["甲乙"]
+
+
+def test_a_store_indexed_with_jiebas_own_words_is_searched_like_one_indexed_now(tmp_path):
+    """Rows written before this segmenter (jieba + the filter, as stores built until 2026-11-30 hold them) and
+    rows written now answer every query alike: no reindexing after the upgrade."""
+    from crawler.store import Store
+
+    texts = real_texts()
+    docs = [(texts[i], texts[i + 1]) for i in range(0, len(texts), 2)] + [(t[:30], t) for t in TEXTS if t.strip()]
+    queries = ["预算", "部门决算", "招生计划", "征求意见", "政策解读", "三公经费", "疫情防控", "政务新媒体", "统计公报",
+               "长三角一体化", "国民经济", "GDP", "C++", "PM2.5", "政府信息公开条例", "全角", "韩冰玉", "调研"]
+    with Store(tmp_path / "zwgk.db") as store:
+        for n, (title, body) in enumerate(docs):
+            for kind in ("old", "new"):
+                doc = {"url": f"http://127.0.0.1/{kind}/{n}.html", "site": "bureau", "title": title, "body": body,
+                       "published": "2020-01-01"}
+                old_rows = tuple(" ".join(jieba_words(t, True)) for t in (title, body, None))
+                store.upsert_document(doc, segmented=old_rows if kind == "old" else None)
+        found = {}
+        for q in queries:
+            hits = [r["url"].split("/", 3)[3] for r in store.search(q, limit=100)]
+            found[q] = sorted(u[4:] for u in hits if u.startswith("new/"))
+            assert found[q] == sorted(u[4:] for u in hits if u.startswith("old/")), q
+    assert sum(1 for q in queries if found[q]) >= 12, found
+    assert found["政务新媒体"] and found["三公经费"] and found["韩冰玉"]
