@@ -229,7 +229,8 @@ def bench_crawl(workdir: Path, scale: float, settings: list[str] = (), rounds: i
 
 def jieba_rate(corpus: Path, sample: int) -> dict:
     """Documents per second jieba segments (what the index segments: title and body), on every k-th
-    document of the corpus."""
+    document of the corpus. jieba's own cut_for_search, HMM on: the words the index stores (since
+    2026-11-30 crawler/segmenter.py computes the same words with less work, so our import can beat it)."""
     from crawler import textseg
 
     with open(corpus, encoding="utf-8") as f:
