@@ -2,6 +2,7 @@
 
     python bench/segbench.py record OUT.json       # today's segment() output of every text
     python bench/segbench.py check OUT.json        # the current code's output against a recording
+    python bench/segbench.py check-store DB        # a store's search rows against jieba's own words
     python bench/segbench.py time [--rounds 5] [--store DB]   # CPU ms per document, new vs old vs jieba
 
 The corpus: the bench's generated documents (bench/corpus.py: the replica's titles and paragraphs, 1–3 KB
@@ -88,6 +89,18 @@ def check(recorded: Path) -> int:
     return 1 if bad else 0
 
 
+def check_store(path: Path) -> int:
+    """Every search row of a zwgk store (e.g. a crawl's) against jieba's own words of its document's text."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT d.title, d.body, d.attachment_text, f.title, f.body, f.attachments FROM documents d "
+                          "JOIN documents_fts f ON f.rowid = d.doc_id").fetchall()
+    bad = [r for r in rows if tuple(map(jieba_segment, r[:3])) != tuple(x or "" for x in r[3:])]
+    print(f"{len(rows) - len(bad)} of {len(rows)} search rows are jieba's own words of their document")
+    return 1 if bad else 0
+
+
 def timed(fn, texts) -> float:
     c0 = time.process_time()
     for t in texts:
@@ -163,6 +176,7 @@ def main(argv=None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("record").add_argument("out", type=Path)
     sub.add_parser("check").add_argument("recorded", type=Path)
+    sub.add_parser("check-store").add_argument("db", type=Path)
     t = sub.add_parser("time")
     t.add_argument("--rounds", type=int, default=5)
     t.add_argument("--store", type=Path, help="also the documents of this zwgk store (e.g. a crawl's)")
@@ -171,6 +185,8 @@ def main(argv=None) -> int:
         record(a.out)
     elif a.cmd == "check":
         return check(a.recorded)
+    elif a.cmd == "check-store":
+        return check_store(a.db)
     else:
         time_ab(a.rounds, a.store)
     return 0
