@@ -131,10 +131,7 @@ def store_docs(path: Path) -> list[tuple]:
 
 
 def time_ab(rounds: int, store: Path | None = None) -> None:
-    from jieba import finalseg, re_han_default, re_skip_default
-
     from crawler import textseg
-    from crawler.segmenter import BLOCK_CACHE, Segmenter
 
     docs = bench_docs()
     real = real_texts()
@@ -161,8 +158,7 @@ def time_ab(rounds: int, store: Path | None = None) -> None:
         cpu = {k: [] for k in sides}
         for _ in range(rounds):
             for k, fn in sides.items():
-                fresh = [Segmenter(jieba.dt, finalseg.cut, re_han_default, re_skip_default, block_cache=size)
-                         for size in (BLOCK_CACHE, 0)]
+                fresh = [textseg.new_segmenter(size) for size in (None, 0)]
                 cpu[k].append(timed(fn, texts))
         chars = sum(len(t or "") for t in texts)
         print(f"{name}: {ndocs} documents, {chars} characters, {rounds} rounds (median CPU)")

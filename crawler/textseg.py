@@ -26,13 +26,20 @@ def _jieba():
     return jieba
 
 
-@lru_cache(maxsize=1)
-def _segmenter():
+def new_segmenter(block_cache: int | None = None):
+    """A Segmenter (crawler/segmenter.py) on jieba's dictionary with ours; *block_cache*: blocks it remembers."""
     from jieba import finalseg, re_han_default, re_skip_default
 
-    from .segmenter import Segmenter
+    from .hmmcut import HmmCut
+    from .segmenter import BLOCK_CACHE, Segmenter
 
-    return Segmenter(_jieba().dt, finalseg.cut, re_han_default, re_skip_default)
+    return Segmenter(_jieba().dt, HmmCut(finalseg), re_han_default, re_skip_default,
+                     BLOCK_CACHE if block_cache is None else block_cache)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    return new_segmenter()
 
 
 def words(text: str | None, *, for_search: bool = False) -> list[str]:

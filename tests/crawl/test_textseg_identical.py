@@ -67,10 +67,7 @@ def test_words_are_jiebas_words_on_edge_cases_random_and_real_text(for_search):
 
 
 def test_segment_is_the_search_words_joined_and_a_cold_segmenter_agrees():
-    jb = textseg._jieba()
-    from jieba import finalseg, re_han_default, re_skip_default
-
-    cold = Segmenter(jb.dt, finalseg.cut, re_han_default, re_skip_default, block_cache=0)
+    cold = textseg.new_segmenter(block_cache=0)
     for text in TEXTS:
         assert textseg.segment(text) == " ".join(jieba_words(text, True))
         assert cold.words(text, True) == jieba_words(text, True)
@@ -134,3 +131,17 @@ def test_a_store_indexed_with_jiebas_own_words_is_searched_like_one_indexed_now(
             assert found[q] == sorted(u[4:] for u in hits if u.startswith("old/")), q
     assert sum(1 for q in queries if found[q]) >= 12, found
     assert found["政务新媒体"] and found["三公经费"] and found["韩冰玉"]
+
+
+def test_the_hmm_cut_is_jiebas_finalseg_cut():
+    from jieba import finalseg
+
+    from crawler.hmmcut import HmmCut
+
+    hmm = HmmCut(finalseg)
+    rng = random.Random(3)
+    pool = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说冰玉韩娜欧阳锤abcXYZ019.5%，"
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    for text in texts + ["韩冰玉", "欧阳娜娜", "锤", "Z锤我说1民5Y", "", "，", "ab12.5%"]:
+        assert hmm(text) == list(finalseg.cut(text)), text
+    assert hmm("韩冰玉说") == list(finalseg.cut("韩冰玉说")) == ["韩冰玉", "说"]
