@@ -5,10 +5,10 @@ punctuation, lower case).
 jieba (0.42) cuts a text in blocks of Hanzi/ASCII word characters (``re_han_default``); per block it builds
 a DAG of dictionary words, picks the likeliest route with ``calc`` (a ``max`` over a generator of tuples and
 a ``log`` per edge), then runs the HMM over runs of single characters. Here the same block split, the same
-route (same float sums, same tie-break: the longer word), the same HMM (jieba's own ``finalseg.cut``), and
-the same 2-/3-gram lookups of search mode, but: each word's log-probability is computed once per process
-(memo), the DAG and the route are one right-to-left pass over lists, and a block seen before is not cut
-again (titles and boilerplate sentences repeat across documents). tests/crawl/test_textseg_identical.py and
+route (same float sums, same tie-break: the longer word), the same HMM (jieba's ``finalseg.cut`` or
+crawler/hmmcut.py, the same words), and the same 2-/3-gram lookups of search mode, but: each word's
+log-probability is computed once per process (memo), the DAG and the route are one right-to-left pass over
+lists, and a block seen before is not cut again (titles and boilerplate sentences repeat across documents). tests/crawl/test_textseg_identical.py and
 ``bench/segbench.py check`` compare the output with jieba's own on every text of a corpus.
 """
 from __future__ import annotations
@@ -66,7 +66,6 @@ class Segmenter:
         tokenizer.check_initialized()
         self.freq = tokenizer.FREQ
         self.logtotal = log(tokenizer.total)
-        self.finalseg_cut = finalseg_cut
         self.han_split = han_re.split
         self.skip_re = skip_re
         self.logp: dict = {}   # word or prefix → log-probability (None: only a prefix of words)
