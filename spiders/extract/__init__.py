@@ -26,7 +26,7 @@ from .labels import (ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next
                      source_value)
 from .links import (ATTACHMENT_TYPES, article_region, attachment_type, attachments, base_url, links,
                     region_attachments)
-from .text import clean_value, element_text, parse, parse_date, squash, strip_noise, tidy
+from .text import clean_value, element_text, html_parser, parse, parse_date, squash, strip_noise, tidy
 from .title import block_before_body, choose_title, headline_blocks
 
 __all__ = ["extract", "decode_html", "attachment_type", "parse_date", "squash", "element_text", "KEYS",
@@ -53,7 +53,7 @@ def _body(root, text: str):
     m = _MARKERS.search(text)
     start = _content_start(root)
     if m and start is not None:
-        frag = lxml.html.fragment_fromstring(m.group(1), create_parent="div")
+        frag = lxml.html.fragment_fromstring(m.group(1), create_parent="div", parser=html_parser())
         strip_noise(frag)
         return frag, start, "JCMS ContentStart/ContentEnd"
     el, sel = container(root)
