@@ -91,44 +91,50 @@ def attachments(el, base: str | None, stop=None) -> list[dict]:
 _ATTACHMENT_WORDS = re.compile(r"附件|附表|相关文件|文件下载|相关附件|附件下载")
 
 
-def _labelled_as_attachment(a, region) -> bool:
+def _labelled_as_attachment(a, region, says: dict) -> bool:
     """Whether a link outside the body sits in an 附件/附件下载 block: some ancestor up to three levels
-    (below the region) says so."""
+    (below the region) says so. *says* keeps each ancestor's answer for the region's other links."""
     node, levels = a.getparent(), 0
     while node is not None and node is not region and levels < 3:
-        if _ATTACHMENT_WORDS.search(node.text_content()[:2000]):
+        said = says.get(node)
+        if said is None:
+            said = says[node] = bool(_ATTACHMENT_WORDS.search(node.text_content()[:2000]))
+        if said:
             return True
         node, levels = node.getparent(), levels + 1
     return False
 
 
-def _right_after(a, body_el, region) -> bool:
-    """Whether a link sits in one of the three elements that follow the body (or the body's ancestor)
-    inside the region: where templates print the attachment list."""
+def _links_right_after(body_el, region) -> set:
+    """The links in the three elements that follow the body (or the body's ancestor) inside the region:
+    where templates print the attachment list."""
     anchor = body_el
     while anchor is not None and anchor.getparent() is not None and anchor.getparent() is not region:
         anchor = anchor.getparent()
     if anchor is None:
-        return False
+        return set()
     following = []
     sib = anchor.getnext()
     while sib is not None and len(following) < 3:
         if isinstance(sib.tag, str):
             following.append(sib)
         sib = sib.getnext()
-    return any(a is f or any(x is f for x in a.iterancestors()) for f in following)
+    return {a for f in following for a in f.iter("a")}
 
 
 def region_attachments(region, body_el, base: str | None) -> list[dict]:
     """Attachments of the article region outside the body: links in an 附件 block, or right after the
     body, not in the chrome."""
     picked = []
+    in_body = set(body_el.iter("a")) if body_el is not None else set()
+    after = _links_right_after(body_el, region) if body_el is not None else set()
+    says: dict = {}
     for a in region.iter("a"):
-        if body_el is not None and (a is body_el or any(x is body_el for x in a.iterancestors())):
+        if a in in_body:
             continue
         if in_chrome(a, region):
             continue
-        if _labelled_as_attachment(a, region) or (body_el is not None and _right_after(a, body_el, region)):
+        if _labelled_as_attachment(a, region, says) or a in after:
             picked.append(a)
     # an 附件 box just after the article's own block (a table layout's 相关附件 row below the table)
     sib, seen = region.getnext(), 0

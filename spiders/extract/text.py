@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
@@ -167,12 +168,19 @@ _CHROME_TAGS = ("nav", "footer", "header", "aside")
 
 def is_chrome(el) -> bool:
     """Navigation, header, footer, sidebar, breadcrumbs, related links, share bars."""
-    if not isinstance(el.tag, str):
+    tag = el.tag
+    if not isinstance(tag, str):
         return False
-    if el.tag in _CHROME_TAGS:
+    if tag in _CHROME_TAGS:
         # an <article>'s own <header>/<footer> hold its headline, byline and attachments
-        return el.tag in ("nav", "aside") or not any(a.tag == "article" for a in el.iterancestors())
-    for token in " ".join(filter(None, (el.get("id"), el.get("class")))).split():
+        return tag in ("nav", "aside") or not any(a.tag == "article" for a in el.iterancestors())
+    ident, cls = el.get("id"), el.get("class")
+    return bool(ident or cls) and _chrome_names(f"{ident or ''} {cls or ''}")
+
+
+@lru_cache(maxsize=8192)   # id/class names repeat on every page of a site
+def _chrome_names(names: str) -> bool:
+    for token in names.split():
         if _CHROME_STRONG.search(token) or _CHROME_WEAK.search(token):
             return True
     return False
