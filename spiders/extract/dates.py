@@ -38,7 +38,8 @@ def byline_zone(root, headline_el, body_start_el, title: str | None) -> str:
             el.text = mark + (el.text or "")
     try:
         body = root.find("body")
-        text = element_text(body if body is not None else root)
+        # what follows the body's start is not read: the zone ends there
+        text = element_text(body if body is not None else root, until=body_start_el)
     finally:
         for el, original in reversed(marked):
             el.text = original

@@ -124,36 +124,68 @@ def drop_keep_tail(el) -> None:
     parent.remove(el)
 
 
-def element_text(el) -> str:
-    """Readable text of *el*: block elements and cells break lines, blanks inside lines squashed."""
-    parts: list[str] = []
+# the blanks SPACES collapses, but for the line break: every character str.isspace() (what \s matches)
+_BLANKS_IN_LINE = re.compile("[" + re.escape("".join(c for c in map(chr, range(0x110000)) if c.isspace() and c != "\n")
+                                              + "\u3000\xa0\u2002\u2003\u200b\ufeff") + "]+")
+_LINE_BREAKS = re.compile(r"[ \n]*\n[ \n]*")
+_BLOCK, _CELL, _DROP, _INLINE = 1, 2, 3, 0
+_KINDS: dict[str, int] = {}     # tag → what it does to the text, by tag name as written
+
+
+def _kind(tag: str) -> int:
+    kind = _KINDS.get(tag)
+    if kind is None:
+        low = tag.lower()
+        kind = _KINDS[tag] = (_BLOCK if low in BLOCK_TAGS else _CELL if low in _CELL_TAGS
+                              else _DROP if low in DROP_TAGS else _INLINE)
+    return kind
+
+
+class _Reached(Exception):
+    pass
+
+
+def element_text(el, until=None) -> str:
+    """Readable text of *el*: block elements and cells break lines, blanks inside lines squashed.
+
+    *until*: an element inside *el* where reading stops, after its own text (the text before it, for
+    one who needs no more: the lines come out the same as the start of the whole text's)."""
+    parts: list[str] = [el.text or ""]
+    append = parts.append
 
     def walk(node):
-        tag = node.tag.lower() if isinstance(node.tag, str) else None
-        if tag is None:  # comment etc.
+        tag = node.tag
+        if tag.__class__ is not str:  # comment etc.
             if node.tail:
-                parts.append(node.tail)
+                append(node.tail)
             return
-        block = tag in BLOCK_TAGS
-        if block:
-            parts.append("\n")
-        elif tag in _CELL_TAGS:
-            parts.append(" ")
-        if tag not in DROP_TAGS:
+        kind = _KINDS.get(tag)
+        if kind is None:
+            kind = _kind(tag)
+        if kind == _BLOCK:
+            append("\n")
+        elif kind == _CELL:
+            append(" ")
+        if kind != _DROP:
             if node.text:
-                parts.append(node.text)
+                append(node.text)
+            if node is until:
+                raise _Reached
             for child in node:
                 walk(child)
-        if block:
-            parts.append("\n")
+        if kind == _BLOCK:
+            append("\n")
         if node.tail:
-            parts.append(node.tail)
+            append(node.tail)
 
-    parts.append(el.text or "")
-    for child in el:
-        walk(child)
-    lines = (squash(line) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    if el is not until:
+        try:
+            for child in el:
+                walk(child)
+        except _Reached:
+            pass
+    # each line squashed (SPACES → one space, ends stripped), empty lines dropped: in two passes
+    return _LINE_BREAKS.sub("\n", _BLANKS_IN_LINE.sub(" ", "".join(parts))).strip(" \n")
 
 
 # --- page chrome ----------------------------------------------------------------------------------
