@@ -8,6 +8,7 @@ region: the body and what sits before or after it within the article (TRS pages 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
@@ -23,6 +24,12 @@ _DOWNLOAD = re.compile(r"(downfile|download|attachment|fileDownload|getfile|down
 
 def attachment_type(url: str, name: str | None = None) -> str | None:
     """The attachment type (pdf, docx …) of a link, or None when it is not an attachment link."""
+    # plain str keys: lxml's text_content() strings hold their element, and with it the page
+    return _attachment_type(str(url), None if name is None else str(name))
+
+
+@lru_cache(maxsize=8192)   # a site's links repeat from page to page
+def _attachment_type(url: str, name: str | None) -> str | None:
     parts = urlsplit(url)
     path = unquote(parts.path)
     m = _EXT_RE.search(path)
@@ -51,6 +58,7 @@ def base_url(root, url: str | None) -> str | None:
     return url
 
 
+@lru_cache(maxsize=4096)   # the body's links are read twice (attachments, links)
 def _absolute(href: str, base: str | None) -> str:
     return (urljoin(base, href) if base else href).split("#", 1)[0]
 
