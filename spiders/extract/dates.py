@@ -116,10 +116,8 @@ def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
     if labelled.get("date") is not None:
         ranked.append((parse_date(labelled["date"].value), "label 日期"))
     modified = _last_modified(last_modified)
-    for name in META_DATE_NAMES:
-        d = parse_date(metas.get(name))
-        if not d:
-            continue
+    meta_dates = [(name, d) for name in META_DATE_NAMES if metas.get(name) and (d := parse_date(metas[name]))]
+    for name, d in meta_dates:
         if modified and d > modified:
             notes.append(f"meta {meta_name(name)} {d} is later than Last-Modified {modified}: a re-generation time")
             continue
@@ -131,8 +129,7 @@ def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
     ranked.append((signature_date(body), "body signature date"))
     ranked.append((url_date(url), "URL"))
     chosen = next(((d, s) for d, s in ranked if d), (None, None))
-    for name in META_DATE_NAMES:
-        d = parse_date(metas.get(name))
-        if d and chosen[0] and d > chosen[0] and not chosen[1].startswith("meta"):
+    for name, d in meta_dates:
+        if chosen[0] and d > chosen[0] and not chosen[1].startswith("meta"):
             notes.append(f"meta {meta_name(name)} {d} is later than the visible {chosen[0]}: a re-generation time")
     return chosen[0], chosen[1], notes

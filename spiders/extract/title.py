@@ -34,7 +34,7 @@ def titleish(ident: str | None) -> bool:
 
 _TITLE_TAGS = ("h1", "h2", "h3", "ucaptitle")
 # the elements that can be headline blocks: a title tag or a class/id to read (one walk in C, in document order)
-_CANDIDATES = etree.XPath("descendant-or-self::*[@class or @id or " + " or ".join(f"self::{t}" for t in _TITLE_TAGS) + "]")
+_CANDIDATES = etree.XPath("|".join(["descendant-or-self::*[@class or @id]"] + [f"descendant-or-self::{t}" for t in _TITLE_TAGS]))
 # separators of "<headline> - <column> - <site>": _ | ｜ always; a dash between words, not in "2020-2021"
 _SPLIT = re.compile(r"\s*[_|｜]+\s*|\s+[-–—]{1,2}\s+|(?<=[^\d\s])[-–—]{1,2}(?=[^\d\s])|\s*::\s*|\s{2,}")
 _ORG_SUFFIX = re.compile(r"(人民政府|政府|网|网站|门户|门户网站|局|委员会|委|办公室|办|厅|部|中心|医院|大学|学院|"
