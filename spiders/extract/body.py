@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from .text import element_text, in_chrome, is_chrome, squash
 
 BODY_SELECTORS = ("zoom", ".wip_art_con", ".TRS_Editor", ".TRS_UEDITOR", "UCAP-CONTENT", ".article_content",
@@ -15,17 +17,24 @@ _INLINE = ("p", "span", "font", "strong", "b", "br", "em", "i", "u", "sub", "sup
            "center", "blockquote", "img", "a")
 
 
-def find_by_selector(root, sel: str):
-    if sel.startswith("."):
-        cls = sel[1:]
-        for el in root.iter():
-            if isinstance(el.tag, str) and cls in (el.get("class") or "").split():
-                return el
-        return None
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.get("id") == sel:
-            return el
-    return None
+_IDS = {sel for sel in BODY_SELECTORS if not sel.startswith(".")}
+_CLASSES = {sel[1:] for sel in BODY_SELECTORS if sel.startswith(".")}
+_NAMED = etree.XPath("descendant-or-self::*[@id or @class]")
+
+
+def _first_named(root) -> tuple[dict, dict]:
+    """The first element (document order) of each id and each class of BODY_SELECTORS: one walk for all."""
+    by_id, by_class = {}, {}
+    for el in _NAMED(root):
+        ident = el.get("id")
+        if ident in _IDS and ident not in by_id:
+            by_id[ident] = el
+        cls = el.get("class")
+        if cls:
+            for token in cls.split():
+                if token in _CLASSES and token not in by_class:
+                    by_class[token] = el
+    return by_id, by_class
 
 
 def readable(el) -> bool:
@@ -45,8 +54,9 @@ def _doc_link(a) -> bool:
 
 def container(root):
     """(element, selector) of the first known, readable content container; (None, None) if none."""
+    by_id, by_class = _first_named(root)
     for sel in BODY_SELECTORS:
-        el = find_by_selector(root, sel)
+        el = by_class.get(sel[1:]) if sel.startswith(".") else by_id.get(sel)
         if el is not None and readable(el):
             return el, sel
     return None, None
