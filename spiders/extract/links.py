@@ -58,9 +58,25 @@ def base_url(root, url: str | None) -> str | None:
     return url
 
 
+@lru_cache(maxsize=256)
+def _origin(base: str) -> str | None:
+    """``scheme://host`` of an http(s) base: what a plain root-relative link is joined to."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+# "/a/b.html?x=1": no dot segment, parameters, fragment or blanks that urljoin would resolve or drop
+_PLAIN_ROOT_RELATIVE = re.compile(r"/(?!/)[^;#\t\r\n]*")
+
+
 @lru_cache(maxsize=4096)   # the body's links are read twice (attachments, links)
 def _absolute(href: str, base: str | None) -> str:
-    return (urljoin(base, href) if base else href).split("#", 1)[0]
+    if not base:
+        return href.split("#", 1)[0]
+    origin = _origin(base) if href[:1] == "/" else None
+    if origin and _PLAIN_ROOT_RELATIVE.fullmatch(href) and "/." not in href and not href.endswith("?"):
+        return origin + href     # what urljoin gives, without its parsing (most links of a page are so)
+    return urljoin(base, href).split("#", 1)[0]
 
 
 def links(el, base: str | None, stop=None) -> Iterable[tuple[str, str, object]]:
