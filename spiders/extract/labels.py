@@ -71,38 +71,41 @@ class Labelled:
 
 
 def _chunks(root) -> list[tuple[str, object]]:
-    """(text, element) of every leaf-ish chunk in document order: the text of each td/th/span/li/p/div …
-    without block children, so that a label and its value land in neighbouring chunks."""
+    """(squashed text, element) of every leaf-ish chunk in document order: the text of each
+    td/th/span/li/p/div … without block children, so that a label and its value land in neighbouring
+    chunks. Blank chunks are left out (a tail counts after a text that is not blank for str.strip)."""
     out = []
     append = out.append
+    blanks = SPACES.sub
     for el in root.iter(*_LEAF_TAGS):     # the HTML parser lower-cases tag names
+        mixed = False
         if len(el):
             for c in el:
                 if c.tag in _CONTAINERS:
+                    mixed = True
                     break
-            else:
-                text = el.text_content()
-                if text and text.strip():
-                    append((text, el))
-                    tail = el.tail
-                    if tail and tail.strip():
-                        parent = el.getparent()
-                        append((tail, parent if parent is not None else el))
-                continue
+        if mixed:
             # mixed content: text directly inside, before the first child and between children
-            if el.text and el.text.strip():
-                append((el.text, el))
-            for c in el:
-                if c.tail and c.tail.strip():
-                    append((c.tail, el))
-        else:   # no children: its text is its text content
             text = el.text
-            if text and text.strip():
-                append((text, el))
-                tail = el.tail
-                if tail and tail.strip():
-                    parent = el.getparent()
-                    append((tail, parent if parent is not None else el))
+            if text and (t := blanks(" ", text).strip()):
+                append((t, el))
+            for c in el:
+                text = c.tail
+                if text and (t := blanks(" ", text).strip()):
+                    append((t, el))
+            continue
+        text = el.text_content() if len(el) else el.text   # no children: its text is its text content
+        if not text:
+            continue
+        t = blanks(" ", text).strip()
+        if t:
+            append((t, el))
+        elif not text.strip():
+            continue   # a blank text has no chunk, nor its tail
+        tail = el.tail
+        if tail and (t := blanks(" ", tail).strip()):
+            parent = el.getparent()
+            append((t, parent if parent is not None else el))
     return out
 
 
@@ -153,8 +156,7 @@ def source_value(text: str) -> str | None:
 def labelled(root, body_el=None) -> dict[str, Labelled]:
     """The first value of every known label on the page, with where it sits."""
     found: dict[str, Labelled] = {}
-    blanks = SPACES.sub
-    chunks = [(t, el) for raw, el in _chunks(root) if (t := blanks(" ", raw).strip())]   # squashed
+    chunks = _chunks(root)
     for i, (chunk, el) in enumerate(chunks):
         if chunk[0] not in _LABEL_FIRST:
             continue
