@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from .text import element_text, in_chrome, is_chrome, squash
+from .text import element_text, in_chrome, squash, text_of
 
 BODY_SELECTORS = ("zoom", ".wip_art_con", ".TRS_Editor", ".TRS_UEDITOR", "UCAP-CONTENT", ".article_content",
                   "vsb_content", ".v_news_content", ".article-content", ".pages_content", "content",
@@ -41,7 +41,7 @@ def readable(el) -> bool:
     """Whether *el* holds article text (or at least images/links to documents), not just a URL."""
     text = squash(el.text_content())
     words = " ".join(w for w in text.split() if not _URL_ONLY.match(w))
-    link_text = sum(len(squash(a.text_content())) for a in el.iter("a"))
+    link_text = sum(len(squash(text_of(a))) for a in el.iter("a"))
     if words and len(words) > link_text + 10:
         return True
     return bool(list(el.iter("img"))) or any(_doc_link(a) for a in el.iter("a"))
@@ -49,7 +49,7 @@ def readable(el) -> bool:
 
 def _doc_link(a) -> bool:
     from .links import attachment_type
-    return bool(attachment_type(a.get("href") or a.get("oldsrc") or "", a.text_content()))
+    return bool(attachment_type(a.get("href") or a.get("oldsrc") or "", text_of(a)))
 
 
 def container(root):
@@ -68,8 +68,9 @@ def densest(root):
     body = root.find("body")
     if body is None:
         body = root
+    chrome: dict = {}
     for el in body.iter("div", "td", "article", "section", "main", "body"):
-        if is_chrome(el) or in_chrome(el):
+        if in_chrome(el, None, chrome):
             continue
         own = len(squash(el.text))
         link = 0
@@ -79,11 +80,11 @@ def densest(root):
                 continue
             tag = child.tag.lower()
             if tag in _INLINE:
-                text = squash(child.text_content())
+                text = squash(text_of(child))
                 if tag == "a":
                     link += len(text)
                 else:
-                    link += sum(len(squash(a.text_content())) for a in child.iter("a"))
+                    link += sum(len(squash(text_of(a))) for a in child.iter("a"))
                     own += len(text)
             own += len(squash(child.tail))
         score = own - link

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from .labels import META_DATE_NAMES, Labelled, meta_name
 from .text import find_date, parse_date
@@ -70,6 +71,7 @@ def _zone_date(zone: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+@lru_cache(maxsize=1024)   # a site's pages share few Last-Modified values
 def _last_modified(value: str | None) -> str | None:
     if not value:
         return None

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Iterable
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
-from .text import in_chrome, squash
+from .text import in_chrome, squash, text_of
 
 ATTACHMENT_TYPES = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "ofd", "zip", "rar", "7z", "et", "ppt", "pptx",
                     "txt", "csv")
@@ -91,7 +91,7 @@ def links(el, base: str | None, stop=None) -> Iterable[tuple[str, str, object]]:
             href = oldsrc
         if stop is not None and in_chrome(a, stop):
             continue
-        yield _absolute(href, base), squash(a.text_content()) or squash(a.get("title")), a
+        yield _absolute(href, base), squash(text_of(a)) or squash(a.get("title")), a
 
 
 def attachments(el, base: str | None, stop=None) -> list[dict]:
@@ -153,12 +153,13 @@ def region_attachments(region, body_el, base: str | None) -> list[dict]:
     in_body = set(body_el.iter("a")) if body_el is not None else set()
     after = _links_right_after(body_el, region) if body_el is not None else set()
     says: dict = {}
+    chrome: dict = {}
     for a in region.iter("a"):
         if a in in_body:
             continue
-        if in_chrome(a, region):
+        if in_chrome(a, region, chrome):
             continue
-        if _labelled_as_attachment(a, region, says) or a in after:
+        if a in after or _labelled_as_attachment(a, region, says):
             picked.append(a)
     # an 附件 box just after the article's own block (a table layout's 相关附件 row below the table)
     sib, seen = region.getnext(), 0

@@ -218,11 +218,32 @@ def _chrome_names(names: str) -> bool:
     return False
 
 
-def in_chrome(el, stop=None) -> bool:
-    """Whether *el* or an ancestor below *stop* is chrome."""
-    node = el
+def in_chrome(el, stop=None, known: dict | None = None) -> bool:
+    """Whether *el* or an ancestor below *stop* is chrome. *known* (node → answer, for one *stop*) keeps
+    the answers of the ancestors for the next element asked about under the same *stop*."""
+    if known is None:
+        node = el
+        while node is not None and node is not stop:
+            if is_chrome(node):
+                return True
+            node = node.getparent()
+        return False
+    path, node, answer = [], el, False
     while node is not None and node is not stop:
+        said = known.get(node)
+        if said is not None:
+            answer = said
+            break
         if is_chrome(node):
-            return True
+            answer = True
+            break
+        path.append(node)
         node = node.getparent()
-    return False
+    for n in path:
+        known[n] = answer
+    return answer
+
+
+def text_of(el) -> str:
+    """``el.text_content()``, read directly when *el* has no children (the usual link or cell)."""
+    return el.text_content() if len(el) else (el.text or "")

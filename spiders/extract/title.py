@@ -15,7 +15,7 @@ from functools import lru_cache
 from lxml import etree
 
 from .labels import ANY_LABEL
-from .text import BLOCK_TAGS, element_text, find_date, in_chrome, longest_common_substring, squash, tidy
+from .text import BLOCK_TAGS, element_text, find_date, in_chrome, longest_common_substring, squash, text_of, tidy
 
 _SUBTITLE = re.compile(r"sub[_-]?title|fu[_-]?bt|subhead", re.I)
 
@@ -64,12 +64,12 @@ def _headline_text(el) -> str:
 
 def headline_blocks(root, order: dict, body_pos: int | None) -> list[tuple[str, object, int]]:
     """(text, element, distance before the body) of every headline-like block outside the chrome."""
-    out, seen = [], set()
+    out, seen, chrome = [], set(), {}
     for el in _CANDIDATES(root):
         tag = el.tag.lower()
         if tag not in _TITLE_TAGS and not titleish(el.get("class")) and not titleish(el.get("id")):
             continue
-        if in_chrome(el):
+        if in_chrome(el, None, chrome):
             continue
         text = clean_headline(_headline_text(el))
         if not 4 <= len(text) <= 150 or text in GENERIC_HEADINGS or text in seen:
@@ -90,7 +90,7 @@ def block_before_body(body_start, order: dict) -> list[tuple[str, object, int]]:
         while sib is not None and steps < 4:
             if isinstance(sib.tag, str) and sib.tag not in ("head", "title") and not in_chrome(sib):
                 text = squash(sib.text_content())
-                links = sum(len(squash(a.text_content())) for a in sib.iter("a"))
+                links = sum(len(squash(text_of(a))) for a in sib.iter("a"))
                 if text and not find_date(text) and not ANY_LABEL.search(text) and links < len(text) / 2 \
                         and 5 <= len(text) <= 150 and text not in GENERIC_HEADINGS:
                     return [(tidy(text), sib, order.get(body_start, 0) - order.get(sib, 0))]
