@@ -26,8 +26,19 @@ _HEAD_MARK, _BODY_MARK = "\ue000", "\ue001"   # private-use characters no page c
 ZONE_LINES = 8
 
 
-def byline_zone(root, headline_el, body_start_el, title: str | None) -> str:
-    """The text between the headline block and the start of the body (at most a few lines)."""
+def has_marks(text: str) -> bool:
+    """Whether a page's text holds a character byline_zone uses as a mark (an icon font's glyph may be)."""
+    return _HEAD_MARK in text or _BODY_MARK in text or bool(_MARK_ENTITY.search(text))
+
+
+_MARK_ENTITY = re.compile(r"&#(?:[xX]0*[eE]00[01](?![0-9a-fA-F])|0*5734[45](?!\d))")
+
+
+def byline_zone(root, headline_el, body_start_el, title: str | None, page_has_marks: bool = True) -> str:
+    """The text between the headline block and the start of the body (at most a few lines).
+
+    On a page without the marks' characters (*page_has_marks* False) the text is read from the
+    headline on, not from the top of the page: the zone comes out the same."""
     from .text import element_text
 
     if body_start_el is None:
@@ -38,9 +49,14 @@ def byline_zone(root, headline_el, body_start_el, title: str | None) -> str:
             marked.append((el, el.text))
             el.text = mark + (el.text or "")
     try:
-        body = root.find("body")
-        # what follows the body's start is not read: the zone ends there
-        text = element_text(body if body is not None else root, until=body_start_el)
+        body = next(root.iterchildren("body"), None)
+        body = body if body is not None else root
+        text = None
+        if not page_has_marks and headline_el is not None and headline_el is not body_start_el:
+            text = element_text(body, until=body_start_el, start=headline_el)
+        if text is None:
+            # what follows the body's start is not read: the zone ends there
+            text = element_text(body, until=body_start_el)
     finally:
         for el, original in reversed(marked):
             el.text = original

@@ -145,11 +145,15 @@ class _Reached(Exception):
     pass
 
 
-def element_text(el, until=None) -> str:
+def element_text(el, until=None, start=None) -> str:
     """Readable text of *el*: block elements and cells break lines, blanks inside lines squashed.
 
     *until*: an element inside *el* where reading stops, after its own text (the text before it, for
-    one who needs no more: the lines come out the same as the start of the whole text's)."""
+    one who needs no more: the lines come out the same as the start of the whole text's).
+    *start*: an element inside *el* where reading begins, with its own text; what follows the first
+    character of that text comes out as in the whole text. None is returned when *until* is given and
+    not reached from *start*, or when *start* is not inside *el* or inside an element whose text is
+    dropped."""
     parts: list[str] = [el.text or ""]
     append = parts.append
 
@@ -178,7 +182,36 @@ def element_text(el, until=None) -> str:
         if node.tail:
             append(node.tail)
 
-    if el is not until:
+    if start is not None and start is not el:
+        parents = []
+        for a in start.iterancestors():
+            if a is el:
+                break
+            parents.append(a)
+        else:
+            return None          # not inside el
+        if any(_kind(a.tag) == _DROP for a in parents) or _kind(start.tag) == _DROP:
+            return None
+        parts.clear()
+        try:
+            walk(start)
+            node = start
+            for parent in parents + [el]:   # what follows start, closing its ancestors on the way up
+                for sib in node.itersiblings():
+                    walk(sib)
+                if parent is el:
+                    break
+                if _kind(parent.tag) == _BLOCK:
+                    append("\n")
+                if parent.tail:
+                    append(parent.tail)
+                node = parent
+        except _Reached:
+            pass
+        else:
+            if until is not None:
+                return None
+    elif el is not until:
         try:
             for child in el:
                 walk(child)
