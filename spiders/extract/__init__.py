@@ -88,7 +88,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
     root = parse(text)
     base = base_url(root, url)
     metas_ = metas(root)
-    t = root.find(".//title")
+    t = next(root.iterdescendants("title"), None)
     page_title = clean_value(t.text_content()) if t is not None else None
     strip_noise(root)
     body_el, body_start, body_how = _body(root, text)

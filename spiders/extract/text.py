@@ -104,9 +104,9 @@ def parse(text: str) -> etree._Element:
 
 
 def strip_noise(root) -> None:
-    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
-        drop_keep_tail(el)
-    for el in list(root.iter(*DROP_TAGS)):
+    # one walk: a node inside a dropped one is dropped from a detached subtree (no effect), and each
+    # tail moves to where the node stood, whatever the order
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction, *DROP_TAGS)):
         drop_keep_tail(el)
 
 
