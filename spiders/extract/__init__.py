@@ -16,6 +16,7 @@ density …):
 from __future__ import annotations
 
 import re
+from itertools import count
 
 import lxml.html
 
@@ -97,7 +98,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
     found = labelled(root, body_in_page)
     explain: dict[str, str] = {}
 
-    order = {el: i for i, el in enumerate(root.iter())}
+    order = dict(zip(root.iter(), count()))    # element → its position in the page
     blocks = headline_blocks(root, order, order.get(body_start))
     if body_start is not None and not any(b[2] < 10**6 for b in blocks):
         blocks += block_before_body(body_start, order)

@@ -32,9 +32,12 @@ def find_date(text: str | None):
     return None
 
 
+_NO_VALUE = ("null", "none", "undefined", "无", "-", "--", "暂无")
+
+
 def clean_value(value: str | None) -> str | None:
     value = squash(value)
-    if not value or value.lower() in ("null", "none", "undefined", "无", "-", "--", "暂无"):
+    if not value or (len(value) <= 9 and value.lower() in _NO_VALUE):
         return None
     return value
 
