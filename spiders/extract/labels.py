@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import SPACES, clean_value, compact
+from .text import SPACES, clean_value, compact, squash
 
 LABELS = {
     "索引号": "index_no",
@@ -70,13 +70,17 @@ class Labelled:
     element: object = None
 
 
+def _has_word(text: str) -> bool:
+    """Whether squash(*text*) is not empty, without squashing it (most chunks are never read)."""
+    return not text.isspace() and ("\u200b" not in text and "\ufeff" not in text or bool(SPACES.sub("", text)))
+
+
 def _chunks(root) -> list[tuple[str, object]]:
-    """(squashed text, element) of every leaf-ish chunk in document order: the text of each
-    td/th/span/li/p/div … without block children, so that a label and its value land in neighbouring
-    chunks. Blank chunks are left out (a tail counts after a text that is not blank for str.strip)."""
+    """(text, element) of every leaf-ish chunk in document order: the text of each td/th/span/li/p/div …
+    without block children, so that a label and its value land in neighbouring chunks. Chunks whose
+    squashed text is empty are left out (a tail counts after a text that is not blank for str.strip)."""
     out = []
     append = out.append
-    blanks = SPACES.sub
     for el in root.iter(*_LEAF_TAGS):     # the HTML parser lower-cases tag names
         mixed = False
         if len(el):
@@ -87,25 +91,22 @@ def _chunks(root) -> list[tuple[str, object]]:
         if mixed:
             # mixed content: text directly inside, before the first child and between children
             text = el.text
-            if text and (t := blanks(" ", text).strip()):
-                append((t, el))
+            if text and _has_word(text):
+                append((text, el))
             for c in el:
                 text = c.tail
-                if text and (t := blanks(" ", text).strip()):
-                    append((t, el))
+                if text and _has_word(text):
+                    append((text, el))
             continue
         text = el.text_content() if len(el) else el.text   # no children: its text is its text content
-        if not text:
-            continue
-        t = blanks(" ", text).strip()
-        if t:
-            append((t, el))
-        elif not text.strip():
+        if not text or text.isspace():
             continue   # a blank text has no chunk, nor its tail
+        if "\u200b" not in text and "\ufeff" not in text or SPACES.sub("", text):
+            append((text, el))
         tail = el.tail
-        if tail and (t := blanks(" ", tail).strip()):
+        if tail and _has_word(tail):
             parent = el.getparent()
-            append((t, parent if parent is not None else el))
+            append((tail, parent if parent is not None else el))
     return out
 
 
@@ -157,9 +158,13 @@ def labelled(root, body_el=None) -> dict[str, Labelled]:
     """The first value of every known label on the page, with where it sits."""
     found: dict[str, Labelled] = {}
     chunks = _chunks(root)
-    for i, (chunk, el) in enumerate(chunks):
-        if chunk[0] not in _LABEL_FIRST:
+    for i, (raw, el) in enumerate(chunks):
+        first = raw.lstrip()[:1]     # squash(raw)[0], unless a zero-width space leads
+        if first in ("\u200b", "\ufeff"):
+            first = squash(raw)[:1]
+        if first not in _LABEL_FIRST:
             continue
+        chunk = squash(raw)
         flat = compact(chunk)
         if len(flat) > 80:
             continue
@@ -181,6 +186,7 @@ def labelled(root, body_el=None) -> dict[str, Labelled]:
             value = cut_at_next_label(" " + value.strip()).strip(" |｜")
         else:
             value, value_el = chunks[i + 1] if i + 1 < len(chunks) else ("", None)
+            value = squash(value)
             if value_el is not None and not _near(el, value_el):
                 value = ""   # an empty cell: the next text is the page's, not this label's
             if value[:1] in "|｜" or ANY_LABEL.match(value) or compact(value) in LABELS:
