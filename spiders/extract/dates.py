@@ -14,8 +14,8 @@ Because the visible date outranks the meta, a meta later than it (a re-generatio
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
 
 from .labels import META_DATE_NAMES, Labelled, meta_name
 from .text import find_date, parse_date
@@ -87,10 +87,20 @@ def _zone_date(zone: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@lru_cache(maxsize=1024)   # a site's pages share few Last-Modified values
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_HTTP_DATE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) (" + "|".join(_MONTHS) + r") (\d{4}) (\d\d):(\d\d):(\d\d) GMT")
+
+
 def _last_modified(value: str | None) -> str | None:
     if not value:
         return None
+    m = _HTTP_DATE.fullmatch(value)
+    if m:    # the usual "Tue, 01 Jan 2019 02:23:00 GMT": read without the e-mail date parser
+        try:
+            y, mon, d, hh, mm, ss = int(m[3]), _MONTHS.index(m[2]) + 1, int(m[1]), int(m[4]), int(m[5]), int(m[6])
+            return datetime(y, mon, d, hh, mm, ss).date().isoformat()
+        except ValueError:
+            pass
     try:
         return parsedate_to_datetime(value).date().isoformat()
     except (TypeError, ValueError, IndexError):
