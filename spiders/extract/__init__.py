@@ -21,7 +21,7 @@ from itertools import count
 import lxml.html
 
 from .body import body_text, container, densest
-from .dates import byline_zone, choose_published, has_marks
+from .dates import byline_zone, choose_published, zone_marks
 from .encoding import decode_html
 from .labels import (ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, meta_name, metas,
                      source_value)
@@ -113,7 +113,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
         headline_el = min(near, key=lambda b: b[2])[1] if near else None
 
     zone = byline_zone(root, headline_el, body_start if body_start is not None and body_start in order else None,
-                       title, has_marks(text))
+                       title, zone_marks(text))
     body = body_text(body_el)
     published, explain["published"], date_notes = choose_published(zone, found, metas_, last_modified, body, url)
     source, explain["source"] = _source(metas_, found, zone)

@@ -22,29 +22,43 @@ from .text import find_date, parse_date
 
 _ZONE_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(发布日期|发布时间|公开日期|发表时间|日期|时间)\s*[:：]\s*([^\n|｜]{6,30})")
 _BYLINE_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|访问|编辑|发布|字号|打印")
-_HEAD_MARK, _BODY_MARK = "\ue000", "\ue001"   # private-use characters no page contains
+_HEAD_MARK, _BODY_MARK = "\ue000", "\ue001"   # private-use characters, unless the page holds them
+# a page may (an icon font's glyphs): then two noncharacters it does not hold mark the zone instead
+_SPARE_MARKS = "".join(chr(c) for c in range(0xFDD0, 0xFDF0))
+_MARK_REF = re.compile(r"&#(?:[xX]0*[eE]00[01](?![0-9a-fA-F])|0*5734[45](?!\d))")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|(\d{1,8}))")
 ZONE_LINES = 8
 
 
-def has_marks(text: str) -> bool:
-    """Whether a page's text holds a character byline_zone uses as a mark (an icon font's glyph may be)."""
-    return _HEAD_MARK in text or _BODY_MARK in text or bool(_MARK_ENTITY.search(text))
+def zone_marks(text: str) -> tuple[str, str] | None:
+    """Two characters the page's *text* holds neither as characters nor as ``&#…;`` references, to
+    mark the headline and the body's start with; None if there are none (then no page is safe)."""
+    if _HEAD_MARK not in text and _BODY_MARK not in text and not _MARK_REF.search(text):
+        return _HEAD_MARK, _BODY_MARK
+    held = set(text)
+    for m in _CHAR_REF.finditer(text):
+        code = int(m[1], 16) if m[1] else int(m[2])
+        if code < 0x110000:
+            held.add(chr(code))
+    free = [c for c in _HEAD_MARK + _BODY_MARK + _SPARE_MARKS if c not in held]
+    return (free[0], free[1]) if len(free) >= 2 else None
 
 
-_MARK_ENTITY = re.compile(r"&#(?:[xX]0*[eE]00[01](?![0-9a-fA-F])|0*5734[45](?!\d))")
-
-
-def byline_zone(root, headline_el, body_start_el, title: str | None, page_has_marks: bool = True) -> str:
+def byline_zone(root, headline_el, body_start_el, title: str | None,
+                marks: tuple[str, str] | None = None) -> str:
     """The text between the headline block and the start of the body (at most a few lines).
 
-    On a page without the marks' characters (*page_has_marks* False) the text is read from the
-    headline on, not from the top of the page: the zone comes out the same."""
+    *marks* (``zone_marks`` of the page) are characters the page does not hold: the text is then read
+    from the headline on, not from the top of the page, and comes out the same. Without them the
+    private-use marks are used and the page read from the top."""
     from .text import element_text
 
     if body_start_el is None:
         return ""
+    known_free = marks is not None
+    head_mark, body_mark = marks or (_HEAD_MARK, _BODY_MARK)
     marked = []
-    for el, mark in ((headline_el, _HEAD_MARK), (body_start_el, _BODY_MARK)):
+    for el, mark in ((headline_el, head_mark), (body_start_el, body_mark)):
         if el is not None:
             marked.append((el, el.text))
             el.text = mark + (el.text or "")
@@ -52,7 +66,7 @@ def byline_zone(root, headline_el, body_start_el, title: str | None, page_has_ma
         body = next(root.iterchildren("body"), None)
         body = body if body is not None else root
         text = None
-        if not page_has_marks and headline_el is not None and headline_el is not body_start_el:
+        if known_free and headline_el is not None and headline_el is not body_start_el:
             text = element_text(body, until=body_start_el, start=headline_el)
         if text is None:
             # what follows the body's start is not read: the zone ends there
@@ -60,10 +74,10 @@ def byline_zone(root, headline_el, body_start_el, title: str | None, page_has_ma
     finally:
         for el, original in reversed(marked):
             el.text = original
-    end = text.find(_BODY_MARK)
+    end = text.find(body_mark)
     if end < 0:
         return ""
-    start = text.rfind(_HEAD_MARK, 0, end)
+    start = text.rfind(head_mark, 0, end)
     zone = text[start + 1:end] if start >= 0 else "\n".join(text[:end].split("\n")[-ZONE_LINES:])
     if title:
         zone = zone.replace(title, " ")

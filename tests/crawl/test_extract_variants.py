@@ -4,7 +4,7 @@ byline read from the headline on, an icon font's private-use glyph, comments and
 one walk, chrome answers shared between links) must give what a reader of the page sees."""
 from __future__ import annotations
 
-from spiders.extract import extract
+from spiders.extract import extract, squash
 
 # A TRS-style county page: headline in div.title, byline line, body .TRS_Editor, an 附件 list after the
 # body with OLDSRC files, related links right after the body, links written in every relative form.
@@ -96,3 +96,38 @@ def test_density_body_and_a_bare_byline_date():
     assert "热点新闻" not in r["body"] and "分享到微信" not in r["body"]
     assert r["explain"]["body"] == "text density"
     assert r["attachments"] == [] and r["links"] == []
+
+
+def test_every_blank_inside_a_line_reads_as_one_space():
+    # the blanks a value is squashed by (squash: \s, \u3000, &nbsp;, zero-width space, BOM) are the
+    # blanks the body's lines are squashed by; a line break stays a line break
+    blanks = [chr(c) for c in range(0x110000) if squash(f"a{chr(c)}b") == "a b"]
+    assert len(blanks) == 31 and "\u200b" in blanks and "\u3000" in blanks and "\xa0" in blanks
+    page = "<html><body><div id='zoom'>" + "".join(
+        f"<p>第{i}行{c}{c}文字{c}</p>" for i, c in enumerate(blanks)) + "</div></body></html>"
+    body = extract(page, "http://x.example.gov.cn/a.html")["body"].split("\n")
+    breaks = ("\n", "\r")     # the HTML parser reads a carriage return as a line break
+    expected = []
+    for i, c in enumerate(blanks):
+        expected += [f"第{i}行", "文字"] if c in breaks else [f"第{i}行 文字"]
+    assert body == expected
+
+
+BYLINE_PAGE = """<html><head><meta charset="utf-8"><title>{title}</title></head><body>
+<div class="nav"><a href="/">首页</a>{nav_glyph}</div>
+{before}<div class="content"><h1>{title}</h1><div class="info">发布时间：2022-04-08 来源：区教体局</div>{inside}
+<div class="TRS_Editor"><p>为进一步加强校园安全管理，现将有关事项通知如下。</p><p>一、落实安全责任。</p></div></div>
+<div class="foot">电话：0537-1234567 2021-01-01</div></body></html>"""
+
+
+def test_byline_read_between_headline_and_body_in_every_arrangement():
+    title = "关于加强校园安全管理工作的通知"
+    for nav_glyph in ("", "<i class='icon'>&#xe001;</i>", "<i class='icon'>&#57344;</i>"):
+        page = BYLINE_PAGE.format(title=title, nav_glyph=nav_glyph, before="", inside="")
+        r = extract(page, "http://x.example.gov.cn/art/2021/1/1/a.html")
+        assert (r["title"], r["published"], r["source"]) == (title, "2022-04-08", "区教体局"), nav_glyph
+    # the headline block below the body's start: the lines just before the body still hold the byline
+    page = BYLINE_PAGE.format(title=title, nav_glyph="", before="", inside="").replace(
+        f"<h1>{title}</h1>", "").replace('<div class="TRS_Editor">', f'<div class="TRS_Editor"><h1>{title}</h1>')
+    r = extract(page, "http://x.example.gov.cn/art/2021/1/1/a.html")
+    assert (r["title"], r["published"], r["source"]) == (title, "2022-04-08", "区教体局")
