@@ -159,8 +159,8 @@ def labelled(root, body_el=None) -> dict[str, Labelled]:
     found: dict[str, Labelled] = {}
     chunks = _chunks(root)
     for i, (raw, el) in enumerate(chunks):
-        first = raw.lstrip()[:1]     # squash(raw)[0], unless a zero-width space leads
-        if first in ("\u200b", "\ufeff"):
+        first = raw[0]               # squash(raw)[0], when no blank leads
+        if first.isspace() or first in ("\u200b", "\ufeff"):
             first = squash(raw)[:1]
         if first not in _LABEL_FIRST:
             continue
