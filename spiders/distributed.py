@@ -384,7 +384,9 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     r = connect(redis_url)
     r.ping()
     ttl = float((overrides or {}).get("ZWGK_REDIS_HEARTBEAT_TTL") or HEARTBEAT_TTL)
-    r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+    # the heartbeat key names the worker's units: the ingest knows when it has reported all of them
+    alive = json.dumps([u.id for u in units])
+    r.set(Keys.worker(wid), alive, px=int(ttl * 1000))
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     for name, value in {"LOG_LEVEL": (log_level or "").upper() or None, "LOG_FILE": log_file,
@@ -411,7 +413,7 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
         hb = connect(redis_url)
         while not stop.wait(ttl / 4):
             try:
-                hb.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+                hb.set(Keys.worker(wid), alive, px=int(ttl * 1000))
             except Exception:   # pragma: no cover - Redis briefly away: the next beat tries again
                 logger.warning("heartbeat to Redis failed", exc_info=True)
 

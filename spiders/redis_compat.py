@@ -15,8 +15,9 @@ Redis" says the same):
    hash and leaves it only once its requests are on the shared queue.
 4. **Idle workers look again soon.** Scrapy's engine polls an idle scheduler every 5 s; a worker whose
    queue was empty while another worker is still producing requests is nudged every
-   ``ZWGK_REDIS_POLL`` seconds instead (the engine's private ``_slot.nextcall``: the only private
-   Scrapy name used, and only here).
+   ``ZWGK_REDIS_POLL`` seconds instead, and an idle one runs its idle check (new seeds, the night's
+   end) every other poll (the engine's private ``_slot.nextcall``: the only private Scrapy name used,
+   and only here).
 
 Requests popped from the shared queue are moved into an in-flight hash in the same Lua call and leave
 it only when Scrapy has finished with them (response parsed, new requests queued), in the same call that
@@ -129,6 +130,7 @@ class Scheduler(_RedisScheduler):
         self.lease = 0.0
         self._n = 0
         self.freed: list[str] = []   # lease tokens of the unit's host whose downloads are done
+        self._idle_ticks = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -251,7 +253,12 @@ class Scheduler(_RedisScheduler):
     def _tick(self) -> None:
         self._release_finished()
         slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None and not slot.closing and not slot.inprogress and len(self.queue) > 0:
+        if slot is None or slot.closing or slot.inprogress:
+            return
+        self._idle_ticks += 1
+        # work on the queue: go; none: the engine's idle check (spider_idle: new seeds, the night's link
+        # phase or end) every other tick instead of its 5 s heartbeat
+        if len(self.queue) > 0 or self._idle_ticks % 2 == 0:
             slot.nextcall.schedule()
 
 

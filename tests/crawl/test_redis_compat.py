@@ -189,3 +189,17 @@ def test_a_pop_leases_a_host_slot_shared_by_all_workers(r, redis_url):
     r.delete(Keys.worker("w1"))
     assert w2.next_request() is not None
     assert all(t.startswith(b"w2:") for t in r.zrange(Keys.slots("127.0.0.1:9"), 0, -1))
+
+
+def test_the_ingest_waits_for_each_live_workers_statistics_of_each_of_its_units(r):
+    from crawler.ingest import workers_to_report
+
+    r.set(Keys.worker("w1"), json.dumps(["u1", "u2"]))
+    r.set(Keys.worker("old"), 1)                      # a worker that does not name its units: until it leaves
+    r.hset(Keys.stats("u1"), "w1", "{}")
+    assert workers_to_report(r) == ["old", "w1"]
+    r.hset(Keys.stats("u2"), "w1", "{}")
+    r.hset(Keys.stats("u2"), "gone", "{}")
+    assert workers_to_report(r) == ["old"]
+    r.delete(Keys.worker("old"))
+    assert workers_to_report(r) == []
