@@ -150,6 +150,14 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
     def _article_done(self, walk, ok: bool = True):
         url = getattr(walk, "zwgk_article", None) or ""
+        scheduler = getattr(self.crawler, "zwgk_scheduler", None)
+        if url and scheduler is not None:
+            # with the worker's next Redis call, which also pushes this article's items (no round trip of
+            # its own); the column's synced mark is pushed there when this was its last article
+            synced = json.dumps({"unit": self.unit_id, "kind": "ColumnSyncedItem",
+                                 "item": {"site": self.site_key, "column_id": walk.column_id}}, ensure_ascii=False)
+            scheduler.article_done(Keys.walk(self.unit_id, walk.column_id, ""), url, not ok, synced)
+            return
         if self._sync_check(walk.column_id, url, 0 if ok else 1):
             yield ColumnSyncedItem(site=self.site_key, column_id=walk.column_id)
 

@@ -54,23 +54,53 @@ local function lease(slots)
 end
 """
 
-# One round trip per request taken: push the items the worker's finished requests produced (ARGV after
-# the rest), forget those requests (ARGV[7 .. 6+n]), free the host slots of finished downloads (the next
-# m), lease a slot of the unit's host
-# (expired leases and leases of dead workers dropped first), and only then pop the best request into the
-# worker's in-flight hash. Returns nil (queue empty), 0 (host busy: every slot leased, by any worker) or
-# {payload, score}.
+# One round trip per request taken: queue the requests the worker made since its last call (each through
+# the duplicate filter, clearing its article claim: see below), push the items its finished requests
+# produced, record its finished articles in their columns' walks (and push a column's synced mark when
+# that was its last article: distributed.py _SYNC, the same rule), forget the finished requests
+# (in-flight hash), free the host slots of finished downloads, then — when ARGV[8] is '1' — lease a
+# slot of the unit's host (expired leases and leases of dead workers dropped first) and pop the best
+# request into the worker's in-flight hash. What a request produced reaches Redis in the same step that
+# forgets it: a worker killed at any point loses nothing and records nothing twice.
+# ARGV: limit, lease, token, worker key prefix, n released, m freed, k queued, pop, s articles done; then
+# the n released payloads, the m lease tokens, k x (fingerprint, score, payload, claim), s x (walk key
+# prefix, article URL, failed 0/1, the synced item's JSON), the items.
+# Returns {flags} (nothing popped: queue empty or no pop asked), {flags, 'busy'} (every slot of the host
+# leased, by any worker) or {flags, payload, score}; flags: one '1' (queued) or '0' (a duplicate) per request.
 _POP = LEASE + """
-local n, m = tonumber(ARGV[5]), tonumber(ARGV[6])
-for i = 7 + n + m, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-for i = 7, 6 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
-for i = 7 + n, 6 + n + m do redis.call('ZREM', KEYS[3], ARGV[i]) end
-if redis.call('ZCARD', KEYS[1]) == 0 then return false end
-if tonumber(ARGV[1]) > 0 and lease(KEYS[3]) == 0 then return 0 end
+local n, m, k, s = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
+local e0 = 10 + n + m
+local s0 = e0 + 4 * k
+local flags = {}
+for i = e0, s0 - 1, 4 do
+  if ARGV[i + 3] ~= '' then redis.call('HDEL', KEYS[6], ARGV[i + 3]) end
+  if ARGV[i] ~= '' and redis.call('SADD', KEYS[5], ARGV[i]) == 0 then flags[#flags + 1] = '0'
+  else
+    redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+    flags[#flags + 1] = '1'
+  end
+end
+flags = table.concat(flags)
+for i = s0 + 4 * s, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+for i = s0, s0 + 4 * s - 1, 4 do
+  local walk = ARGV[i]
+  redis.call('SADD', walk .. 'done', ARGV[i + 1])
+  if ARGV[i + 2] == '1' then redis.call('HSET', walk .. 'state', 'article_failures', 1) end
+  local st = redis.call('HMGET', walk .. 'state', 'finished', 'complete', 'article_failures')
+  if st[1] == '1' and st[2] == '1' and not st[3]
+     and redis.call('SCARD', walk .. 'issued') == redis.call('SCARD', walk .. 'done')
+     and redis.call('HSETNX', walk .. 'state', 'synced', 1) == 1 then
+    redis.call('RPUSH', KEYS[4], ARGV[i + 3])
+  end
+end
+for i = 10, 9 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
+for i = 10 + n, 9 + n + m do redis.call('ZREM', KEYS[3], ARGV[i]) end
+if ARGV[8] ~= '1' or redis.call('ZCARD', KEYS[1]) == 0 then return {flags} end
+if tonumber(ARGV[1]) > 0 and lease(KEYS[3]) == 0 then return {flags, 'busy'} end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], r[1], r[2])
-return r
+return {flags, r[1], r[2]}
 """
 
 
@@ -83,16 +113,11 @@ return d
 """
 
 
-# the duplicate filter and the queue in one round trip: push only what the filter had not seen; an
-# article request also clears its claim (ARGV[4], spiders/distributed.py) from the worker's pending claims
-# in the same step, so a claim is either pending (released if the worker dies) or its request is queued
-_ENQUEUE = """
-if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-return 1
-"""
+# The queueing rule in _POP: a request is pushed only when the duplicate filter had not seen it; an
+# article request also clears its claim (spiders/distributed.py) from the worker's pending claims in the
+# same step, so a claim is either pending (released if the worker dies) or its request is queued
 
+FLUSH_AFTER = 0.02       # seconds a request made waits for the next pop before it is sent on its own
 SLOT = "zwgk_slot"      # request.meta: (slots key, lease token) leased when the request was popped
 CLAIM = "zwgk_claim"    # request.meta: the article URL this request was claimed for
 
@@ -104,15 +129,22 @@ class InflightPriorityQueue(PriorityQueue):
     inflight_key: str | None = None
 
     def pop_raw(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
-                released: list[bytes] = (), items: list[str] = (), freed: list[str] = ()
-                ) -> tuple[bytes, object] | int | None:
-        got = self.server.eval(_POP, 4, self.key, self.inflight_key, slots_key or self.key + ":noslots",
-                               Keys.items, limit, lease, token, Keys.worker(""), len(released), len(freed),
-                               *released, *freed, *items)
-        if not got:
-            return got
-        data = got[0]
-        return data, self._decode_request(data)
+                released: list[bytes] = (), items: list[str] = (), freed: list[str] = (),
+                queued: list[tuple[str, float, bytes, str]] = (), pop: bool = True, dupefilter: str = "",
+                claims: str = "", done: list[tuple[str, str, int, str]] = ()
+                ) -> tuple[str, tuple[bytes, object] | int | None]:
+        """One _POP call: (flags of the queued requests, popped (payload, request) | 0 busy | None)."""
+        fields = [f for q in queued for f in q] + [f for d in done for f in d]
+        got = self.server.eval(_POP, 6, self.key, self.inflight_key, slots_key or self.key + ":noslots",
+                               Keys.items, dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims",
+                               limit, lease, token, Keys.worker(""), len(released), len(freed), len(queued),
+                               "1" if pop else "0", len(done), *released, *freed, *fields, *items)
+        flags = got[0].decode() if isinstance(got[0], bytes) else str(got[0])
+        if len(got) == 1:
+            return flags, None
+        if got[1] == b"busy":
+            return flags, 0
+        return flags, (got[1], self._decode_request(got[1]))
 
 
 class Scheduler(_RedisScheduler):
@@ -131,6 +163,9 @@ class Scheduler(_RedisScheduler):
         self._n = 0
         self.freed: list[str] = []   # lease tokens of the unit's host whose downloads are done
         self._idle_ticks = 0
+        self.outbox: list[tuple[object, tuple]] = []   # requests made, not yet sent (enqueue_request)
+        self.articles_done: list[tuple[str, str, int, str]] = []   # article_done(), not yet sent
+        self._flush_call = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -161,23 +196,57 @@ class Scheduler(_RedisScheduler):
         super().close(reason)
 
     def enqueue_request(self, request):
+        """Held until this worker's next Redis call (the next pop, a tick, or FLUSH_AFTER seconds at most):
+        one round trip for the requests of a whole page and the pop that follows. The parent request
+        stays in the worker's in-flight hash until that call, so a worker killed meanwhile loses nothing
+        (its parent is fetched again). A duplicate is known, counted and logged only then: like
+        scrapy-redis's own filter, it is never fetched."""
         fp = "" if request.dont_filter else self.df.request_fingerprint(request)
-        data = self.queue._encode_request(request)
-        claims = Keys.claims(self.worker_id, self.unit)
-        if not self.server.eval(_ENQUEUE, 3, self.queue.key, self.df.key, claims, fp, -request.priority, data,
-                                request.meta.get(CLAIM) or ""):
-            self.df.log(request, self.spider)
-            return False
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
+        self.outbox.append((request, (fp, -request.priority, self.queue._encode_request(request),
+                                      request.meta.get(CLAIM) or "")))
+        if self._flush_call is None:
+            from twisted.internet import reactor
+
+            if reactor.running:
+                self._flush_call = reactor.callLater(FLUSH_AFTER, self.flush)
         return True
+
+    def _take_outbox(self) -> list:
+        out, self.outbox = self.outbox, []
+        if self._flush_call is not None:
+            if self._flush_call.active():
+                self._flush_call.cancel()
+            self._flush_call = None
+        return out
+
+    def _queued(self, outbox: list, flags: str) -> list[bool]:
+        """The duplicate filter's answers (flags) for the requests sent: counted and logged as Scrapy does."""
+        out = []
+        for (request, _), flag in zip(outbox, flags):
+            out.append(flag == "1")
+            if flag != "1":
+                self.df.log(request, self.spider)
+                if self.stats:   # Scrapy's own filter counts it so (scrapy-redis's does not)
+                    self.stats.inc_value("dupefilter/filtered")
+            elif self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+        return out
+
+    def flush(self) -> list[bool]:
+        """Send the held requests (with whatever else waits: finished requests, items, freed slots) now;
+        for each, whether it went on the queue (False: the duplicate filter had seen it)."""
+        self._flush_call = None
+        return self._release_finished()
 
     def next_request(self):
         released = self._finished()
         self._n += 1
         token = f"{self.worker_id}:{self._n}"
-        got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items(),
-                                 self._take_freed())
+        outbox = self._take_outbox()
+        flags, got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items(),
+                                        self._take_freed(), [q for _, q in outbox], True, self.df.key,
+                                        Keys.claims(self.worker_id, self.unit), self._take_done())
+        self._queued(outbox, flags)
         if not got:
             if got == 0 and self.stats:
                 self.stats.inc_value("zwgk/host_slot_waits")
@@ -191,7 +260,7 @@ class Scheduler(_RedisScheduler):
         return request
 
     def has_pending_requests(self):
-        return len(self) > 0
+        return bool(self.outbox) or len(self) > 0
 
     # --- in flight ---------------------------------------------------------------------------------
     def _inprogress(self) -> set | None:
@@ -237,18 +306,26 @@ class Scheduler(_RedisScheduler):
         pipeline = getattr(self.crawler, "zwgk_items", None)
         return pipeline.take() if pipeline is not None else []
 
-    def _release_finished(self, all_done: bool = False) -> None:
-        done, items = self._finished(all_done), self._items()
-        freed = self._take_freed()
-        if done or items or freed:
-            pipe = self.server.pipeline(transaction=True)
-            if items:
-                pipe.rpush(Keys.items, *items)
-            if done:
-                pipe.hdel(self.queue.inflight_key, *done)
-            if freed:
-                pipe.zrem(self.slots_key, *freed)
-            pipe.execute()
+    def _release_finished(self, all_done: bool = False) -> list[bool]:
+        """Everything waiting, in one _POP call without a pop; the duplicate filter's answers for the
+        held requests."""
+        done, items, freed, outbox = self._finished(all_done), self._items(), self._take_freed(), self._take_outbox()
+        articles = self._take_done()
+        if not (done or items or freed or outbox or articles):
+            return []
+        flags, _ = self.queue.pop_raw(self.slots_key, self.limit, self.lease, "", done, items, freed,
+                                      [q for _, q in outbox], False, self.df.key,
+                                      Keys.claims(self.worker_id, self.unit), articles)
+        return self._queued(outbox, flags)
+
+    def article_done(self, walk_prefix: str, url: str, failed: bool, synced_item: str) -> None:
+        """An article of a column's walk is done: recorded with this worker's next Redis call, the one that
+        pushes its items and forgets its request; *synced_item* is pushed if that makes its column synced."""
+        self.articles_done.append((walk_prefix, url, int(bool(failed)), synced_item))
+
+    def _take_done(self) -> list[tuple[str, str, int, str]]:
+        out, self.articles_done = self.articles_done, []
+        return out
 
     def _tick(self) -> None:
         self._release_finished()
@@ -284,6 +361,9 @@ class RedisStartMixin:
                 break
             for req in self.seed_requests(json.loads(data)):
                 self.crawler.engine.crawl(req.replace(dont_filter=False))
+            scheduler = getattr(self.crawler, "zwgk_scheduler", None)
+            if scheduler is not None:
+                scheduler.flush()      # its requests on the queue before the seed leaves the in-flight hash
             r.hdel(inflight, SEED)
             n += 1
         return n
