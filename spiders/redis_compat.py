@@ -163,6 +163,7 @@ class Scheduler(_RedisScheduler):
         self._n = 0
         self.freed: list[str] = []   # lease tokens of the unit's host whose downloads are done
         self._idle_ticks = 0
+        self._dry = False            # the last pop got nothing (see next_request)
         self.outbox: list[tuple[object, tuple]] = []   # requests made, not yet sent (enqueue_request)
         self.articles_done: list[tuple[str, str, int, str]] = []   # article_done(), not yet sent
         self._flush_call = None
@@ -204,6 +205,7 @@ class Scheduler(_RedisScheduler):
         fp = "" if request.dont_filter else self.df.request_fingerprint(request)
         self.outbox.append((request, (fp, -request.priority, self.queue._encode_request(request),
                                       request.meta.get(CLAIM) or "")))
+        self._dry = False
         if self._flush_call is None:
             from twisted.internet import reactor
 
@@ -240,6 +242,10 @@ class Scheduler(_RedisScheduler):
 
     def next_request(self):
         released = self._finished()
+        if self._dry and not (released or self.outbox or self.freed or self.articles_done or self._has_items()):
+            # the last pop found the queue empty or the host busy, and this worker has nothing new to send:
+            # no round trip (the engine asks after every event); the next tick looks again
+            return None
         self._n += 1
         token = f"{self.worker_id}:{self._n}"
         outbox = self._take_outbox()
@@ -247,6 +253,7 @@ class Scheduler(_RedisScheduler):
                                         self._take_freed(), [q for _, q in outbox], True, self.df.key,
                                         Keys.claims(self.worker_id, self.unit), self._take_done())
         self._queued(outbox, flags)
+        self._dry = not got
         if not got:
             if got == 0 and self.stats:
                 self.stats.inc_value("zwgk/host_slot_waits")
@@ -290,6 +297,7 @@ class Scheduler(_RedisScheduler):
         of its own; nudged so it does not wait long), else now."""
         if key == self.slots_key:
             self.freed.append(token)
+            self._dry = False
             slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
             if getattr(slot, "nextcall", None) is not None:
                 slot.nextcall.schedule()
@@ -299,6 +307,10 @@ class Scheduler(_RedisScheduler):
     def _take_freed(self) -> list[str]:
         out, self.freed = self.freed, []
         return out
+
+    def _has_items(self) -> bool:
+        pipeline = getattr(self.crawler, "zwgk_items", None)
+        return bool(pipeline is not None and pipeline.waiting)
 
     def _items(self) -> list[str]:
         """Items waiting in the worker's item pipeline (spiders/distributed.py RedisItemPipeline): pushed
@@ -329,8 +341,13 @@ class Scheduler(_RedisScheduler):
 
     def _tick(self) -> None:
         self._release_finished()
+        dry, self._dry = self._dry, False      # a pop that found nothing: look again now
         slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is None or slot.closing or slot.inprogress:
+        if slot is None or slot.closing:
+            return
+        if dry:
+            slot.nextcall.schedule()
+        if slot.inprogress:
             return
         self._idle_ticks += 1
         # work on the queue: go; none: the engine's idle check (spider_idle: new seeds, the night's link

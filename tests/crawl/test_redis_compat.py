@@ -189,6 +189,8 @@ def test_a_pop_leases_a_host_slot_shared_by_all_workers(r, redis_url):
     # w1 is done with one (it left the engine without reaching the download): its lease goes with it
     w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {b}})()})()
     w1._release_finished()
+    assert w2.next_request() is None                          # w2 was told "busy": no round trip until ...
+    w2._tick()                                                # ... its next poll
     assert w2.next_request() is not None and r.zcard(Keys.slots("127.0.0.1:9")) == 2
     # w1 dies: its lease is dropped on the next pop, whoever pops
     r.delete(Keys.worker("w1"))
