@@ -64,6 +64,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self._idle_since = None
         self._issued: dict[str, list[str]] = {}
         self._recovered_at = 0.0
+        self._known_loaded = False     # (a first night's known sets are empty: load them once, not per page)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -79,6 +80,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
     # --- state from Redis instead of SQLite ------------------------------------------------------------
     def _load_known(self) -> None:
+        self._known_loaded = True
         r = self.redis_server
         self.known = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.known(self.unit_id)).items()}
         self.stored_columns = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.columns(self.unit_id)).items()}
@@ -105,14 +107,14 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                               cb_kwargs={"discover": True, "columns": sorted(self.only_columns)})]
 
     def parse_home(self, response, discover: bool = True, columns: list[str] | None = None):
-        if not self.known and not self.stored_columns:
+        if not self._known_loaded:
             self._load_known()
         if columns:    # whichever worker fetched the home page discovers only the night's columns
             self.only_columns = set(columns)
         yield from super().parse_home(response, discover)
 
     def parse_column(self, response, walk):
-        if not self.known and not self.stored_columns:   # a worker that did not take the seed
+        if not self._known_loaded:   # a worker that did not take the seed
             self._load_known()
         yield from super().parse_column(response, walk)
 
