@@ -318,13 +318,14 @@ class Scheduler(_RedisScheduler):
         pipeline = getattr(self.crawler, "zwgk_items", None)
         return pipeline.take() if pipeline is not None else []
 
-    def _release_finished(self, all_done: bool = False) -> list[bool]:
+    def _release_finished(self, all_done: bool = False, items_alone: bool = True) -> list[bool]:
         """Everything waiting, in one _POP call without a pop; the duplicate filter's answers for the
-        held requests."""
-        done, items, freed, outbox = self._finished(all_done), self._items(), self._take_freed(), self._take_outbox()
-        articles = self._take_done()
-        if not (done or items or freed or outbox or articles):
+        held requests. Not *items_alone*: items whose requests are still in progress wait for them
+        (they go with their request's release at the latest)."""
+        done, freed, outbox, articles = self._finished(all_done), self._take_freed(), self._take_outbox(), self._take_done()
+        if not (done or freed or outbox or articles or (items_alone and self._has_items())):
             return []
+        items = self._items()
         flags, _ = self.queue.pop_raw(self.slots_key, self.limit, self.lease, "", done, items, freed,
                                       [q for _, q in outbox], False, self.df.key,
                                       Keys.claims(self.worker_id, self.unit), articles)
@@ -340,7 +341,7 @@ class Scheduler(_RedisScheduler):
         return out
 
     def _tick(self) -> None:
-        self._release_finished()
+        self._release_finished(items_alone=False)
         dry, self._dry = self._dry, False      # a pop that found nothing: look again now
         slot = getattr(self.crawler.engine, "_slot", None)
         if slot is None or slot.closing:

@@ -264,3 +264,20 @@ def test_a_failed_article_keeps_its_column_unsynced(r, redis_url):
     w1._release_finished()
     assert r.llen(Keys.items) == 0 and r.hget(walk + "state", "article_failures") == b"1"
     assert r.hget(walk + "state", "synced") is None
+
+
+def test_the_poll_sends_items_with_their_request_not_alone(r, redis_url):
+    w1 = _worker(r, redis_url, "w1")
+    w1.crawler.zwgk_items = type("P", (), {"waiting": ['{"kind": "LinkItem"}']})()
+    w1.crawler.zwgk_items.take = lambda: [w1.crawler.zwgk_items.waiting.pop()]
+    w1.enqueue_request(Request("http://127.0.0.1:9/a"))
+    page = w1.next_request()                                 # (the item waiting went with this pop)
+    assert r.llen(Keys.items) == 1
+    w1.crawler.zwgk_items.waiting.append('{"kind": "DocumentItem"}')
+    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {page}, "closing": None, "nextcall": None})()})()
+    r.config_resetstat()
+    w1._tick()                                               # its request is still being parsed: no call
+    assert "cmdstat_eval" not in r.info("commandstats") and r.llen(Keys.items) == 1
+    w1.crawler.engine.__class__._slot.inprogress = set()
+    w1._tick()                                               # done: the item goes with the release
+    assert r.llen(Keys.items) == 2 and r.hlen(Keys.inflight("w1", "u")) == 0
