@@ -8,8 +8,10 @@ Redis" says the same):
    unchanged except ``dont_filter=False``, so they enter the shared Redis duplicate filter like any
    other request.
 2. **No deprecated ``spider=`` arguments.** scrapy-redis's scheduler passes ``spider=`` to the stats
-   collector; ``Scheduler`` here calls the Scrapy 2.13 signatures. (It also asks the duplicate filter and
-   pushes to the queue in one Lua call: same keys, same fingerprints, one round trip instead of two.)
+   collector; ``Scheduler`` here calls the Scrapy 2.13 signatures. (It also holds the requests a page
+   makes and sends them with its next pop: duplicate filter and queue push in that Lua call, same keys,
+   same fingerprints; ``enqueue_request`` returns True and a duplicate is counted and logged when the
+   pop answers.)
 3. **Seeds are not lost.** scrapy-redis takes a batch of start entries with LRANGE+LTRIM; a worker
    killed right after loses them. Here a seed moves atomically (LMOVE) into the worker's in-flight
    hash and leaves it only once its requests are on the shared queue.
@@ -20,8 +22,8 @@ Redis" says the same):
    and only here).
 
 Requests popped from the shared queue are moved into an in-flight hash in the same Lua call and leave
-it only when Scrapy has finished with them (response parsed, new requests queued), in the same call that
-pushes the items they produced, so a killed worker's requests go back to the queue
+it only when Scrapy has finished with them (response parsed), in the same call that queues the requests
+and pushes the items they produced, so a killed worker's requests go back to the queue
 (``crawler.ingest.recover_dead``) and nothing they produced is lost.
 """
 from __future__ import annotations
