@@ -7,7 +7,11 @@
 
 pages/s = requests the replica answered ÷ seconds until the night's data is in SQLite (the plain crawl's
 process; for Redis, the ingest, which ends when every queue is empty). Both sides run the same
-spider code, against the same replica, in the same run, interleaved.
+spider code, against the same replica, in the same run, interleaved, after one uncounted warm-up night
+(the replica renders each page on its first request). ``without_startup`` gives the same ratios from the
+first request the replica saw (a short night's start-up — imports, crawler set-up — is a large share of
+it); ``diagnostics`` per night: CPU seconds of each process, Redis calls per request, start-up/crawl/tail
+seconds and the share of the crawl with no request in flight.
 
 `make bench` runs it (bench/run.py, figures in bench/results.json); alone:
 
@@ -72,34 +76,106 @@ def four_sites(tmp: Path, urls: dict) -> Path:
     return path
 
 
-def run_redis(config: Path, redis_url: str, workers: int, urls: dict, tmp: Path) -> float:
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a running process so far (/proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def reap(proc: subprocess.Popen) -> float:
+    """Wait for *proc*; its CPU seconds with those of the children it waited for (os.wait4)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timeline(urls: dict, t0: float, t_end: float) -> dict:
+    """From the replica's request log (start/end on the same monotonic clock): when the first request
+    came, how long the last one was before the night ended, and the share of the crawl window in which
+    no request at all was in flight (reactor or Redis waits, not politeness)."""
+    spans = []
+    for u in urls.values():
+        for q in json.load(urllib.request.urlopen(u + "/__replica__/requests.json"))["requests"]:
+            if q.get("end") is not None:
+                spans.append((q["start"], q["end"]))
+    if not spans:
+        return {}
+    spans.sort()
+    first, last = spans[0][0], max(e for _, e in spans)
+    idle, reach = 0.0, first
+    for s0, e0 in spans:
+        if s0 > reach:
+            idle += s0 - reach
+        reach = max(reach, e0)
+    return {"startup_s": round(first - t0, 2), "crawl_s": round(last - first, 2), "tail_s": round(t_end - last, 2),
+            "no_request_in_flight_share": round(idle / max(1e-9, last - first), 3)}
+
+
+def redis_calls(r) -> dict:
+    """Commands Redis ran since the last reset, by name (a pipeline counts each; a Lua call counts the
+    EVAL/EVALSHA and each command it runs)."""
+    stats = r.info("commandstats")
+    return {k.removeprefix("cmdstat_"): v["calls"] for k, v in stats.items()}
+
+
+def run_redis(config: Path, redis_url: str, workers: int, urls: dict, tmp: Path, *, diag: dict | None = None,
+              redis_pid: int | None = None, replica_pid: int | None = None, worker_args: tuple = ()) -> float:
     import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
+    r = redis.Redis.from_url(redis_url)
+    r.flushdb()
+    r.config_resetstat()
     shutil.rmtree(tmp / "var", ignore_errors=True)
     reset(urls)
     env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
+    cpu0 = {"redis_server": proc_cpu(redis_pid) if redis_pid else 0.0,
+            "replica": proc_cpu(replica_pid) if replica_pid else 0.0}
     t0 = time.monotonic()
     ingest = subprocess.Popen(ZWGK + ["--config", str(config), "ingest", "--redis", redis_url, "--json"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs = [subprocess.Popen(ZWGK + ["--config", str(config), "crawl", "--redis", redis_url,
-                                      "--log-level", "WARNING"], env=env, cwd=ROOT,
+                                      "--log-level", "WARNING", *worker_args], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
-    ingest.wait()
-    seconds = time.monotonic() - t0
-    for p in procs:
-        p.wait(60)
-    return requests_served(urls) / seconds
+    ingest_cpu = reap(ingest)
+    t_end = time.monotonic()
+    seconds = t_end - t0
+    worker_cpu = [reap(p) for p in procs]
+    served = requests_served(urls)
+    if diag is not None:
+        calls = redis_calls(r)
+        evals = calls.get("eval", 0) + calls.get("evalsha", 0)
+        diag.update({
+            "requests": served, "seconds": round(seconds, 2),
+            "cpu_s": {"workers": [round(c, 1) for c in worker_cpu], "ingest": round(ingest_cpu, 1),
+                      "redis_server": round(proc_cpu(redis_pid) - cpu0["redis_server"], 1) if redis_pid else None,
+                      "replica": round(proc_cpu(replica_pid) - cpu0["replica"], 1) if replica_pid else None},
+            "worker_cpu_ms_per_request": round(1000 * sum(worker_cpu) / max(1, served), 2),
+            "redis_lua_calls_per_request": round(evals / max(1, served), 2),
+            "redis_top_commands": dict(sorted(calls.items(), key=lambda kv: -kv[1])[:8]),
+            **timeline(urls, t0, t_end)})
+    return served / seconds
 
 
-def run_plain(config: Path, urls: dict, tmp: Path) -> float:
+def run_plain(config: Path, urls: dict, tmp: Path, *, diag: dict | None = None) -> float:
     shutil.rmtree(tmp / "var", ignore_errors=True)
     reset(urls)
     env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
     t0 = time.monotonic()
-    subprocess.run(ZWGK + ["--config", str(config), "crawl", "--log-level", "WARNING"], env=env, cwd=ROOT,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return requests_served(urls) / (time.monotonic() - t0)
+    proc = subprocess.Popen(ZWGK + ["--config", str(config), "crawl", "--log-level", "WARNING"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu = reap(proc)
+    t_end = time.monotonic()
+    served = requests_served(urls)
+    if diag is not None:
+        diag.update({"requests": served, "seconds": round(t_end - t0, 2), "cpu_s": {"crawl": round(cpu, 1)},
+                     "worker_cpu_ms_per_request": round(1000 * cpu / max(1, served), 2), **timeline(urls, t0, t_end)})
+    return served / (t_end - t0)
 
 
 def bench_redis(workdir: Path, scale: float = 0.02, rounds: int = 1) -> dict:
@@ -127,19 +203,40 @@ def bench_redis(workdir: Path, scale: float = 0.02, rounds: int = 1) -> dict:
         eight, four = district(tmp / "d8", urls), four_sites(tmp / "d4", urls)
         four_urls = dict(list(urls.items())[:4])
         runs: dict[str, list] = {"one_worker_8": [], "two_workers_8": [], "plain_4": [], "one_worker_4": []}
+        diags: dict[str, list] = {k: [] for k in runs}
+        pids = {"redis_pid": rs.pid, "replica_pid": rep.pid}
+        # not counted: the replica renders each page on its first request (≈ 9 CPU s at scale 0.02), which
+        # slowed the first night of round 1 only
+        warmup: dict = {}
+        run_redis(eight, redis_url, 1, urls, tmp / "d8", diag=warmup, **pids)
         for _ in range(rounds):   # interleaved A/B
-            runs["one_worker_8"].append(run_redis(eight, redis_url, 1, urls, tmp / "d8"))
-            runs["two_workers_8"].append(run_redis(eight, redis_url, 2, urls, tmp / "d8"))
-            runs["plain_4"].append(run_plain(four, four_urls, tmp / "d4"))
-            runs["one_worker_4"].append(run_redis(four, redis_url, 1, four_urls, tmp / "d4"))
+            for kind, workers, config, hosts in (("one_worker_8", 1, eight, urls), ("two_workers_8", 2, eight, urls),
+                                                 ("plain_4", 0, four, four_urls), ("one_worker_4", 1, four, four_urls)):
+                diags[kind].append({})
+                if workers:
+                    runs[kind].append(run_redis(config, redis_url, workers, hosts, config.parent, diag=diags[kind][-1],
+                                                **pids))
+                else:
+                    runs[kind].append(run_plain(config, hosts, config.parent, diag=diags[kind][-1]))
         two = [b / a for a, b in zip(runs["one_worker_8"], runs["two_workers_8"])]
         over = [b / a for a, b in zip(runs["plain_4"], runs["one_worker_4"])]
         med = {k: statistics.median(v) for k, v in runs.items()}
+        # the same nights without the processes' start-up (first request the replica saw → data in SQLite):
+        # at scale 0.02 a few seconds of Python imports and crawler set-up are a large share of a short night
+        warm = {k: [d["requests"] / max(1e-9, d["seconds"] - d.get("startup_s", 0)) for d in v] for k, v in diags.items()}
+        two_warm = [b / a for a, b in zip(warm["one_worker_8"], warm["two_workers_8"])]
+        over_warm = [b / a for a, b in zip(warm["plain_4"], warm["one_worker_4"])]
         return {
             "figures": {"redis_two_worker_ratio": round(statistics.median(two), 2),
                         "redis_overhead_ratio": round(statistics.median(over), 2)},
             "pages_per_second": {k: round(v, 1) for k, v in med.items()},
             "per_round": {"two_worker_ratio": [round(x, 2) for x in two], "overhead_ratio": [round(x, 2) for x in over]},
+            "without_startup": {"two_worker_ratio": round(statistics.median(two_warm), 2),
+                                "overhead_ratio": round(statistics.median(over_warm), 2),
+                                "pages_per_second": {k: round(statistics.median(v), 1) for k, v in warm.items()}},
+            # where the time goes, per run: CPU seconds by process, Redis calls, start-up / crawl / tail seconds
+            "diagnostics": diags,
+            "warmup": warmup,
             "scale": scale, "rounds": rounds, "cpus": os.cpu_count(),
             "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         }

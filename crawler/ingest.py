@@ -297,10 +297,26 @@ def close_dead_ingest_runs(store: Store, keep: int | None = None) -> list[int]:
     return closed
 
 
+def workers_to_report(r) -> list[str]:
+    """Live workers that have not yet reported their statistics for every unit their heartbeat key names
+    (a key without the list: a worker of an older version, waited for until it leaves)."""
+    out = []
+    for key in r.scan_iter(match=PREFIX + "worker:*", count=100):
+        wid = (key.decode() if isinstance(key, bytes) else key)[len(PREFIX + "worker:"):]
+        try:
+            units = json.loads(r.get(key) or "null")
+        except ValueError:
+            units = None
+        if not isinstance(units, list) or not all(r.hexists(Keys.stats(u), wid) for u in units):
+            out.append(wid)
+    return sorted(out)
+
+
 def _wait_for_workers(r, timeout: float) -> None:
-    """Workers leave once the night is done, reporting their statistics as they close."""
+    """Workers leave once the night is done, reporting their statistics as they close: wait for the
+    reports, not for the processes to end."""
     end = time.monotonic() + timeout
-    while time.monotonic() < end and any(True for _ in r.scan_iter(match=PREFIX + "worker:*", count=100)):
+    while time.monotonic() < end and workers_to_report(r):
         time.sleep(0.1)
 
 

@@ -18,9 +18,28 @@ _PUNCT = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
 def _jieba():
     import jieba
 
+    from .segmenter import load_cached_dictionary
+
     jieba.setLogLevel(logging.WARNING)
+    load_cached_dictionary(jieba.dt)
     jieba.load_userdict(str(USERDICT))
     return jieba
+
+
+def new_segmenter(block_cache: int | None = None):
+    """A Segmenter (crawler/segmenter.py) on jieba's dictionary with ours; *block_cache*: blocks it remembers."""
+    from jieba import finalseg, re_han_default, re_skip_default
+
+    from .hmmcut import HmmCut
+    from .segmenter import BLOCK_CACHE, Segmenter
+
+    return Segmenter(_jieba().dt, HmmCut(finalseg), re_han_default, re_skip_default,
+                     BLOCK_CACHE if block_cache is None else block_cache)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    return new_segmenter()
 
 
 def words(text: str | None, *, for_search: bool = False) -> list[str]:
@@ -31,14 +50,7 @@ def words(text: str | None, *, for_search: bool = False) -> list[str]:
     """
     if not text:
         return []
-    jb = _jieba()
-    cut = jb.cut_for_search(text) if for_search else jb.cut(text)
-    out = []
-    for w in cut:
-        w = w.strip().lower()
-        if w and not _PUNCT.fullmatch(w):
-            out.append(w)
-    return out
+    return _segmenter().words(text, for_search)
 
 
 def segment(text: str | None) -> str:

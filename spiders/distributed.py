@@ -64,6 +64,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self._idle_since = None
         self._issued: dict[str, list[str]] = {}
         self._recovered_at = 0.0
+        self._known_loaded = False     # (a first night's known sets are empty: load them once, not per page)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -79,6 +80,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
     # --- state from Redis instead of SQLite ------------------------------------------------------------
     def _load_known(self) -> None:
+        self._known_loaded = True
         r = self.redis_server
         self.known = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.known(self.unit_id)).items()}
         self.stored_columns = {k.decode(): json.loads(v) for k, v in r.hgetall(Keys.columns(self.unit_id)).items()}
@@ -105,14 +107,14 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                               cb_kwargs={"discover": True, "columns": sorted(self.only_columns)})]
 
     def parse_home(self, response, discover: bool = True, columns: list[str] | None = None):
-        if not self.known and not self.stored_columns:
+        if not self._known_loaded:
             self._load_known()
         if columns:    # whichever worker fetched the home page discovers only the night's columns
             self.only_columns = set(columns)
         yield from super().parse_home(response, discover)
 
     def parse_column(self, response, walk):
-        if not self.known and not self.stored_columns:   # a worker that did not take the seed
+        if not self._known_loaded:   # a worker that did not take the seed
             self._load_known()
         yield from super().parse_column(response, walk)
 
@@ -150,6 +152,14 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
     def _article_done(self, walk, ok: bool = True):
         url = getattr(walk, "zwgk_article", None) or ""
+        scheduler = getattr(self.crawler, "zwgk_scheduler", None)
+        if url and scheduler is not None:
+            # with the worker's next Redis call, which also pushes this article's items (no round trip of
+            # its own); the column's synced mark is pushed there when this was its last article
+            synced = json.dumps({"unit": self.unit_id, "kind": "ColumnSyncedItem",
+                                 "item": {"site": self.site_key, "column_id": walk.column_id}}, ensure_ascii=False)
+            scheduler.article_done(Keys.walk(self.unit_id, walk.column_id, ""), url, not ok, synced)
+            return
         if self._sync_check(walk.column_id, url, 0 if ok else 1):
             yield ColumnSyncedItem(site=self.site_key, column_id=walk.column_id)
 
@@ -384,7 +394,9 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     r = connect(redis_url)
     r.ping()
     ttl = float((overrides or {}).get("ZWGK_REDIS_HEARTBEAT_TTL") or HEARTBEAT_TTL)
-    r.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+    # the heartbeat key names the worker's units: the ingest knows when it has reported all of them
+    alive = json.dumps([u.id for u in units])
+    r.set(Keys.worker(wid), alive, px=int(ttl * 1000))
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     for name, value in {"LOG_LEVEL": (log_level or "").upper() or None, "LOG_FILE": log_file,
@@ -411,7 +423,7 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
         hb = connect(redis_url)
         while not stop.wait(ttl / 4):
             try:
-                hb.set(Keys.worker(wid), "1", px=int(ttl * 1000))
+                hb.set(Keys.worker(wid), alive, px=int(ttl * 1000))
             except Exception:   # pragma: no cover - Redis briefly away: the next beat tries again
                 logger.warning("heartbeat to Redis failed", exc_info=True)
 

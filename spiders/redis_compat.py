@@ -8,19 +8,22 @@ Redis" says the same):
    unchanged except ``dont_filter=False``, so they enter the shared Redis duplicate filter like any
    other request.
 2. **No deprecated ``spider=`` arguments.** scrapy-redis's scheduler passes ``spider=`` to the stats
-   collector; ``Scheduler`` here calls the Scrapy 2.13 signatures. (It also asks the duplicate filter and
-   pushes to the queue in one Lua call: same keys, same fingerprints, one round trip instead of two.)
+   collector; ``Scheduler`` here calls the Scrapy 2.13 signatures. (It also holds the requests a page
+   makes and sends them with its next pop: duplicate filter and queue push in that Lua call, same keys,
+   same fingerprints; ``enqueue_request`` returns True and a duplicate is counted and logged when the
+   pop answers.)
 3. **Seeds are not lost.** scrapy-redis takes a batch of start entries with LRANGE+LTRIM; a worker
    killed right after loses them. Here a seed moves atomically (LMOVE) into the worker's in-flight
    hash and leaves it only once its requests are on the shared queue.
 4. **Idle workers look again soon.** Scrapy's engine polls an idle scheduler every 5 s; a worker whose
    queue was empty while another worker is still producing requests is nudged every
-   ``ZWGK_REDIS_POLL`` seconds instead (the engine's private ``_slot.nextcall``: the only private
-   Scrapy name used, and only here).
+   ``ZWGK_REDIS_POLL`` seconds instead, and an idle one runs its idle check (new seeds, the night's
+   end) every other poll (the engine's private ``_slot.nextcall``: the only private Scrapy name used,
+   and only here).
 
 Requests popped from the shared queue are moved into an in-flight hash in the same Lua call and leave
-it only when Scrapy has finished with them (response parsed, new requests queued), in the same call that
-pushes the items they produced, so a killed worker's requests go back to the queue
+it only when Scrapy has finished with them (response parsed), in the same call that queues the requests
+and pushes the items they produced, so a killed worker's requests go back to the queue
 (``crawler.ingest.recover_dead``) and nothing they produced is lost.
 """
 from __future__ import annotations
@@ -53,23 +56,53 @@ local function lease(slots)
 end
 """
 
-# One round trip per request taken: push the items the worker's finished requests produced (ARGV after
-# the rest), forget those requests (ARGV[7 .. 6+n]), free the host slots of finished downloads (the next
-# m), lease a slot of the unit's host
-# (expired leases and leases of dead workers dropped first), and only then pop the best request into the
-# worker's in-flight hash. Returns nil (queue empty), 0 (host busy: every slot leased, by any worker) or
-# {payload, score}.
+# One round trip per request taken: queue the requests the worker made since its last call (each through
+# the duplicate filter, clearing its article claim: see below), push the items its finished requests
+# produced, record its finished articles in their columns' walks (and push a column's synced mark when
+# that was its last article: distributed.py _SYNC, the same rule), forget the finished requests
+# (in-flight hash), free the host slots of finished downloads, then — when ARGV[8] is '1' — lease a
+# slot of the unit's host (expired leases and leases of dead workers dropped first) and pop the best
+# request into the worker's in-flight hash. What a request produced reaches Redis in the same step that
+# forgets it: a worker killed at any point loses nothing and records nothing twice.
+# ARGV: limit, lease, token, worker key prefix, n released, m freed, k queued, pop, s articles done; then
+# the n released payloads, the m lease tokens, k x (fingerprint, score, payload, claim), s x (walk key
+# prefix, article URL, failed 0/1, the synced item's JSON), the items.
+# Returns {flags} (nothing popped: queue empty or no pop asked), {flags, 'busy'} (every slot of the host
+# leased, by any worker) or {flags, payload, score}; flags: one '1' (queued) or '0' (a duplicate) per request.
 _POP = LEASE + """
-local n, m = tonumber(ARGV[5]), tonumber(ARGV[6])
-for i = 7 + n + m, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-for i = 7, 6 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
-for i = 7 + n, 6 + n + m do redis.call('ZREM', KEYS[3], ARGV[i]) end
-if redis.call('ZCARD', KEYS[1]) == 0 then return false end
-if tonumber(ARGV[1]) > 0 and lease(KEYS[3]) == 0 then return 0 end
+local n, m, k, s = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
+local e0 = 10 + n + m
+local s0 = e0 + 4 * k
+local flags = {}
+for i = e0, s0 - 1, 4 do
+  if ARGV[i + 3] ~= '' then redis.call('HDEL', KEYS[6], ARGV[i + 3]) end
+  if ARGV[i] ~= '' and redis.call('SADD', KEYS[5], ARGV[i]) == 0 then flags[#flags + 1] = '0'
+  else
+    redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+    flags[#flags + 1] = '1'
+  end
+end
+flags = table.concat(flags)
+for i = s0 + 4 * s, #ARGV, 1000 do redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+for i = s0, s0 + 4 * s - 1, 4 do
+  local walk = ARGV[i]
+  redis.call('SADD', walk .. 'done', ARGV[i + 1])
+  if ARGV[i + 2] == '1' then redis.call('HSET', walk .. 'state', 'article_failures', 1) end
+  local st = redis.call('HMGET', walk .. 'state', 'finished', 'complete', 'article_failures')
+  if st[1] == '1' and st[2] == '1' and not st[3]
+     and redis.call('SCARD', walk .. 'issued') == redis.call('SCARD', walk .. 'done')
+     and redis.call('HSETNX', walk .. 'state', 'synced', 1) == 1 then
+    redis.call('RPUSH', KEYS[4], ARGV[i + 3])
+  end
+end
+for i = 10, 9 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
+for i = 10 + n, 9 + n + m do redis.call('ZREM', KEYS[3], ARGV[i]) end
+if ARGV[8] ~= '1' or redis.call('ZCARD', KEYS[1]) == 0 then return {flags} end
+if tonumber(ARGV[1]) > 0 and lease(KEYS[3]) == 0 then return {flags, 'busy'} end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], r[1], r[2])
-return r
+return {flags, r[1], r[2]}
 """
 
 
@@ -82,16 +115,11 @@ return d
 """
 
 
-# the duplicate filter and the queue in one round trip: push only what the filter had not seen; an
-# article request also clears its claim (ARGV[4], spiders/distributed.py) from the worker's pending claims
-# in the same step, so a claim is either pending (released if the worker dies) or its request is queued
-_ENQUEUE = """
-if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-return 1
-"""
+# The queueing rule in _POP: a request is pushed only when the duplicate filter had not seen it; an
+# article request also clears its claim (spiders/distributed.py) from the worker's pending claims in the
+# same step, so a claim is either pending (released if the worker dies) or its request is queued
 
+FLUSH_AFTER = 0.02       # seconds a request made waits for the next pop before it is sent on its own
 SLOT = "zwgk_slot"      # request.meta: (slots key, lease token) leased when the request was popped
 CLAIM = "zwgk_claim"    # request.meta: the article URL this request was claimed for
 
@@ -103,15 +131,22 @@ class InflightPriorityQueue(PriorityQueue):
     inflight_key: str | None = None
 
     def pop_raw(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
-                released: list[bytes] = (), items: list[str] = (), freed: list[str] = ()
-                ) -> tuple[bytes, object] | int | None:
-        got = self.server.eval(_POP, 4, self.key, self.inflight_key, slots_key or self.key + ":noslots",
-                               Keys.items, limit, lease, token, Keys.worker(""), len(released), len(freed),
-                               *released, *freed, *items)
-        if not got:
-            return got
-        data = got[0]
-        return data, self._decode_request(data)
+                released: list[bytes] = (), items: list[str] = (), freed: list[str] = (),
+                queued: list[tuple[str, float, bytes, str]] = (), pop: bool = True, dupefilter: str = "",
+                claims: str = "", done: list[tuple[str, str, int, str]] = ()
+                ) -> tuple[str, tuple[bytes, object] | int | None]:
+        """One _POP call: (flags of the queued requests, popped (payload, request) | 0 busy | None)."""
+        fields = [f for q in queued for f in q] + [f for d in done for f in d]
+        got = self.server.eval(_POP, 6, self.key, self.inflight_key, slots_key or self.key + ":noslots",
+                               Keys.items, dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims",
+                               limit, lease, token, Keys.worker(""), len(released), len(freed), len(queued),
+                               "1" if pop else "0", len(done), *released, *freed, *fields, *items)
+        flags = got[0].decode() if isinstance(got[0], bytes) else str(got[0])
+        if len(got) == 1:
+            return flags, None
+        if got[1] == b"busy":
+            return flags, 0
+        return flags, (got[1], self._decode_request(got[1]))
 
 
 class Scheduler(_RedisScheduler):
@@ -129,6 +164,11 @@ class Scheduler(_RedisScheduler):
         self.lease = 0.0
         self._n = 0
         self.freed: list[str] = []   # lease tokens of the unit's host whose downloads are done
+        self._idle_ticks = 0
+        self._dry = False            # the last pop got nothing (see next_request)
+        self.outbox: list[tuple[object, tuple]] = []   # requests made, not yet sent (enqueue_request)
+        self.articles_done: list[tuple[str, str, int, str]] = []   # article_done(), not yet sent
+        self._flush_call = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -159,23 +199,63 @@ class Scheduler(_RedisScheduler):
         super().close(reason)
 
     def enqueue_request(self, request):
+        """Held until this worker's next Redis call (the next pop, a tick, or FLUSH_AFTER seconds at most):
+        one round trip for the requests of a whole page and the pop that follows. The parent request
+        stays in the worker's in-flight hash until that call, so a worker killed meanwhile loses nothing
+        (its parent is fetched again). A duplicate is known, counted and logged only then: like
+        scrapy-redis's own filter, it is never fetched."""
         fp = "" if request.dont_filter else self.df.request_fingerprint(request)
-        data = self.queue._encode_request(request)
-        claims = Keys.claims(self.worker_id, self.unit)
-        if not self.server.eval(_ENQUEUE, 3, self.queue.key, self.df.key, claims, fp, -request.priority, data,
-                                request.meta.get(CLAIM) or ""):
-            self.df.log(request, self.spider)
-            return False
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
+        self.outbox.append((request, (fp, -request.priority, self.queue._encode_request(request),
+                                      request.meta.get(CLAIM) or "")))
+        self._dry = False
+        if self._flush_call is None:
+            from twisted.internet import reactor
+
+            if reactor.running:
+                self._flush_call = reactor.callLater(FLUSH_AFTER, self.flush)
         return True
+
+    def _take_outbox(self) -> list:
+        out, self.outbox = self.outbox, []
+        if self._flush_call is not None:
+            if self._flush_call.active():
+                self._flush_call.cancel()
+            self._flush_call = None
+        return out
+
+    def _queued(self, outbox: list, flags: str) -> list[bool]:
+        """The duplicate filter's answers (flags) for the requests sent: counted and logged as Scrapy does."""
+        out = []
+        for (request, _), flag in zip(outbox, flags):
+            out.append(flag == "1")
+            if flag != "1":
+                self.df.log(request, self.spider)
+                if self.stats:   # Scrapy's own filter counts it so (scrapy-redis's does not)
+                    self.stats.inc_value("dupefilter/filtered")
+            elif self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+        return out
+
+    def flush(self) -> list[bool]:
+        """Send the held requests (with whatever else waits: finished requests, items, freed slots) now;
+        for each, whether it went on the queue (False: the duplicate filter had seen it)."""
+        self._flush_call = None
+        return self._release_finished()
 
     def next_request(self):
         released = self._finished()
+        if self._dry and not (released or self.outbox or self.freed or self.articles_done or self._has_items()):
+            # the last pop found the queue empty or the host busy, and this worker has nothing new to send:
+            # no round trip (the engine asks after every event); the next tick looks again
+            return None
         self._n += 1
         token = f"{self.worker_id}:{self._n}"
-        got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items(),
-                                 self._take_freed())
+        outbox = self._take_outbox()
+        flags, got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items(),
+                                        self._take_freed(), [q for _, q in outbox], True, self.df.key,
+                                        Keys.claims(self.worker_id, self.unit), self._take_done())
+        self._queued(outbox, flags)
+        self._dry = not got
         if not got:
             if got == 0 and self.stats:
                 self.stats.inc_value("zwgk/host_slot_waits")
@@ -189,7 +269,7 @@ class Scheduler(_RedisScheduler):
         return request
 
     def has_pending_requests(self):
-        return len(self) > 0
+        return bool(self.outbox) or len(self) > 0
 
     # --- in flight ---------------------------------------------------------------------------------
     def _inprogress(self) -> set | None:
@@ -219,6 +299,7 @@ class Scheduler(_RedisScheduler):
         of its own; nudged so it does not wait long), else now."""
         if key == self.slots_key:
             self.freed.append(token)
+            self._dry = False
             slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
             if getattr(slot, "nextcall", None) is not None:
                 slot.nextcall.schedule()
@@ -229,29 +310,52 @@ class Scheduler(_RedisScheduler):
         out, self.freed = self.freed, []
         return out
 
+    def _has_items(self) -> bool:
+        pipeline = getattr(self.crawler, "zwgk_items", None)
+        return bool(pipeline is not None and pipeline.waiting)
+
     def _items(self) -> list[str]:
         """Items waiting in the worker's item pipeline (spiders/distributed.py RedisItemPipeline): pushed
         in the same call that releases their requests from the in-flight hash, never after it."""
         pipeline = getattr(self.crawler, "zwgk_items", None)
         return pipeline.take() if pipeline is not None else []
 
-    def _release_finished(self, all_done: bool = False) -> None:
-        done, items = self._finished(all_done), self._items()
-        freed = self._take_freed()
-        if done or items or freed:
-            pipe = self.server.pipeline(transaction=True)
-            if items:
-                pipe.rpush(Keys.items, *items)
-            if done:
-                pipe.hdel(self.queue.inflight_key, *done)
-            if freed:
-                pipe.zrem(self.slots_key, *freed)
-            pipe.execute()
+    def _release_finished(self, all_done: bool = False, items_alone: bool = True) -> list[bool]:
+        """Everything waiting, in one _POP call without a pop; the duplicate filter's answers for the
+        held requests. Not *items_alone*: items whose requests are still in progress wait for them
+        (they go with their request's release at the latest)."""
+        done, freed, outbox, articles = self._finished(all_done), self._take_freed(), self._take_outbox(), self._take_done()
+        if not (done or freed or outbox or articles or (items_alone and self._has_items())):
+            return []
+        items = self._items()
+        flags, _ = self.queue.pop_raw(self.slots_key, self.limit, self.lease, "", done, items, freed,
+                                      [q for _, q in outbox], False, self.df.key,
+                                      Keys.claims(self.worker_id, self.unit), articles)
+        return self._queued(outbox, flags)
+
+    def article_done(self, walk_prefix: str, url: str, failed: bool, synced_item: str) -> None:
+        """An article of a column's walk is done: recorded with this worker's next Redis call, the one that
+        pushes its items and forgets its request; *synced_item* is pushed if that makes its column synced."""
+        self.articles_done.append((walk_prefix, url, int(bool(failed)), synced_item))
+
+    def _take_done(self) -> list[tuple[str, str, int, str]]:
+        out, self.articles_done = self.articles_done, []
+        return out
 
     def _tick(self) -> None:
-        self._release_finished()
+        self._release_finished(items_alone=False)
+        dry, self._dry = self._dry, False      # a pop that found nothing: look again now
         slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None and not slot.closing and not slot.inprogress and len(self.queue) > 0:
+        if slot is None or slot.closing:
+            return
+        if dry:
+            slot.nextcall.schedule()
+        if slot.inprogress:
+            return
+        self._idle_ticks += 1
+        # work on the queue: go; none: the engine's idle check (spider_idle: new seeds, the night's link
+        # phase or end) every other tick instead of its 5 s heartbeat
+        if len(self.queue) > 0 or self._idle_ticks % 2 == 0:
             slot.nextcall.schedule()
 
 
@@ -277,6 +381,9 @@ class RedisStartMixin:
                 break
             for req in self.seed_requests(json.loads(data)):
                 self.crawler.engine.crawl(req.replace(dont_filter=False))
+            scheduler = getattr(self.crawler, "zwgk_scheduler", None)
+            if scheduler is not None:
+                scheduler.flush()      # its requests on the queue before the seed leaves the in-flight hash
             r.hdel(inflight, SEED)
             n += 1
         return n

@@ -103,16 +103,43 @@ def copy_crawl_run(src: Path, dst: Path, after: int, site: str | None = None,
     return last
 
 
-def evaluate_health(district: District, key: str, run_id: int | None, log) -> None:
-    """The crawl-health monitors on one bureau's store for one crawl run (alarms open per bureau)."""
+HEALTH_ENV = "ZWGK_DISTRICT_HEALTH"   # a bureau night's child: the file of what the district's monitors found
+
+
+def evaluate_health(district: District, key: str, run_id: int | None, log, found: dict | None = None) -> None:
+    """The crawl-health monitors on one bureau's store for one crawl run (alarms open per bureau); what
+    they found is added to *found* (per bureau), for that bureau's night summary."""
     from spiders.health import evaluate_crawl
 
     if run_id is None:
         return
     with Store(district.db_path(key)) as store:
-        result = evaluate_crawl(store, district.bureaus[key], run_id)
-    if result.new or result.resolved:
-        log(f"{key}: health of crawl #{run_id}: {len(result.new)} new alarm(s), {len(result.resolved)} resolved")
+        result = evaluate_crawl(store, district.bureaus[key], run_id).to_dict()
+    if result["new"] or result["resolved"]:
+        log(f"{key}: health of crawl #{run_id}: {len(result['new'])} new alarm(s), {len(result['resolved'])} resolved")
+    if found is not None:
+        mine = found.setdefault(key, {"crawl_runs": [], "sites": [], "fired": 0, "new": [], "ongoing": [],
+                                      "resolved": [], "metrics": 0, "note": None})
+        mine["crawl_runs"].append(run_id)
+        mine["fired"] += result["fired"]
+        mine["metrics"] += result["metrics"]
+        mine["sites"] += [s for s in result["sites"] if s not in mine["sites"]]
+        for part in ("new", "ongoing", "resolved"):
+            mine[part] += [a for a in result[part] if a not in mine[part]]
+        # an alarm opened by one crawl run and seen again by a later one is tonight's new alarm
+        mine["ongoing"] = [a for a in mine["ongoing"] if a not in mine["new"]]
+
+
+def district_health() -> dict | None:
+    """In a bureau's night started by a district night: what the district's crawl-health monitors found
+    for this bureau tonight (its crawl runs, new/ongoing/resolved alarm ids), else None."""
+    path = os.environ.get(HEALTH_ENV)
+    if not path:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _max_crawl_id(db: Path) -> int:
@@ -122,8 +149,10 @@ def _max_crawl_id(db: Path) -> int:
         return s.db.execute("select coalesce(max(id), 0) from runs where kind = 'crawl'").fetchone()[0]
 
 
-def _run(args: list[str], log) -> int:
-    env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
+def _run(args: list[str], log, health: Path | None = None) -> int:
+    env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG", HEALTH_ENV)}
+    if health is not None:
+        env[HEALTH_ENV] = str(health)
     proc = subprocess.run(ZWGK + args, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
     with _LOG_LOCK:   # one command's lines together, whatever runs beside it
         log(f"$ zwgk {' '.join(args)}")
@@ -154,21 +183,26 @@ def district_nightly(district: District, night_args: list[str], *, skip_crawl: b
     exit code wins (0 ok, 1 an operational failure somewhere)."""
     configs = {key: effective_config(district, key) for key in district.bureaus}
     codes = []
+    found: dict[str, dict] = {}   # bureau -> what the monitors found tonight (its night summary says it)
     if not skip_crawl:
         for unit in crawl_units(district):
             first, site = unit.targets[0]
             before = _max_crawl_id(district.db_path(first))
             codes.append(_run(["--config", str(configs[first]), "crawl", "--site", site], log))
             latest = _max_crawl_id(district.db_path(first))
-            evaluate_health(district, first, latest if latest > before else None, log)
+            evaluate_health(district, first, latest if latest > before else None, log, found)
             for other, other_site in unit.targets[1:]:
                 counts = copy_site(district.db_path(first), district.db_path(other), site, other_site)
                 log(f"{unit.id}: copied into {other}/{other_site}: {counts}")
                 evaluate_health(district, other, copy_crawl_run(district.db_path(first), district.db_path(other),
-                                                                before, site, other_site), log)
+                                                                before, site, other_site), log, found)
+    health = {}
+    for key, result in found.items():
+        health[key] = configs[key].parent / "district-health.json"
+        health[key].write_text(json.dumps(result), encoding="utf-8")
     # the bureaus' nights are independent (own store, lock, reports, outbox): a few at a time
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(district.bureaus)))) as pool:
         codes += pool.map(lambda key: _run(["--config", str(configs[key]), "nightly", "--skip-crawl", *night_args],
-                                           log), district.bureaus)
+                                           log, health.get(key)), district.bureaus)
     codes.append(_overview(district, log))
     return max([c if c in (0, 1) else 1 for c in codes] or [0])

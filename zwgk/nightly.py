@@ -40,7 +40,7 @@ from .app import AppContext, iso_date, pass_app
 from .bureau_context import district_of
 from .childproc import reap_stale, run_child
 from .cmd_rules import _load as _load_plan
-from .district import district_nightly
+from .district import district_health, district_nightly
 from .runlog import RunLog, prune_logs
 from .status import format_run
 
@@ -193,6 +193,17 @@ class Night:
     def check_health(self) -> None:
 
         st = self.stages["health"]
+        if self.crawl_run is None and self.skip_crawl and district_health() is not None:
+            # a bureau's night in a district night: the district ran the monitors on this bureau's crawls
+            st.begin()
+            self.health = district_health()
+            st.detail = {"by": "district night", "crawl_runs": self.health.get("crawl_runs") or [],
+                         **{k: len(self.health.get(k) or []) for k in ("new", "ongoing", "resolved")}}
+            st.end("ok")
+            self.log(f"[health] the district night's monitors, crawl run(s) "
+                     f"{', '.join(f'#{i}' for i in st.detail['crawl_runs'])}: {st.detail['new']} new, "
+                     f"{st.detail['ongoing']} ongoing, {st.detail['resolved']} resolved alarm(s)", echo=False)
+            return
         if self.crawl_run is None:
             st.status, st.error = "skipped", "本次没有抓取记录"
             return

@@ -16,17 +16,18 @@ density …):
 from __future__ import annotations
 
 import re
+from itertools import count
 
 import lxml.html
 
 from .body import body_text, container, densest
-from .dates import byline_zone, choose_published
+from .dates import byline_zone, choose_published, zone_marks
 from .encoding import decode_html
 from .labels import (ANY_LABEL, META_SOURCE_NAMES, META_TITLE_NAMES, cut_at_next_label, labelled, meta_name, metas,
                      source_value)
 from .links import (ATTACHMENT_TYPES, article_region, attachment_type, attachments, base_url, links,
                     region_attachments)
-from .text import clean_value, element_text, parse, parse_date, squash, strip_noise, tidy
+from .text import clean_value, element_text, html_parser, parse, parse_date, squash, strip_noise, tidy
 from .title import block_before_body, choose_title, headline_blocks
 
 __all__ = ["extract", "decode_html", "attachment_type", "parse_date", "squash", "element_text", "KEYS",
@@ -53,7 +54,7 @@ def _body(root, text: str):
     m = _MARKERS.search(text)
     start = _content_start(root)
     if m and start is not None:
-        frag = lxml.html.fragment_fromstring(m.group(1), create_parent="div")
+        frag = lxml.html.fragment_fromstring(m.group(1), create_parent="div", parser=html_parser())
         strip_noise(frag)
         return frag, start, "JCMS ContentStart/ContentEnd"
     el, sel = container(root)
@@ -88,7 +89,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
     root = parse(text)
     base = base_url(root, url)
     metas_ = metas(root)
-    t = root.find(".//title")
+    t = next(root.iterdescendants("title"), None)
     page_title = clean_value(t.text_content()) if t is not None else None
     strip_noise(root)
     body_el, body_start, body_how = _body(root, text)
@@ -97,7 +98,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
     found = labelled(root, body_in_page)
     explain: dict[str, str] = {}
 
-    order = {el: i for i, el in enumerate(root.iter())}
+    order = dict(zip(root.iter(), count()))    # element → its position in the page
     blocks = headline_blocks(root, order, order.get(body_start))
     if body_start is not None and not any(b[2] < 10**6 for b in blocks):
         blocks += block_before_body(body_start, order)
@@ -112,7 +113,7 @@ def extract(html: bytes | str, url: str | None = None, encoding: str | None = No
         headline_el = min(near, key=lambda b: b[2])[1] if near else None
 
     zone = byline_zone(root, headline_el, body_start if body_start is not None and body_start in order else None,
-                       title)
+                       title, zone_marks(text))
     body = body_text(body_el)
     published, explain["published"], date_notes = choose_published(zone, found, metas_, last_modified, body, url)
     source, explain["source"] = _source(metas_, found, zone)

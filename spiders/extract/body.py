@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from .text import element_text, in_chrome, is_chrome, squash
+from lxml import etree
+
+from .text import element_text, in_chrome, squash, text_of
 
 BODY_SELECTORS = ("zoom", ".wip_art_con", ".TRS_Editor", ".TRS_UEDITOR", "UCAP-CONTENT", ".article_content",
                   "vsb_content", ".v_news_content", ".article-content", ".pages_content", "content",
@@ -15,24 +17,31 @@ _INLINE = ("p", "span", "font", "strong", "b", "br", "em", "i", "u", "sub", "sup
            "center", "blockquote", "img", "a")
 
 
-def find_by_selector(root, sel: str):
-    if sel.startswith("."):
-        cls = sel[1:]
-        for el in root.iter():
-            if isinstance(el.tag, str) and cls in (el.get("class") or "").split():
-                return el
-        return None
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.get("id") == sel:
-            return el
-    return None
+_IDS = {sel for sel in BODY_SELECTORS if not sel.startswith(".")}
+_CLASSES = {sel[1:] for sel in BODY_SELECTORS if sel.startswith(".")}
+_NAMED = etree.XPath("descendant-or-self::*[@id or @class]")
+
+
+def _first_named(root) -> tuple[dict, dict]:
+    """The first element (document order) of each id and each class of BODY_SELECTORS: one walk for all."""
+    by_id, by_class = {}, {}
+    for el in _NAMED(root):
+        ident = el.get("id")
+        if ident in _IDS and ident not in by_id:
+            by_id[ident] = el
+        cls = el.get("class")
+        if cls:
+            for token in cls.split():
+                if token in _CLASSES and token not in by_class:
+                    by_class[token] = el
+    return by_id, by_class
 
 
 def readable(el) -> bool:
     """Whether *el* holds article text (or at least images/links to documents), not just a URL."""
     text = squash(el.text_content())
     words = " ".join(w for w in text.split() if not _URL_ONLY.match(w))
-    link_text = sum(len(squash(a.text_content())) for a in el.iter("a"))
+    link_text = sum(len(squash(text_of(a))) for a in el.iter("a"))
     if words and len(words) > link_text + 10:
         return True
     return bool(list(el.iter("img"))) or any(_doc_link(a) for a in el.iter("a"))
@@ -40,13 +49,14 @@ def readable(el) -> bool:
 
 def _doc_link(a) -> bool:
     from .links import attachment_type
-    return bool(attachment_type(a.get("href") or a.get("oldsrc") or "", a.text_content()))
+    return bool(attachment_type(a.get("href") or a.get("oldsrc") or "", text_of(a)))
 
 
 def container(root):
     """(element, selector) of the first known, readable content container; (None, None) if none."""
+    by_id, by_class = _first_named(root)
     for sel in BODY_SELECTORS:
-        el = find_by_selector(root, sel)
+        el = by_class.get(sel[1:]) if sel.startswith(".") else by_id.get(sel)
         if el is not None and readable(el):
             return el, sel
     return None, None
@@ -58,8 +68,9 @@ def densest(root):
     body = root.find("body")
     if body is None:
         body = root
+    chrome: dict = {}
     for el in body.iter("div", "td", "article", "section", "main", "body"):
-        if is_chrome(el) or in_chrome(el):
+        if in_chrome(el, None, chrome):
             continue
         own = len(squash(el.text))
         link = 0
@@ -69,11 +80,11 @@ def densest(root):
                 continue
             tag = child.tag.lower()
             if tag in _INLINE:
-                text = squash(child.text_content())
+                text = squash(text_of(child))
                 if tag == "a":
                     link += len(text)
                 else:
-                    link += sum(len(squash(a.text_content())) for a in child.iter("a"))
+                    link += sum(len(squash(text_of(a))) for a in child.iter("a"))
                     own += len(text)
             own += len(squash(child.tail))
         score = own - link

@@ -14,6 +14,7 @@ Because the visible date outranks the meta, a meta later than it (a re-generatio
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from .labels import META_DATE_NAMES, Labelled, meta_name
@@ -21,31 +22,62 @@ from .text import find_date, parse_date
 
 _ZONE_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(发布日期|发布时间|公开日期|发表时间|日期|时间)\s*[:：]\s*([^\n|｜]{6,30})")
 _BYLINE_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|访问|编辑|发布|字号|打印")
-_HEAD_MARK, _BODY_MARK = "\ue000", "\ue001"   # private-use characters no page contains
+_HEAD_MARK, _BODY_MARK = "\ue000", "\ue001"   # private-use characters, unless the page holds them
+# a page may (an icon font's glyphs): then two noncharacters it does not hold mark the zone instead
+_SPARE_MARKS = "".join(chr(c) for c in range(0xFDD0, 0xFDF0))
+_MARK_REF = re.compile(r"&#(?:[xX]0*[eE]00[01](?![0-9a-fA-F])|0*5734[45](?!\d))")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|(\d{1,8}))")
 ZONE_LINES = 8
 
 
-def byline_zone(root, headline_el, body_start_el, title: str | None) -> str:
-    """The text between the headline block and the start of the body (at most a few lines)."""
+def zone_marks(text: str) -> tuple[str, str] | None:
+    """Two characters the page's *text* holds neither as characters nor as ``&#…;`` references, to
+    mark the headline and the body's start with; None if there are none (then no page is safe)."""
+    if _HEAD_MARK not in text and _BODY_MARK not in text and not _MARK_REF.search(text):
+        return _HEAD_MARK, _BODY_MARK
+    held = set(text)
+    for m in _CHAR_REF.finditer(text):
+        code = int(m[1], 16) if m[1] else int(m[2])
+        if code < 0x110000:
+            held.add(chr(code))
+    free = [c for c in _HEAD_MARK + _BODY_MARK + _SPARE_MARKS if c not in held]
+    return (free[0], free[1]) if len(free) >= 2 else None
+
+
+def byline_zone(root, headline_el, body_start_el, title: str | None,
+                marks: tuple[str, str] | None = None) -> str:
+    """The text between the headline block and the start of the body (at most a few lines).
+
+    *marks* (``zone_marks`` of the page) are characters the page does not hold: the text is then read
+    from the headline on, not from the top of the page, and comes out the same. Without them the
+    private-use marks are used and the page read from the top."""
     from .text import element_text
 
     if body_start_el is None:
         return ""
+    known_free = marks is not None
+    head_mark, body_mark = marks or (_HEAD_MARK, _BODY_MARK)
     marked = []
-    for el, mark in ((headline_el, _HEAD_MARK), (body_start_el, _BODY_MARK)):
+    for el, mark in ((headline_el, head_mark), (body_start_el, body_mark)):
         if el is not None:
             marked.append((el, el.text))
             el.text = mark + (el.text or "")
     try:
-        body = root.find("body")
-        text = element_text(body if body is not None else root)
+        body = next(root.iterchildren("body"), None)
+        body = body if body is not None else root
+        text = None
+        if known_free and headline_el is not None and headline_el is not body_start_el:
+            text = element_text(body, until=body_start_el, start=headline_el)
+        if text is None:
+            # what follows the body's start is not read: the zone ends there
+            text = element_text(body, until=body_start_el)
     finally:
         for el, original in reversed(marked):
             el.text = original
-    end = text.find(_BODY_MARK)
+    end = text.find(body_mark)
     if end < 0:
         return ""
-    start = text.rfind(_HEAD_MARK, 0, end)
+    start = text.rfind(head_mark, 0, end)
     zone = text[start + 1:end] if start >= 0 else "\n".join(text[:end].split("\n")[-ZONE_LINES:])
     if title:
         zone = zone.replace(title, " ")
@@ -69,9 +101,20 @@ def _zone_date(zone: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_HTTP_DATE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) (" + "|".join(_MONTHS) + r") (\d{4}) (\d\d):(\d\d):(\d\d) GMT")
+
+
 def _last_modified(value: str | None) -> str | None:
     if not value:
         return None
+    m = _HTTP_DATE.fullmatch(value)
+    if m:    # the usual "Tue, 01 Jan 2019 02:23:00 GMT": read without the e-mail date parser
+        try:
+            y, mon, d, hh, mm, ss = int(m[3]), _MONTHS.index(m[2]) + 1, int(m[1]), int(m[4]), int(m[5]), int(m[6])
+            return datetime(y, mon, d, hh, mm, ss).date().isoformat()
+        except ValueError:
+            pass
     try:
         return parsedate_to_datetime(value).date().isoformat()
     except (TypeError, ValueError, IndexError):
@@ -115,10 +158,8 @@ def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
     if labelled.get("date") is not None:
         ranked.append((parse_date(labelled["date"].value), "label 日期"))
     modified = _last_modified(last_modified)
-    for name in META_DATE_NAMES:
-        d = parse_date(metas.get(name))
-        if not d:
-            continue
+    meta_dates = [(name, d) for name in META_DATE_NAMES if metas.get(name) and (d := parse_date(metas[name]))]
+    for name, d in meta_dates:
         if modified and d > modified:
             notes.append(f"meta {meta_name(name)} {d} is later than Last-Modified {modified}: a re-generation time")
             continue
@@ -130,8 +171,7 @@ def choose_published(zone: str, labelled: dict[str, Labelled], metas: dict,
     ranked.append((signature_date(body), "body signature date"))
     ranked.append((url_date(url), "URL"))
     chosen = next(((d, s) for d, s in ranked if d), (None, None))
-    for name in META_DATE_NAMES:
-        d = parse_date(metas.get(name))
-        if d and chosen[0] and d > chosen[0] and not chosen[1].startswith("meta"):
+    for name, d in meta_dates:
+        if chosen[0] and d > chosen[0] and not chosen[1].startswith("meta"):
             notes.append(f"meta {meta_name(name)} {d} is later than the visible {chosen[0]}: a re-generation time")
     return chosen[0], chosen[1], notes

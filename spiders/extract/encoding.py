@@ -20,6 +20,7 @@ def _resolve(name: str | None) -> str | None:
     return resolve_encoding(name)
 
 
+_DECLARED = object()   # stands for the page's own declaration in the order of candidates
 _WEAK = {"cp1252", "latin-1", "iso8859-1", "ascii", "windows-1252"}
 
 
@@ -37,17 +38,19 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> tuple[str, st
     header = None
     if encoding:
         header = http_content_type_encoding(encoding if "=" in encoding else f"text/html; charset={encoding}")
-    declared = html_body_declared_encoding(data[:8192])
+    declared = _DECLARED   # read from the page only when the HTTP charset does not decode it
     order = [header, encoding, declared, "utf-8", "gb18030"]
     if _resolve(header or encoding) in _WEAK:
         # a server default (ISO-8859-1) decodes any bytes: it goes last, after the page and the CJK guesses
         order = [declared, "utf-8", "gb18030", header, encoding]
     candidates: list[str] = []
     for enc in order:
+        if enc is _DECLARED:
+            enc = html_body_declared_encoding(data[:8192])
         enc = _resolve(enc)
-        if enc and enc not in candidates:
-            candidates.append(enc)
-    for enc in candidates:
+        if not enc or enc in candidates:
+            continue
+        candidates.append(enc)
         try:
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):

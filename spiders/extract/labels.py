@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import clean_value, compact, squash
+from .text import SPACES, clean_value, compact, squash
 
 LABELS = {
     "索引号": "index_no",
@@ -28,6 +28,7 @@ LABELS = {
     "日期": "date", "时间": "date",
 }
 _LABEL_KEYS = sorted(LABELS, key=len, reverse=True)
+_LABEL_FIRST = frozenset(label[0] for label in _LABEL_KEYS)   # a chunk starting otherwise is no label
 _LABEL_RE = re.compile(r"^(" + "|".join(map(re.escape, _LABEL_KEYS)) + r")\s*[:：]?\s*(.*)$", re.S)
 # any label, known or not (作者：, 访问量：, 浏览次数：, 字号：): a short run of letters and a colon
 ANY_LABEL = re.compile(r"(?:^|(?<=[\s|｜/]))[\u4e00-\u9fffA-Za-z]{1,6}\s*[:：]|[【\[]\s*(?:字体|打印|关闭)")
@@ -69,25 +70,44 @@ class Labelled:
     element: object = None
 
 
-def _chunks(root):
+def _has_word(text: str) -> bool:
+    """Whether squash(*text*) is not empty, without squashing it (most chunks are never read)."""
+    return not text.isspace() and ("\u200b" not in text and "\ufeff" not in text or bool(SPACES.sub("", text)))
+
+
+def _chunks(root) -> list[tuple[str, object]]:
     """(text, element) of every leaf-ish chunk in document order: the text of each td/th/span/li/p/div …
-    without block children, so that a label and its value land in neighbouring chunks."""
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag.lower() not in _LEAF_TAGS:
-            continue
-        if any(isinstance(c.tag, str) and c.tag.lower() in _CONTAINERS for c in el):
-            # mixed content: text directly inside, before the first child and between children
-            if el.text and el.text.strip():
-                yield el.text, el
+    without block children, so that a label and its value land in neighbouring chunks. Chunks whose
+    squashed text is empty are left out (a tail counts after a text that is not blank for str.strip)."""
+    out = []
+    append = out.append
+    for el in root.iter(*_LEAF_TAGS):     # the HTML parser lower-cases tag names
+        mixed = False
+        if len(el):
             for c in el:
-                if c.tail and c.tail.strip():
-                    yield c.tail, el
+                if c.tag in _CONTAINERS:
+                    mixed = True
+                    break
+        if mixed:
+            # mixed content: text directly inside, before the first child and between children
+            text = el.text
+            if text and _has_word(text):
+                append((text, el))
+            for c in el:
+                text = c.tail
+                if text and _has_word(text):
+                    append((text, el))
             continue
-        text = el.text_content()
-        if text and text.strip():
-            yield text, el
-            if el.tail and el.tail.strip():
-                yield el.tail, el.getparent() if el.getparent() is not None else el
+        text = el.text_content() if len(el) else el.text   # no children: its text is its text content
+        if not text or text.isspace():
+            continue   # a blank text has no chunk, nor its tail
+        if "\u200b" not in text and "\ufeff" not in text or SPACES.sub("", text):
+            append((text, el))
+        tail = el.tail
+        if tail and _has_word(tail):
+            parent = el.getparent()
+            append((tail, parent if parent is not None else el))
+    return out
 
 
 def _where(el, body_el) -> str:
@@ -137,9 +157,14 @@ def source_value(text: str) -> str | None:
 def labelled(root, body_el=None) -> dict[str, Labelled]:
     """The first value of every known label on the page, with where it sits."""
     found: dict[str, Labelled] = {}
-    chunks = [(squash(t), el) for t, el in _chunks(root)]
-    chunks = [(t, el) for t, el in chunks if t]
-    for i, (chunk, el) in enumerate(chunks):
+    chunks = _chunks(root)
+    for i, (raw, el) in enumerate(chunks):
+        first = raw[0]               # squash(raw)[0], when no blank leads
+        if first.isspace() or first in ("\u200b", "\ufeff"):
+            first = squash(raw)[:1]
+        if first not in _LABEL_FIRST:
+            continue
+        chunk = squash(raw)
         flat = compact(chunk)
         if len(flat) > 80:
             continue
@@ -161,6 +186,7 @@ def labelled(root, body_el=None) -> dict[str, Labelled]:
             value = cut_at_next_label(" " + value.strip()).strip(" |｜")
         else:
             value, value_el = chunks[i + 1] if i + 1 < len(chunks) else ("", None)
+            value = squash(value)
             if value_el is not None and not _near(el, value_el):
                 value = ""   # an empty cell: the next text is the page's, not this label's
             if value[:1] in "|｜" or ANY_LABEL.match(value) or compact(value) in LABELS:

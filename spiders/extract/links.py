@@ -8,10 +8,11 @@ region: the body and what sits before or after it within the article (TRS pages 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
-from .text import in_chrome, squash
+from .text import in_chrome, squash, text_of
 
 ATTACHMENT_TYPES = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "ofd", "zip", "rar", "7z", "et", "ppt", "pptx",
                     "txt", "csv")
@@ -23,6 +24,12 @@ _DOWNLOAD = re.compile(r"(downfile|download|attachment|fileDownload|getfile|down
 
 def attachment_type(url: str, name: str | None = None) -> str | None:
     """The attachment type (pdf, docx …) of a link, or None when it is not an attachment link."""
+    # plain str keys: lxml's text_content() strings hold their element, and with it the page
+    return _attachment_type(str(url), None if name is None else str(name))
+
+
+@lru_cache(maxsize=8192)   # a site's links repeat from page to page
+def _attachment_type(url: str, name: str | None) -> str | None:
     parts = urlsplit(url)
     path = unquote(parts.path)
     m = _EXT_RE.search(path)
@@ -51,8 +58,25 @@ def base_url(root, url: str | None) -> str | None:
     return url
 
 
+@lru_cache(maxsize=256)
+def _origin(base: str) -> str | None:
+    """``scheme://host`` of an http(s) base: what a plain root-relative link is joined to."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+# "/a/b.html?x=1": no dot segment, parameters, fragment or blanks that urljoin would resolve or drop
+_PLAIN_ROOT_RELATIVE = re.compile(r"/(?!/)[^;#\t\r\n]*")
+
+
+@lru_cache(maxsize=4096)   # the body's links are read twice (attachments, links)
 def _absolute(href: str, base: str | None) -> str:
-    return (urljoin(base, href) if base else href).split("#", 1)[0]
+    if not base:
+        return href.split("#", 1)[0]
+    origin = _origin(base) if href[:1] == "/" else None
+    if origin and _PLAIN_ROOT_RELATIVE.fullmatch(href) and "/." not in href and not href.endswith("?"):
+        return origin + href     # what urljoin gives, without its parsing (most links of a page are so)
+    return urljoin(base, href).split("#", 1)[0]
 
 
 def links(el, base: str | None, stop=None) -> Iterable[tuple[str, str, object]]:
@@ -67,7 +91,7 @@ def links(el, base: str | None, stop=None) -> Iterable[tuple[str, str, object]]:
             href = oldsrc
         if stop is not None and in_chrome(a, stop):
             continue
-        yield _absolute(href, base), squash(a.text_content()) or squash(a.get("title")), a
+        yield _absolute(href, base), squash(text_of(a)) or squash(a.get("title")), a
 
 
 def attachments(el, base: str | None, stop=None) -> list[dict]:
@@ -91,44 +115,51 @@ def attachments(el, base: str | None, stop=None) -> list[dict]:
 _ATTACHMENT_WORDS = re.compile(r"附件|附表|相关文件|文件下载|相关附件|附件下载")
 
 
-def _labelled_as_attachment(a, region) -> bool:
+def _labelled_as_attachment(a, region, says: dict) -> bool:
     """Whether a link outside the body sits in an 附件/附件下载 block: some ancestor up to three levels
-    (below the region) says so."""
+    (below the region) says so. *says* keeps each ancestor's answer for the region's other links."""
     node, levels = a.getparent(), 0
     while node is not None and node is not region and levels < 3:
-        if _ATTACHMENT_WORDS.search(node.text_content()[:2000]):
+        said = says.get(node)
+        if said is None:
+            said = says[node] = bool(_ATTACHMENT_WORDS.search(node.text_content()[:2000]))
+        if said:
             return True
         node, levels = node.getparent(), levels + 1
     return False
 
 
-def _right_after(a, body_el, region) -> bool:
-    """Whether a link sits in one of the three elements that follow the body (or the body's ancestor)
-    inside the region: where templates print the attachment list."""
+def _links_right_after(body_el, region) -> set:
+    """The links in the three elements that follow the body (or the body's ancestor) inside the region:
+    where templates print the attachment list."""
     anchor = body_el
     while anchor is not None and anchor.getparent() is not None and anchor.getparent() is not region:
         anchor = anchor.getparent()
     if anchor is None:
-        return False
+        return set()
     following = []
     sib = anchor.getnext()
     while sib is not None and len(following) < 3:
         if isinstance(sib.tag, str):
             following.append(sib)
         sib = sib.getnext()
-    return any(a is f or any(x is f for x in a.iterancestors()) for f in following)
+    return {a for f in following for a in f.iter("a")}
 
 
 def region_attachments(region, body_el, base: str | None) -> list[dict]:
     """Attachments of the article region outside the body: links in an 附件 block, or right after the
     body, not in the chrome."""
     picked = []
+    in_body = set(body_el.iter("a")) if body_el is not None else set()
+    after = _links_right_after(body_el, region) if body_el is not None else set()
+    says: dict = {}
+    chrome: dict = {}
     for a in region.iter("a"):
-        if body_el is not None and (a is body_el or any(x is body_el for x in a.iterancestors())):
+        if a in in_body:
             continue
-        if in_chrome(a, region):
+        if in_chrome(a, region, chrome):
             continue
-        if _labelled_as_attachment(a, region) or (body_el is not None and _right_after(a, body_el, region)):
+        if a in after or _labelled_as_attachment(a, region, says):
             picked.append(a)
     # an 附件 box just after the article's own block (a table layout's 相关附件 row below the table)
     sib, seen = region.getnext(), 0

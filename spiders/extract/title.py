@@ -10,13 +10,17 @@ headline block nearest before the body do. A byline typed into the headline bloc
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from lxml import etree
 
 from .labels import ANY_LABEL
-from .text import BLOCK_TAGS, element_text, find_date, in_chrome, longest_common_substring, squash, tidy
+from .text import BLOCK_TAGS, element_text, find_date, in_chrome, longest_common_substring, squash, text_of, tidy
 
 _SUBTITLE = re.compile(r"sub[_-]?title|fu[_-]?bt|subhead", re.I)
 
 
+@lru_cache(maxsize=4096)   # class names repeat on every page of a site
 def titleish(ident: str | None) -> bool:
     """Whether a class/id names a headline: a token with "title" (not a subtitle), or one ending in the
     pinyin abbreviations bt (标题: wzbt, xxbt, nrbt), tit or biaoti; "headline"."""
@@ -29,6 +33,8 @@ def titleish(ident: str | None) -> bool:
 
 
 _TITLE_TAGS = ("h1", "h2", "h3", "ucaptitle")
+# the elements that can be headline blocks: a title tag or a class/id to read (one walk in C, in document order)
+_CANDIDATES = etree.XPath("|".join(["descendant-or-self::*[@class or @id]"] + [f"descendant-or-self::{t}" for t in _TITLE_TAGS]))
 # separators of "<headline> - <column> - <site>": _ | ｜ always; a dash between words, not in "2020-2021"
 _SPLIT = re.compile(r"\s*[_|｜]+\s*|\s+[-–—]{1,2}\s+|(?<=[^\d\s])[-–—]{1,2}(?=[^\d\s])|\s*::\s*|\s{2,}")
 _ORG_SUFFIX = re.compile(r"(人民政府|政府|网|网站|门户|门户网站|局|委员会|委|办公室|办|厅|部|中心|医院|大学|学院|"
@@ -58,14 +64,12 @@ def _headline_text(el) -> str:
 
 def headline_blocks(root, order: dict, body_pos: int | None) -> list[tuple[str, object, int]]:
     """(text, element, distance before the body) of every headline-like block outside the chrome."""
-    out, seen = [], set()
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    out, seen, chrome = [], set(), {}
+    for el in _CANDIDATES(root):
         tag = el.tag.lower()
         if tag not in _TITLE_TAGS and not titleish(el.get("class")) and not titleish(el.get("id")):
             continue
-        if in_chrome(el):
+        if in_chrome(el, None, chrome):
             continue
         text = clean_headline(_headline_text(el))
         if not 4 <= len(text) <= 150 or text in GENERIC_HEADINGS or text in seen:
@@ -86,7 +90,7 @@ def block_before_body(body_start, order: dict) -> list[tuple[str, object, int]]:
         while sib is not None and steps < 4:
             if isinstance(sib.tag, str) and sib.tag not in ("head", "title") and not in_chrome(sib):
                 text = squash(sib.text_content())
-                links = sum(len(squash(a.text_content())) for a in sib.iter("a"))
+                links = sum(len(squash(text_of(a))) for a in sib.iter("a"))
                 if text and not find_date(text) and not ANY_LABEL.search(text) and links < len(text) / 2 \
                         and 5 <= len(text) <= 150 and text not in GENERIC_HEADINGS:
                     return [(tidy(text), sib, order.get(body_start, 0) - order.get(sib, 0))]

@@ -58,7 +58,7 @@ def _scheduler(r, redis_url, spider):
 class Seeder(RedisStartMixin):
     def __init__(self, r, engine):
         self.redis_server, self.redis_key, self.worker_id, self.unit_id = r, Keys.start("u"), "w1", "u"
-        self.crawler = type("C", (), {"engine": engine})()
+        self.crawler = type("C", (), {"engine": engine, "zwgk_scheduler": engine.scheduler})()
 
     def seed_requests(self, payload):
         return [Request(payload["url"], dont_filter=True)]      # as ColumnSpider makes its walks
@@ -74,8 +74,10 @@ def test_start_url_passes_the_duplicate_filter(r, redis_url):
         assert Seeder(r, engine).schedule_seeds() == 1
         assert engine.crawled[0].dont_filter is False
         assert r.zcard(Keys.queue("u")) == 1
-        # the same URL linked from a crawled page is a duplicate now
-        assert sched.enqueue_request(Request("http://127.0.0.1:9/col/col1/index.html")) is False
+        # the same URL linked from a crawled page is a duplicate now (known when the held request is sent)
+        sched.enqueue_request(Request("http://127.0.0.1:9/col/col1/index.html"))
+        assert sched.flush() == [False]
+        assert sched.stats.get_value("dupefilter/filtered") == 1
     assert r.zcard(Keys.queue("u")) == 1
     assert r.hlen(Keys.inflight("w1", "u")) == 0       # the seed left the in-flight hash once queued
     assert r.llen(Keys.start("u")) == 0
@@ -149,7 +151,9 @@ def test_a_worker_killed_between_claim_and_queue_loses_no_article(r, redis_url):
     again = w2.next_request()
     assert again.url == page.url
     assert _claim(r, "w2", article, "col1") == 1             # so w2's parse of the same page issues it
-    assert w2.enqueue_request(Request(article, meta={CLAIM: article})) is True
+    w2.enqueue_request(Request(article, meta={CLAIM: article}))
+    assert r.hlen(Keys.claims("w2", "u")) == 1               # held by the worker: still pending
+    assert w2.flush() == [True]
     assert r.hlen(Keys.claims("w2", "u")) == 0               # queued: the claim is no longer pending
     assert w2.next_request().url == article
     assert _claim(r, "w2", article, "col9") == 0             # another column listing it leaves it alone
@@ -163,7 +167,8 @@ def test_a_worker_killed_after_queueing_its_articles_issues_none_twice(r, redis_
     w1.next_request()
     article = "http://127.0.0.1:9/art/2.html"
     assert _claim(r, "w1", article, "col1") == 1
-    assert w1.enqueue_request(Request(article, meta={CLAIM: article})) is True
+    w1.enqueue_request(Request(article, meta={CLAIM: article}))
+    assert w1.flush() == [True]
     assert recover_dead(r, "w2") == 1                        # killed after: the list page comes back ...
     assert r.hget(Keys.articles("u"), article) == b"col1"    # ... but the queued article keeps its claim
     assert _claim(r, "w2", article, "col1") == 2             # the re-parse counts it, does not issue it
@@ -184,8 +189,95 @@ def test_a_pop_leases_a_host_slot_shared_by_all_workers(r, redis_url):
     # w1 is done with one (it left the engine without reaching the download): its lease goes with it
     w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {b}})()})()
     w1._release_finished()
+    assert w2.next_request() is None                          # w2 was told "busy": no round trip until ...
+    w2._tick()                                                # ... its next poll
     assert w2.next_request() is not None and r.zcard(Keys.slots("127.0.0.1:9")) == 2
     # w1 dies: its lease is dropped on the next pop, whoever pops
     r.delete(Keys.worker("w1"))
     assert w2.next_request() is not None
     assert all(t.startswith(b"w2:") for t in r.zrange(Keys.slots("127.0.0.1:9"), 0, -1))
+
+
+def test_the_ingest_waits_for_each_live_workers_statistics_of_each_of_its_units(r):
+    from crawler.ingest import workers_to_report
+
+    r.set(Keys.worker("w1"), json.dumps(["u1", "u2"]))
+    r.set(Keys.worker("old"), 1)                      # a worker that does not name its units: until it leaves
+    r.hset(Keys.stats("u1"), "w1", "{}")
+    assert workers_to_report(r) == ["old", "w1"]
+    r.hset(Keys.stats("u2"), "w1", "{}")
+    r.hset(Keys.stats("u2"), "gone", "{}")
+    assert workers_to_report(r) == ["old"]
+    r.delete(Keys.worker("old"))
+    assert workers_to_report(r) == []
+
+
+def test_a_pages_requests_go_to_redis_with_the_next_pop_in_one_call(r, redis_url):
+    w1 = _worker(r, redis_url, "w1")
+    w1.enqueue_request(Request("http://127.0.0.1:9/col/col1/index.html"))
+    page = w1.next_request()
+    r.config_resetstat()
+    for i in range(20):                                      # what parsing the list page made
+        w1.enqueue_request(Request(f"http://127.0.0.1:9/art/{i}.html", priority=-i))
+    w1.enqueue_request(Request("http://127.0.0.1:9/col/col1/index.html"))   # a duplicate
+    assert r.zcard(Keys.queue("u")) == 0                     # held by the worker ...
+    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": set()})()})()   # the page is done
+    got = w1.next_request()                                  # ... and sent with the pop that follows
+    calls = r.info("commandstats")
+    assert calls["cmdstat_eval"]["calls"] == 1 and "cmdstat_evalsha" not in calls
+    assert got.url == "http://127.0.0.1:9/art/0.html"
+    assert r.zcard(Keys.queue("u")) == 19 and w1.stats.get_value("scheduler/enqueued/redis") == 21
+    assert w1.stats.get_value("dupefilter/filtered") == 1
+    # the list page left the in-flight hash in the same call that queued its articles
+    assert r.hkeys(Keys.inflight("w1", "u")) == [w1.popped[-1][1]] and page not in [q for q, _ in w1.popped]
+
+
+def test_a_columns_last_article_marks_it_synced_in_the_call_that_releases_it(r, redis_url):
+    w1 = _worker(r, redis_url, "w1")
+    walk = Keys.walk("u", "col1", "")
+    r.hset(walk + "state", mapping={"finished": 1, "complete": 1})     # the column's walk is finished
+    r.sadd(walk + "issued", "http://127.0.0.1:9/art/1.html", "http://127.0.0.1:9/art/2.html")
+    synced = json.dumps({"unit": "u", "kind": "ColumnSyncedItem", "item": {"site": "bureau", "column_id": "col1"}})
+    for i in (1, 2):
+        w1.enqueue_request(Request(f"http://127.0.0.1:9/art/{i}.html"))
+    first, second = w1.next_request(), w1.next_request()
+    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {second}})()})()
+    w1.article_done(walk, first.url, False, synced)
+    assert r.scard(walk + "done") == 0                       # held until the worker's next call ...
+    w1._release_finished()
+    assert r.smembers(walk + "done") == {first.url.encode()} and r.llen(Keys.items) == 0   # one of two done
+    assert r.hlen(Keys.inflight("w1", "u")) == 1
+    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": set()})()})()
+    w1.article_done(walk, second.url, False, synced)
+    w1.article_done(walk, second.url, False, synced)         # recorded twice (a retried page): one mark
+    w1._release_finished()
+    assert r.lrange(Keys.items, 0, -1) == [synced.encode()] and r.hget(walk + "state", "synced") == b"1"
+    assert r.hlen(Keys.inflight("w1", "u")) == 0
+
+
+def test_a_failed_article_keeps_its_column_unsynced(r, redis_url):
+    w1 = _worker(r, redis_url, "w1")
+    walk = Keys.walk("u", "col1", "")
+    r.hset(walk + "state", mapping={"finished": 1, "complete": 1})
+    r.sadd(walk + "issued", "http://127.0.0.1:9/art/1.html")
+    w1.article_done(walk, "http://127.0.0.1:9/art/1.html", True, "{}")
+    w1._release_finished()
+    assert r.llen(Keys.items) == 0 and r.hget(walk + "state", "article_failures") == b"1"
+    assert r.hget(walk + "state", "synced") is None
+
+
+def test_the_poll_sends_items_with_their_request_not_alone(r, redis_url):
+    w1 = _worker(r, redis_url, "w1")
+    w1.crawler.zwgk_items = type("P", (), {"waiting": ['{"kind": "LinkItem"}']})()
+    w1.crawler.zwgk_items.take = lambda: [w1.crawler.zwgk_items.waiting.pop()]
+    w1.enqueue_request(Request("http://127.0.0.1:9/a"))
+    page = w1.next_request()                                 # (the item waiting went with this pop)
+    assert r.llen(Keys.items) == 1
+    w1.crawler.zwgk_items.waiting.append('{"kind": "DocumentItem"}')
+    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {page}, "closing": None, "nextcall": None})()})()
+    r.config_resetstat()
+    w1._tick()                                               # its request is still being parsed: no call
+    assert "cmdstat_eval" not in r.info("commandstats") and r.llen(Keys.items) == 1
+    w1.crawler.engine.__class__._slot.inprogress = set()
+    w1._tick()                                               # done: the item goes with the release
+    assert r.llen(Keys.items) == 2 and r.hlen(Keys.inflight("w1", "u")) == 0

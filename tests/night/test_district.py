@@ -194,6 +194,32 @@ def test_health_lists_every_bureau_and_exits_1(district):
     assert cli(tmp, "health", "--bureau", "b01").returncode == 0
 
 
+def test_each_bureaus_night_summary_says_what_the_district_monitors_found(district):
+    """The district ran the crawl-health monitors on every crawl run a bureau received (its own sites'
+    and the shared column's copy); each bureau's night summary reports them instead of "health skipped"."""
+    night = district["night"].stdout
+    for key in CHOSEN:
+        db = _db(district, key)
+        first_night, stats = _rows(db, "select id, stats from runs where kind = 'nightly' order by id limit 1")[0]
+        stats = json.loads(stats)
+        crawls = [r[0] for r in _rows(db, "select id from runs where kind = 'crawl' and id < ? order by id",
+                                      [first_night])]
+        health = stats["stages"]["health"]
+        assert health["status"] == "ok", (key, health)
+        assert len(crawls) == (3 if key == "b07" else 2) and health["detail"]["crawl_runs"] == crawls, (key, health)
+        # the stores were new: every alarm in them was opened tonight, by these crawl runs
+        opened = _rows(db, "select id, message from alarms order by id")
+        assert [a["id"] for a in stats["alarms"]["new"]] == [a[0] for a in opened], key
+        assert health["detail"]["new"] == len(opened) and stats["alarms"]["evaluated"] is True
+        if key == "b07":
+            assert len(opened) == 1 and "市级栏目无法访问" in opened[0][1]
+            block = night.split(f"{os.sep}b07{os.sep}zwgk.yaml nightly", 1)[1].split("$ zwgk", 1)[0]
+            assert f"新告警 #{opened[0][0]}：{opened[0][1]}" in block, block[-2000:]
+            assert "health（跳过" not in block and "✓ health" in block
+        else:
+            assert opened == []
+
+
 def test_commands_needing_one_bureau_say_so_in_one_line(district):
     tmp = district["tmp"]
     before = _rows(_db(district, "b02"), "select count(*) from documents")[0][0]

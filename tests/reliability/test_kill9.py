@@ -102,10 +102,11 @@ def test_kill_during_the_article_phase_loses_nothing(world, seed):
 
 def test_kill_with_link_checks_pending_loses_no_link(world):
     """Links found but not yet checked when the crawl dies are stored pending and checked by the next crawl."""
-    n = world["docs"]
     db = world["tmp"] / "killed-links.db"
+    # killed in the article phase, at the first committed batch that holds pending links: a later moment
+    # (say half the documents) can be skipped over by one batch when the crawl runs fast
     killed = _kill_when(world["cfg"], db, world["tmp"],
-                        lambda p: _count(p, "select count(*) from documents") >= n // 2
+                        lambda p: _count(p, "select count(*) from documents") > 0
                         and _count(p, "select count(*) from links where error = 'pending'") > 0)
     assert killed
     _resume_until_complete(world, db)
