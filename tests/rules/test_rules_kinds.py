@@ -44,8 +44,9 @@ def add(store, title, published, *, site="bureau", column="3305", column_name="�
     return url
 
 
-def run(store, tmp_path, checks: str, as_of: str, *, units="[办公室]", year=2020):
-    """Evaluate one requirement whose checks are the YAML *checks*; the findings."""
+def run(store, tmp_path, checks: str, as_of: str, *, units="[办公室]", year=2020, config=None):
+    """Evaluate one requirement whose checks are the YAML *checks* (under *config*, else the fixture's); the
+    findings."""
     text = textwrap.dedent(f"""\
         year: {year}
         sections:
@@ -62,7 +63,7 @@ def run(store, tmp_path, checks: str, as_of: str, *, units="[办公室]", year=2
     path = tmp_path / f"plan-{next(_ids)}.yaml"
     path.write_text(text, encoding="utf-8")
     plan = load_catalogue(path, registry=REGISTRY)
-    return evaluate(plan, Context(store, plan, D(as_of), config=CONFIG, registry=REGISTRY))
+    return evaluate(plan, Context(store, plan, D(as_of), config=config or CONFIG, registry=REGISTRY))
 
 
 def one(store, tmp_path, checks, as_of, **kw):
@@ -418,24 +419,7 @@ def test_freshness_work_columns_by_name_topics_without_limit_and_the_operators_c
     cfg_path = tmp_path / "zwgk.yaml"
     cfg_path.write_text((FIX / "zwgk.yaml").read_text(encoding="utf-8")
                         + "column_classes:\n  语言文字: 专题\n  \"bureau:3328\": exclude\n", encoding="utf-8")
-    cfg = load_config(cfg_path)
-    plan_path = tmp_path / "plan.yaml"
-    plan_path.write_text(textwrap.dedent("""\
-        year: 2020
-        sections:
-          - title: 一、测试
-            tasks:
-              - number: 1
-                title: 测试任务
-                requirements:
-                  - id: "1.1"
-                    text: 测试要求。
-                    units: [办公室]
-                    checks:
-                      - {name: 栏目更新, kind: freshness}
-        """), encoding="utf-8")
-    plan = load_catalogue(plan_path, registry=REGISTRY)
-    [f] = evaluate(plan, Context(store, plan, D("2020-12-31"), config=cfg, registry=REGISTRY))
+    f = one(store, tmp_path, FRESH, "2020-12-31", config=load_config(cfg_path))
     assert f.status == "met" and f.message == "局网站：检查4个栏目，更新及时"
     states = {c["name"]: (c["class"], c["state"]) for c in f.facts["columns"]}
     assert states["语言文字"] == ("专题", "no_limit") and states["校园安全"] == ("动态", "excluded")
