@@ -44,13 +44,10 @@ class ZwgkGroup(click.Group):
         except NeedsOneBureau as e:
             click.echo(f"zwgk {e.command}: {e}", err=True)
             ctx.exit(2)
-        except BadBureau as e:
-            click.echo(f"zwgk: {e}", err=True)
-            ctx.exit(2)
         except ConfigError as e:
             click.echo(f"zwgk: configuration error: {e}", err=True)
             ctx.exit(2)
-        except StoreError as e:
+        except (BadBureau, StoreError) as e:   # one line says what is wrong
             click.echo(f"zwgk: {e}", err=True)
             ctx.exit(2)
 
