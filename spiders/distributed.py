@@ -40,7 +40,7 @@ from scrapy.exceptions import IgnoreRequest
 from .column import ColumnSpider
 from .guard import EXTERNAL
 from .linkcheck import LINK_MAXSIZE
-from .redis_compat import CLAIM, RedisStartMixin
+from .redis_compat import CLAIM, RedisStartMixin, scripts
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +146,8 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
     def _claim(self, urls: list[str], column_id: str) -> dict[str, int]:
         """Claim article URLs for a column in one round trip (see _CLAIM)."""
-        got = self.redis_server.eval(_CLAIM, 2, Keys.articles(self.unit_id), Keys.claims(self.worker_id, self.unit_id),
-                                     column_id, *urls)
+        got = scripts(self.redis_server)(_CLAIM, [Keys.articles(self.unit_id), Keys.claims(self.worker_id, self.unit_id)],
+                                         [column_id, *urls])
         return dict(zip(urls, (int(g) for g in got)))
 
     def _article_done(self, walk, ok: bool = True):
@@ -166,7 +166,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
     def _sync_check(self, column_id: str, done_url: str = "", failed: int = 0) -> bool:
         """Record a finished article (if any) and tell whether this call marked the column synced."""
         keys = [Keys.walk(self.unit_id, column_id, p) for p in ("state", "issued", "done")]
-        return bool(self.redis_server.eval(_SYNC, 3, *keys, done_url, failed))
+        return bool(scripts(self.redis_server)(_SYNC, keys, [done_url, failed]))
 
     def _finish_walk(self, walk):
         """ColumnSpider._finish_walk for one column at a time: withdrawals and the sync mark of this
@@ -381,6 +381,16 @@ def unit_settings(unit: CrawlUnit, redis_url: str, wid: str) -> dict:
 REDIS_BACKLOG_BYTES = 200_000
 
 
+def _drop_unhandled_records() -> None:
+    """Scrapy's handlers drop records below LOG_LEVEL, but its root logger lets every record be made first
+    (a DEBUG "Scraped from" per item, "Crawled" per response): raise the root logger to the lowest level any
+    handler takes, so what no handler would show is not made (nothing shown changes)."""
+    loggers = [logging.root, *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger))]
+    levels = [h.level for lg in loggers for h in lg.handlers]
+    if levels and min(levels) > logging.root.level:
+        logging.root.setLevel(min(levels))
+
+
 def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None = None,
                log_file: str | None = None, overrides: dict | None = None) -> dict[str, dict]:
     """Run one crawl worker until the night is done; returns {unit: this worker's site stats}."""
@@ -414,6 +424,8 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
                     "custom_settings": {**unit_settings(unit, redis_url, wid), **backlog, **(overrides or {})}})
         crawlers[unit.id] = process.create_crawler(cls)
         process.crawl(crawlers[unit.id], unit=unit)
+
+    _drop_unhandled_records()
 
     # the heartbeat beats on its own thread: a reactor busy for a few seconds (a big callback, a loaded
     # machine) must not make a live worker look dead (its leases and in-flight requests taken over)

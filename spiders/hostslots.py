@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from crawler.ingest import Keys, connect
 
-from .redis_compat import LEASE, SLOT
+from .redis_compat import LEASE, SLOT, scripts
 
 
 # lease a slot of a host (redis_compat.LEASE: expired leases and dead workers' dropped first)
@@ -55,7 +55,7 @@ class HostSlotMiddleware:
         self.n += 1
         token = f"{self.worker}:m{self.n}"
         wait = 0.01
-        while not self.server.eval(_ACQUIRE, 1, key, limit, self.lease, token, Keys.worker("")):
+        while not scripts(self.server)(_ACQUIRE, [key], [limit, self.lease, token, Keys.worker("")]):
             self.crawler.stats.inc_value("zwgk/host_slot_waits")
             await asyncio.sleep(wait)
             wait = min(0.1, wait * 1.5)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 
+from scrapy import Request
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as _RedisScheduler
 
@@ -124,11 +125,66 @@ SLOT = "zwgk_slot"      # request.meta: (slots key, lease token) leased when the
 CLAIM = "zwgk_claim"    # request.meta: the article URL this request was claimed for
 
 
+def _method_name(spider, func) -> str | None:
+    """The spider attribute naming the bound method *func*: its own name, checked to give back the same
+    function (Request.to_dict looks it up with inspect.getmembers over the whole spider, every request);
+    None when that check fails (Scrapy's lookup then)."""
+    fn = getattr(func, "__func__", None)
+    name = getattr(fn, "__name__", None)
+    if name and getattr(getattr(spider, name, None), "__func__", None) is fn:
+        return name
+    return None
+
+
+def request_dict(request, spider) -> dict:
+    """``request.to_dict(spider=spider)``, the same dict, without Scrapy's search over the spider's members."""
+    names = {}
+    for part in ("callback", "errback"):
+        func = getattr(request, part)
+        if callable(func):
+            names[part] = _method_name(spider, func)
+            if names[part] is None:
+                return request.to_dict(spider=spider)
+        else:
+            names[part] = func
+    d = {"url": request.url, **names, "headers": dict(request.headers)}
+    for attr in request.attributes:
+        d.setdefault(attr, getattr(request, attr))
+    if type(request) is not Request:  # noqa: E721 - as Request.to_dict
+        d["_class"] = request.__module__ + "." + request.__class__.__name__
+    return d
+
+
+class Scripts:
+    """The Lua scripts of a Redis client, sent once and then called by their SHA1 (EVALSHA; reloaded by
+    redis-py if the server lost them): a page's pop no longer carries its 2 KB script every call."""
+
+    def __init__(self, server):
+        self.server, self._loaded = server, {}
+
+    def __call__(self, source: str, keys: list, args: list):
+        script = self._loaded.get(source)
+        if script is None:
+            script = self._loaded[source] = self.server.register_script(source)
+        return script(keys=keys, args=args)
+
+
+def scripts(server) -> Scripts:
+    """One Scripts per Redis client (kept on the client)."""
+    got = getattr(server, "_zwgk_scripts", None)
+    if got is None:
+        got = server._zwgk_scripts = Scripts(server)
+    return got
+
+
 class InflightPriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue whose pop also records the request in the worker's in-flight hash
     and leases a slot of the host (see _POP)."""
 
     inflight_key: str | None = None
+
+    def _encode_request(self, request):
+        return self.serializer.dumps(request_dict(request, self.spider))
 
     def pop_raw(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
                 released: list[bytes] = (), items: list[str] = (), freed: list[str] = (),
@@ -137,10 +193,11 @@ class InflightPriorityQueue(PriorityQueue):
                 ) -> tuple[str, tuple[bytes, object] | int | None]:
         """One _POP call: (flags of the queued requests, popped (payload, request) | 0 busy | None)."""
         fields = [f for q in queued for f in q] + [f for d in done for f in d]
-        got = self.server.eval(_POP, 6, self.key, self.inflight_key, slots_key or self.key + ":noslots",
-                               Keys.items, dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims",
-                               limit, lease, token, Keys.worker(""), len(released), len(freed), len(queued),
-                               "1" if pop else "0", len(done), *released, *freed, *fields, *items)
+        got = scripts(self.server)(
+            _POP, [self.key, self.inflight_key, slots_key or self.key + ":noslots", Keys.items,
+                   dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims"],
+            [limit, lease, token, Keys.worker(""), len(released), len(freed), len(queued), "1" if pop else "0",
+             len(done), *released, *freed, *fields, *items])
         flags = got[0].decode() if isinstance(got[0], bytes) else str(got[0])
         if len(got) == 1:
             return flags, None
@@ -376,7 +433,7 @@ class RedisStartMixin:
         inflight = Keys.inflight(self.worker_id, self.unit_id)
         n = 0
         while True:
-            data = r.eval(_TAKE_SEED, 2, self.redis_key, inflight, SEED)   # recover_dead puts it back
+            data = scripts(r)(_TAKE_SEED, [self.redis_key, inflight], [SEED])   # recover_dead puts it back
             if not data:
                 break
             for req in self.seed_requests(json.loads(data)):
