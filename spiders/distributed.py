@@ -190,14 +190,9 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self.walks = [walk]
         yield from self._withdraw_unlisted()
         ok = walk.complete and not walk.failed and not walk.stopped_early
-        pipe = self.redis_server.pipeline()
-        issued = self._issued.pop(walk.column_id, [])
-        if issued:
-            pipe.sadd(Keys.walk(self.unit_id, walk.column_id, "issued"), *issued)
-        pipe.hset(Keys.walk(self.unit_id, walk.column_id, "state"),
-                  mapping={"finished": 1, "complete": int(bool(ok))})
-        pipe.execute()
-        if self._sync_check(walk.column_id):
+        # the articles it issued and its end, then the sync rule: one round trip (_FINISH)
+        keys = [Keys.walk(self.unit_id, walk.column_id, p) for p in ("state", "issued", "done")]
+        if scripts(self.redis_server)(_FINISH, keys, [int(bool(ok)), *self._issued.pop(walk.column_id, [])]):
             yield ColumnSyncedItem(site=self.site_key, column_id=walk.column_id)
 
     def _maybe_synced(self, walk):
@@ -301,16 +296,26 @@ return out
 """
 
 
-# an article is done (or a walk finished): record it; the column is synced when its full walk is
-# finished, no article failed and every article it issued is done — marked once (HSETNX)
-_SYNC = """
-if ARGV[1] ~= '' then redis.call('SADD', KEYS[3], ARGV[1]) end
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'article_failures', 1) end
+# the column is synced when its full walk is finished, no article failed and every article it issued is
+# done — marked once (HSETNX); KEYS: the walk's state, issued, done
+_SYNCED = """
 local st = redis.call('HMGET', KEYS[1], 'finished', 'complete', 'article_failures')
 if st[1] ~= '1' or st[2] ~= '1' or st[3] then return 0 end
 if redis.call('SCARD', KEYS[2]) ~= redis.call('SCARD', KEYS[3]) then return 0 end
 return redis.call('HSETNX', KEYS[1], 'synced', 1)
 """
+
+# an article is done (ARGV[1] its URL, ARGV[2] '1' failed): record it; 1 if that made the column synced
+_SYNC = """
+if ARGV[1] ~= '' then redis.call('SADD', KEYS[3], ARGV[1]) end
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'article_failures', 1) end
+""" + _SYNCED
+
+# a walk is finished (ARGV[1] '1': complete; ARGV[2..]: the articles it issued): record it; 1 if synced
+_FINISH = """
+for i = 2, #ARGV, 1000 do redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+redis.call('HSET', KEYS[1], 'finished', 1, 'complete', ARGV[1])
+""" + _SYNCED
 
 
 class RedisItemPipeline:

@@ -338,3 +338,25 @@ def test_a_callback_the_spider_does_not_name_fails_as_in_scrapy():
     assert request_dict(Request("http://127.0.0.1:9/a", callback=other.failed), spider)["callback"] == "failed"
     with pytest.raises(ValueError):     # not a method of the spider at all: Scrapy's own error
         request_dict(Request("http://127.0.0.1:9/a", callback=lambda r: None), spider)
+
+
+def test_a_walk_ends_in_one_call_and_its_column_is_synced_once_every_article_is_done(r):
+    from spiders.distributed import _FINISH, _SYNC
+    from spiders.redis_compat import scripts
+
+    keys = [Keys.walk("u", "col1", p) for p in ("state", "issued", "done")]
+    arts = [f"http://127.0.0.1:9/art/{i}.html" for i in range(3)]
+    assert scripts(r)(_SYNC, keys, [arts[0], 0]) == 0          # an article done before its walk ended
+    r.script_load(_FINISH)
+    r.config_resetstat()
+    assert scripts(r)(_FINISH, keys, [1, *arts]) == 0           # two of three still to come
+    assert r.info("commandstats")["cmdstat_evalsha"]["calls"] == 1
+    assert r.smembers(keys[1]) == {a.encode() for a in arts}
+    assert r.hgetall(keys[0]) == {b"finished": b"1", b"complete": b"1"}
+    assert scripts(r)(_SYNC, keys, [arts[1], 0]) == 0
+    assert scripts(r)(_SYNC, keys, [arts[2], 0]) == 1           # the last one marks it ...
+    assert scripts(r)(_SYNC, keys, [arts[2], 0]) == 0           # ... once
+    other = [Keys.walk("u", "col2", p) for p in ("state", "issued", "done")]
+    assert scripts(r)(_FINISH, other, [1]) == 1                  # nothing issued: synced when it ends
+    partial = [Keys.walk("u", "col3", p) for p in ("state", "issued", "done")]
+    assert scripts(r)(_FINISH, partial, [0]) == 0 and r.hget(partial[0], "complete") == b"0"   # an incomplete walk: never
