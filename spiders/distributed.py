@@ -26,6 +26,7 @@ import os
 import socket
 import threading
 import uuid
+import weakref
 from urllib.parse import urljoin
 
 import scrapy
@@ -45,6 +46,7 @@ from .redis_compat import CLAIM, RedisStartMixin, scripts
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_TTL = 10.0   # seconds without a heartbeat before a worker counts as dead
+_LIVE: weakref.WeakSet = weakref.WeakSet()   # this process's spiders (one per crawl unit)
 
 
 class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
@@ -74,6 +76,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         # a worker started between two nights waits for the next one instead of ending with the last
         spider._night_at_start = spider.redis_server.hget(Keys.night, "id")
         spider._waiting_for_new = night_state(spider.redis_server) != "running"
+        _LIVE.add(spider)
         crawler.signals.connect(spider._redis_idle, signal=scrapy.signals.spider_idle)
         crawler.signals.connect(spider._report_stats, signal=scrapy.signals.spider_closed)
         return spider
@@ -248,12 +251,23 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
 
         r = self.redis_server
         self._publish_seen()
-        self.schedule_seeds()
+        # seeds waiting and the night's state in one round trip (seeds come before a night is "running")
+        pipe = r.pipeline(transaction=False)
+        pipe.llen(self.redis_key)
+        pipe.hmget(Keys.night, "state", "id")
+        waiting, (state, night_id) = pipe.execute()
+        if waiting:
+            self.schedule_seeds()
         if time.monotonic() - self._recovered_at > 2.0:
             self._recovered_at = time.monotonic()
             recover_dead(r, self.worker_id)
-        state = night_state(r)
-        if state == "done" and (not self._waiting_for_new or r.hget(Keys.night, "id") != self._night_at_start):
+        state = state.decode() if state else None
+        if state == "done" and (not self._waiting_for_new or night_id != self._night_at_start):
+            # the night is over: this worker's other crawlers look now rather than at their next poll
+            for peer in list(_LIVE):
+                scheduler = getattr(peer.crawler, "zwgk_scheduler", None)
+                if peer is not self and scheduler is not None:
+                    scheduler.nudge()
             return
         if state != "running":
             self._idle_since = self._idle_since or time.monotonic()
@@ -262,6 +276,13 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
                                   time.monotonic() - self._idle_since)
                 return
         raise DontCloseSpider
+
+    def _close_sandbox(self, spider=None):
+        """The attachment sandbox ends in a thread: its child's exit (0.2 s) no longer blocks the reactor,
+        so a worker's crawlers close (and report) together, not one child's exit after another."""
+        from twisted.internet.threads import deferToThread
+
+        return deferToThread(super()._close_sandbox, spider)
 
     def _report_stats(self, spider=None, reason=None):
         from crawler.pipelines import site_stats

@@ -221,8 +221,8 @@ class Scheduler(_RedisScheduler):
         self.lease = 0.0
         self._n = 0
         self.freed: list[str] = []   # lease tokens of the unit's host whose downloads are done
-        self._idle_ticks = 0
         self._dry = False            # the last pop got nothing (see next_request)
+        self._empty = False          # ... because the queue was empty (not: the host's slots were busy)
         self.outbox: list[tuple[object, tuple]] = []   # requests made, not yet sent (enqueue_request)
         self.articles_done: list[tuple[str, str, int, str]] = []   # article_done(), not yet sent
         self._flush_call = None
@@ -312,7 +312,7 @@ class Scheduler(_RedisScheduler):
                                         self._take_freed(), [q for _, q in outbox], True, self.df.key,
                                         Keys.claims(self.worker_id, self.unit), self._take_done())
         self._queued(outbox, flags)
-        self._dry = not got
+        self._dry, self._empty = not got, got is None
         if not got:
             if got == 0 and self.stats:
                 self.stats.inc_value("zwgk/host_slot_waits")
@@ -326,7 +326,16 @@ class Scheduler(_RedisScheduler):
         return request
 
     def has_pending_requests(self):
+        if self._dry and self._empty:     # the last pop found the queue empty (the engine asks right after)
+            return bool(self.outbox)
         return bool(self.outbox) or len(self) > 0
+
+    def nudge(self) -> None:
+        """Let the engine look at the queue and, when idle, run its idle check now."""
+        slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
+        if slot is not None and not slot.closing and slot.nextcall is not None:
+            self._dry = False
+            slot.nextcall.schedule()
 
     # --- in flight ---------------------------------------------------------------------------------
     def _inprogress(self) -> set | None:
@@ -405,14 +414,10 @@ class Scheduler(_RedisScheduler):
         slot = getattr(self.crawler.engine, "_slot", None)
         if slot is None or slot.closing:
             return
-        if dry:
-            slot.nextcall.schedule()
-        if slot.inprogress:
-            return
-        self._idle_ticks += 1
-        # work on the queue: go; none: the engine's idle check (spider_idle: new seeds, the night's link
-        # phase or end) every other tick instead of its 5 s heartbeat
-        if len(self.queue) > 0 or self._idle_ticks % 2 == 0:
+        # a pop that found nothing, or nothing in progress: the engine looks again (a pop, and when the
+        # queue is empty its idle check — new seeds, the night's link phase or end — instead of its 5 s
+        # heartbeat)
+        if dry or not slot.inprogress:
             slot.nextcall.schedule()
 
 

@@ -274,13 +274,17 @@ def test_the_poll_sends_items_with_their_request_not_alone(r, redis_url):
     page = w1.next_request()                                 # (the item waiting went with this pop)
     assert r.llen(Keys.items) == 1
     w1.crawler.zwgk_items.waiting.append('{"kind": "DocumentItem"}')
-    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {page}, "closing": None, "nextcall": None})()})()
+    nudged = []
+    nextcall = type("N", (), {"schedule": lambda self: nudged.append(1)})()
+    w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {page}, "closing": None, "nextcall": nextcall})()})()
     r.config_resetstat()
     w1._tick()                                               # its request is still being parsed: no call
     assert not {"cmdstat_eval", "cmdstat_evalsha"} & set(r.info("commandstats")) and r.llen(Keys.items) == 1
     w1.crawler.engine.__class__._slot.inprogress = set()
+    assert nudged == []                                      # busy: the engine is not woken
     w1._tick()                                               # done: the item goes with the release
     assert r.llen(Keys.items) == 2 and r.hlen(Keys.inflight("w1", "u")) == 0
+    assert nudged == [1]                                     # idle: the engine looks again (its idle check)
 
 
 # --- the request serialiser (issue 15: Request.to_dict searched the spider's members for every request) ---
