@@ -408,13 +408,14 @@ REDIS_BACKLOG_BYTES = 200_000
 
 
 def _drop_unhandled_records() -> None:
-    """Scrapy's handlers drop records below LOG_LEVEL, but its root logger lets every record be made first
-    (a DEBUG "Scraped from" per item, "Crawled" per response): raise the root logger to the lowest level any
-    handler takes, so what no handler would show is not made (nothing shown changes)."""
-    loggers = [logging.root, *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger))]
-    levels = [h.level for lg in loggers for h in lg.handlers]
-    if levels and min(levels) > logging.root.level:
-        logging.root.setLevel(min(levels))
+    """Scrapy's handlers drop records below LOG_LEVEL, but its loggers let every record be made first (a
+    DEBUG "Scraped from" per item, "Crawled" per response; each crawler resets the root logger to NOTSET):
+    the "scrapy" loggers skip what no handler would show (nothing shown changes)."""
+    loggers = [logging.root, *(lg for name, lg in logging.Logger.manager.loggerDict.items()
+                               if isinstance(lg, logging.Logger) and (name + ".").startswith("scrapy."))]
+    levels = [h.level for lg in loggers for h in lg.handlers if not isinstance(h, logging.NullHandler)]
+    if levels and min(levels) > logging.NOTSET:
+        logging.getLogger("scrapy").setLevel(min(levels))
 
 
 def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None = None,
