@@ -364,3 +364,26 @@ def test_a_walk_ends_in_one_call_and_its_column_is_synced_once_every_article_is_
     assert scripts(r)(_FINISH, other, [1]) == 1                  # nothing issued: synced when it ends
     partial = [Keys.walk("u", "col3", p) for p in ("state", "issued", "done")]
     assert scripts(r)(_FINISH, partial, [0]) == 0 and r.hget(partial[0], "complete") == b"0"   # an incomplete walk: never
+
+
+def test_a_worker_does_not_make_the_scrapy_records_no_handler_shows():
+    import logging
+
+    from spiders.distributed import _drop_unhandled_records
+
+    scrapy_logger, saved = logging.getLogger("scrapy"), (logging.root.handlers[:], logging.getLogger("scrapy").level)
+    shown = logging.StreamHandler()
+    shown.setLevel(logging.WARNING)                  # as Scrapy installs it for --log-level WARNING
+    logging.root.handlers[:] = [shown]
+    try:
+        _drop_unhandled_records()
+        scraper = logging.getLogger("scrapy.core.scraper")
+        assert not scraper.isEnabledFor(logging.DEBUG) and scraper.isEnabledFor(logging.WARNING)
+        debug = logging.StreamHandler()
+        debug.setLevel(logging.DEBUG)                # someone shows DEBUG (--log-level DEBUG): kept
+        logging.root.handlers.append(debug)
+        _drop_unhandled_records()
+        assert scraper.isEnabledFor(logging.DEBUG)
+    finally:
+        logging.root.handlers[:] = saved[0]
+        scrapy_logger.setLevel(saved[1])
