@@ -42,6 +42,7 @@ from .column import ColumnSpider
 from .guard import EXTERNAL
 from .linkcheck import LINK_MAXSIZE
 from .redis_compat import CLAIM, RedisStartMixin, scripts
+from .walkstate import _CLAIM, _FINISH, _SYNC
 
 logger = logging.getLogger(__name__)
 
@@ -258,16 +259,13 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         waiting, (state, night_id) = pipe.execute()
         if waiting:
             self.schedule_seeds()
+            _nudge_peers(self)    # the night (or its link phase) began: the other units have seeds too
         if time.monotonic() - self._recovered_at > 2.0:
             self._recovered_at = time.monotonic()
             recover_dead(r, self.worker_id)
         state = state.decode() if state else None
         if state == "done" and (not self._waiting_for_new or night_id != self._night_at_start):
-            # the night is over: this worker's other crawlers look now rather than at their next poll
-            for peer in list(_LIVE):
-                scheduler = getattr(peer.crawler, "zwgk_scheduler", None)
-                if peer is not self and scheduler is not None:
-                    scheduler.nudge()
+            _nudge_peers(self)    # the night is over: the other units close now too
             return
         if state != "running":
             self._idle_since = self._idle_since or time.monotonic()
@@ -298,45 +296,20 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
             self.logger.exception("could not report the worker's statistics")
 
 
-# claim article URLs (ARGV[2..]) for a column (ARGV[1]), each: 1 = claimed now (pending until its request
-# is queued), 2 = this column claimed it before (a re-fetched list page: its request is already queued or
-# done), 0 = another column's
-_CLAIM = """
-local out = {}
-for i = 2, #ARGV do
-  local owner = redis.call('HGET', KEYS[1], ARGV[i])
-  if owner == ARGV[1] then out[#out + 1] = 2
-  elseif owner then out[#out + 1] = 0
-  else
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[1])
-    out[#out + 1] = 1
-  end
-end
-return out
-"""
+def _nudge_peers(spider) -> None:
+    """This worker's other crawlers look at Redis now rather than at their next poll (at most every 0.2 s)."""
+    import time
+
+    if time.monotonic() - _NUDGED[0] < 0.2:
+        return
+    _NUDGED[0] = time.monotonic()
+    for peer in list(_LIVE):
+        scheduler = getattr(peer.crawler, "zwgk_scheduler", None)
+        if peer is not spider and scheduler is not None:
+            scheduler.nudge()
 
 
-# the column is synced when its full walk is finished, no article failed and every article it issued is
-# done — marked once (HSETNX); KEYS: the walk's state, issued, done
-_SYNCED = """
-local st = redis.call('HMGET', KEYS[1], 'finished', 'complete', 'article_failures')
-if st[1] ~= '1' or st[2] ~= '1' or st[3] then return 0 end
-if redis.call('SCARD', KEYS[2]) ~= redis.call('SCARD', KEYS[3]) then return 0 end
-return redis.call('HSETNX', KEYS[1], 'synced', 1)
-"""
-
-# an article is done (ARGV[1] its URL, ARGV[2] '1' failed): record it; 1 if that made the column synced
-_SYNC = """
-if ARGV[1] ~= '' then redis.call('SADD', KEYS[3], ARGV[1]) end
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'article_failures', 1) end
-""" + _SYNCED
-
-# a walk is finished (ARGV[1] '1': complete; ARGV[2..]: the articles it issued): record it; 1 if synced
-_FINISH = """
-for i = 2, #ARGV, 1000 do redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-redis.call('HSET', KEYS[1], 'finished', 1, 'complete', ARGV[1])
-""" + _SYNCED
+_NUDGED = [0.0]
 
 
 class RedisItemPipeline:

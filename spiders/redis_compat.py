@@ -60,7 +60,7 @@ end
 # One round trip per request taken: queue the requests the worker made since its last call (each through
 # the duplicate filter, clearing its article claim: see below), push the items its finished requests
 # produced, record its finished articles in their columns' walks (and push a column's synced mark when
-# that was its last article: distributed.py _SYNC, the same rule), forget the finished requests
+# that was its last article: the rule of spiders/walkstate.py _SYNCED), forget the finished requests
 # (in-flight hash), free the host slots of finished downloads, then — when ARGV[8] is '1' — lease a
 # slot of the unit's host (expired leases and leases of dead workers dropped first) and pop the best
 # request into the worker's in-flight hash. What a request produced reaches Redis in the same step that
