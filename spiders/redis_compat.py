@@ -31,11 +31,12 @@ from __future__ import annotations
 import json
 import logging
 
-from scrapy import Request
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as _RedisScheduler
 
 from crawler.ingest import SEED, Keys
+
+from .redisio import PopChannel, request_dict, scripts  # noqa: F401 — request_dict: tests; scripts: distributed, hostslots
 
 logger = logging.getLogger(__name__)
 
@@ -125,58 +126,6 @@ SLOT = "zwgk_slot"      # request.meta: (slots key, lease token) leased when the
 CLAIM = "zwgk_claim"    # request.meta: the article URL this request was claimed for
 
 
-def _method_name(spider, func) -> str | None:
-    """The spider attribute naming the bound method *func*: its own name, checked to give back the same
-    function (Request.to_dict looks it up with inspect.getmembers over the whole spider, every request);
-    None when that check fails (Scrapy's lookup then)."""
-    fn = getattr(func, "__func__", None)
-    name = getattr(fn, "__name__", None)
-    if name and getattr(getattr(spider, name, None), "__func__", None) is fn:
-        return name
-    return None
-
-
-def request_dict(request, spider) -> dict:
-    """``request.to_dict(spider=spider)``, the same dict, without Scrapy's search over the spider's members."""
-    names = {}
-    for part in ("callback", "errback"):
-        func = getattr(request, part)
-        if callable(func):
-            names[part] = _method_name(spider, func)
-            if names[part] is None:
-                return request.to_dict(spider=spider)
-        else:
-            names[part] = func
-    d = {"url": request.url, **names, "headers": dict(request.headers)}
-    for attr in request.attributes:
-        d.setdefault(attr, getattr(request, attr))
-    if type(request) is not Request:  # noqa: E721 - as Request.to_dict
-        d["_class"] = request.__module__ + "." + request.__class__.__name__
-    return d
-
-
-class Scripts:
-    """The Lua scripts of a Redis client, sent once and then called by their SHA1 (EVALSHA; reloaded by
-    redis-py if the server lost them): a page's pop no longer carries its 2 KB script every call."""
-
-    def __init__(self, server):
-        self.server, self._loaded = server, {}
-
-    def __call__(self, source: str, keys: list, args: list):
-        script = self._loaded.get(source)
-        if script is None:
-            script = self._loaded[source] = self.server.register_script(source)
-        return script(keys=keys, args=args)
-
-
-def scripts(server) -> Scripts:
-    """One Scripts per Redis client (kept on the client)."""
-    got = getattr(server, "_zwgk_scripts", None)
-    if got is None:
-        got = server._zwgk_scripts = Scripts(server)
-    return got
-
-
 class InflightPriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue whose pop also records the request in the worker's in-flight hash
     and leases a slot of the host (see _POP)."""
@@ -186,24 +135,30 @@ class InflightPriorityQueue(PriorityQueue):
     def _encode_request(self, request):
         return self.serializer.dumps(request_dict(request, self.spider))
 
-    def pop_raw(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
-                released: list[bytes] = (), items: list[str] = (), freed: list[str] = (),
-                queued: list[tuple[str, float, bytes, str]] = (), pop: bool = True, dupefilter: str = "",
-                claims: str = "", done: list[tuple[str, str, int, str]] = ()
-                ) -> tuple[str, tuple[bytes, object] | int | None]:
-        """One _POP call: (flags of the queued requests, popped (payload, request) | 0 busy | None)."""
+    def pop_call(self, slots_key: str = "", limit: int = 0, lease: float = 0, token: str = "",
+                 released: list[bytes] = (), items: list[str] = (), freed: list[str] = (),
+                 queued: list[tuple[str, float, bytes, str]] = (), pop: bool = True, dupefilter: str = "",
+                 claims: str = "", done: list[tuple[str, str, int, str]] = ()) -> tuple[list, list]:
+        """The keys and arguments of one _POP call."""
         fields = [f for q in queued for f in q] + [f for d in done for f in d]
-        got = scripts(self.server)(
-            _POP, [self.key, self.inflight_key, slots_key or self.key + ":noslots", Keys.items,
-                   dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims"],
-            [limit, lease, token, Keys.worker(""), len(released), len(freed), len(queued), "1" if pop else "0",
-             len(done), *released, *freed, *fields, *items])
+        return ([self.key, self.inflight_key, slots_key or self.key + ":noslots", Keys.items,
+                 dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims"],
+                [limit, lease, token, Keys.worker(""), len(released), len(freed), len(queued), "1" if pop else "0",
+                 len(done), *released, *freed, *fields, *items])
+
+    def pop_answer(self, got) -> tuple[str, tuple[bytes, object, float] | int | None]:
+        """(flags of the queued requests, popped (payload, request, score) | 0 busy | None)."""
         flags = got[0].decode() if isinstance(got[0], bytes) else str(got[0])
         if len(got) == 1:
             return flags, None
         if got[1] == b"busy":
             return flags, 0
-        return flags, (got[1], self._decode_request(got[1]))
+        return flags, (got[1], self._decode_request(got[1]), float(got[2]))
+
+    def pop_raw(self, *args, **kwargs) -> tuple[str, tuple[bytes, object, float] | int | None]:
+        """One _POP call, waiting for its answer (see pop_call, pop_answer)."""
+        keys, argv = self.pop_call(*args, **kwargs)
+        return self.pop_answer(scripts(self.server)(_POP, keys, argv))
 
 
 class Scheduler(_RedisScheduler):
@@ -226,6 +181,8 @@ class Scheduler(_RedisScheduler):
         self.outbox: list[tuple[object, tuple]] = []   # requests made, not yet sent (enqueue_request)
         self.articles_done: list[tuple[str, str, int, str]] = []   # article_done(), not yet sent
         self._flush_call = None
+        self.channel: PopChannel | None = None    # pops sent without waiting (spiders/redisio.py); None: no reactor
+        self.ready: list[tuple[object, bytes, float]] = []   # popped, not yet handed to the engine
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -246,13 +203,30 @@ class Scheduler(_RedisScheduler):
         super().open(spider)
         self.queue.inflight_key = Keys.inflight(self.worker_id, self.unit)
         from twisted.internet import task
+        from twisted.internet import reactor
+
+        if reactor.running:
+            self.channel = PopChannel(self.server, _POP)
+            self.channel.open(self._answered)
         self._poll = task.LoopingCall(self._tick)
         self._poll.start(self.crawler.settings.getfloat("ZWGK_REDIS_POLL", 0.25), now=False)
 
     def close(self, reason):
         if self._poll is not None and self._poll.running:
             self._poll.stop()
+        self._read_pop()
+        if self.ready:    # popped, never handed to the engine: back on the queue, their slots freed
+            pipe = self.server.pipeline(transaction=True)
+            for request, data, score in self.ready:
+                pipe.zadd(self.queue.key, {data: score})
+                pipe.hdel(self.queue.inflight_key, data)
+                if request.meta.get(SLOT):
+                    pipe.zrem(*request.meta.pop(SLOT))
+            pipe.execute()
+            self.ready = []
         self._release_finished(all_done=reason != "shutdown")
+        if self.channel is not None:
+            self.channel.close()
         super().close(reason)
 
     def enqueue_request(self, request):
@@ -300,6 +274,10 @@ class Scheduler(_RedisScheduler):
         return self._release_finished()
 
     def next_request(self):
+        if self.ready or (self.channel is not None and self.channel.pending is not None):
+            if self.channel is not None and self.channel.answered():
+                self._read_pop()
+            return self._hand_out()
         released = self._finished()
         if self._dry and not (released or self.outbox or self.freed or self.articles_done or self._has_items()):
             # the last pop found the queue empty or the host busy, and this worker has nothing new to send:
@@ -308,24 +286,56 @@ class Scheduler(_RedisScheduler):
         self._n += 1
         token = f"{self.worker_id}:{self._n}"
         outbox = self._take_outbox()
-        flags, got = self.queue.pop_raw(self.slots_key, self.limit, self.lease, token, released, self._items(),
-                                        self._take_freed(), [q for _, q in outbox], True, self.df.key,
-                                        Keys.claims(self.worker_id, self.unit), self._take_done())
+        keys, argv = self.queue.pop_call(self.slots_key, self.limit, self.lease, token, released, self._items(),
+                                         self._take_freed(), [q for _, q in outbox], True, self.df.key,
+                                         Keys.claims(self.worker_id, self.unit), self._take_done())
+        if self.channel is not None:       # the answer is read when it comes (_answered)
+            self.channel.send(keys, argv, (outbox, token))
+            return None
+        self._popped(self.queue.pop_answer(scripts(self.server)(_POP, keys, argv)), outbox, token)
+        return self._hand_out()
+
+    def _popped(self, answer, outbox: list, token: str) -> None:
+        flags, got = answer
         self._queued(outbox, flags)
         self._dry, self._empty = not got, got is None
         if not got:
             if got == 0 and self.stats:
                 self.stats.inc_value("zwgk/host_slot_waits")
-            return None
-        data, request = got
+            return
+        data, request, score = got
         if self.limit:
             request.meta[SLOT] = (self.slots_key, token)
-        self.popped.append((request, data))
+        self.ready.append((request, data, score))
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
+
+    def _hand_out(self):
+        """A popped request to the engine: from now on the engine's, in flight until it is done with it."""
+        if not self.ready:
+            return None
+        request, data, _ = self.ready.pop(0)
+        self.popped.append((request, data))
         return request
 
+    def _read_pop(self) -> None:
+        """The pending pop's answer, waiting for it if need be (before any other call of this scheduler)."""
+        if self.channel is not None and self.channel.pending is not None:
+            got, (outbox, token) = self.channel.take()
+            self._popped(self.queue.pop_answer(got), outbox, token)
+
+    def _answered(self) -> None:
+        """The pending pop's answer came: a request popped goes to the engine now (a dry answer waits for
+        the next poll or for something new to send, as in next_request)."""
+        if self.channel is not None and self.channel.answered():
+            self._read_pop()
+            slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
+            if self.ready and slot is not None and not slot.closing and slot.nextcall is not None:
+                slot.nextcall.schedule()
+
     def has_pending_requests(self):
+        if self.ready or (self.channel is not None and self.channel.pending is not None):
+            return True
         if self._dry and self._empty:     # the last pop found the queue empty (the engine asks right after)
             return bool(self.outbox)
         return bool(self.outbox) or len(self) > 0
@@ -390,6 +400,7 @@ class Scheduler(_RedisScheduler):
         """Everything waiting, in one _POP call without a pop; the duplicate filter's answers for the
         held requests. Not *items_alone*: items whose requests are still in progress wait for them
         (they go with their request's release at the latest)."""
+        self._read_pop()
         done, freed, outbox, articles = self._finished(all_done), self._take_freed(), self._take_outbox(), self._take_done()
         if not (done or freed or outbox or articles or (items_alone and self._has_items())):
             return []
