@@ -387,3 +387,36 @@ def test_a_worker_does_not_make_the_scrapy_records_no_handler_shows():
     finally:
         logging.root.handlers[:] = saved[0]
         scrapy_logger.setLevel(saved[1])
+
+
+def test_a_pop_sent_without_waiting_is_read_when_it_comes_and_before_any_other_call(r, redis_url):
+    import asyncio
+
+    from spiders.redis_compat import _POP, PopChannel
+
+    w1 = _worker(r, redis_url, "w1")
+    w1.persist = True                                        # close() keeps the shared queue (as workers do)
+    for i in range(2):
+        w1.enqueue_request(Request(f"http://127.0.0.1:9/{i}", priority=i))
+    w1.flush()
+
+    async def night():
+        came = asyncio.Event()
+        w1.channel = PopChannel(r, _POP)
+        w1.channel.open(lambda: came.set() if w1.channel.answered() else None)
+        assert w1.next_request() is None and w1.has_pending_requests()   # sent, not waited for
+        await asyncio.wait_for(came.wait(), 5)
+        first = w1.next_request()
+        assert first.url == "http://127.0.0.1:9/1" and r.hlen(Keys.inflight("w1", "u")) == 1
+        w1.crawler.engine = type("E", (), {"_slot": type("S", (), {"inprogress": {first}})()})()
+        assert w1.next_request() is None                     # the second pop is on its way ...
+        w1.enqueue_request(Request("http://127.0.0.1:9/x"))
+        assert w1.flush() == [True]                          # ... and read before this call is made
+        assert [q.url for q, *_ in w1.ready] == ["http://127.0.0.1:9/0"] and r.hlen(Keys.inflight("w1", "u")) == 2
+        w1.close("shutdown")                                 # popped, never handed out: back on the queue
+        assert w1.ready == [] and w1.channel.conn is None
+
+    asyncio.run(night())
+    queued = {w1.queue._decode_request(p).url for p in r.zrange(Keys.queue("u"), 0, -1)}
+    assert queued == {"http://127.0.0.1:9/0", "http://127.0.0.1:9/x"}
+    assert r.hlen(Keys.inflight("w1", "u")) == 1             # the one the engine has: still in flight
