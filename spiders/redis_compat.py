@@ -329,12 +329,20 @@ class Scheduler(_RedisScheduler):
         the next poll or for something new to send, as in next_request)."""
         if self.channel is not None and self.channel.answered():
             self._read_pop()
-            slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
-            if self.ready and slot is not None and not slot.closing and slot.nextcall is not None:
-                slot.nextcall.schedule()
+            self._wake()
+
+    def _wake(self) -> None:
+        slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
+        if self.ready and slot is not None and not slot.closing and slot.nextcall is not None:
+            slot.nextcall.schedule()
 
     def has_pending_requests(self):
-        if self.ready or (self.channel is not None and self.channel.pending is not None):
+        # asked only when this crawler has nothing else to do: a pop on its way is waited for (a retry
+        # after a dry answer would otherwise keep the idle check — new seeds, the night's end — away)
+        if self.channel is not None and self.channel.pending is not None:
+            self._read_pop()
+            self._wake()
+        if self.ready:
             return True
         if self._dry and self._empty:     # the last pop found the queue empty (the engine asks right after)
             return bool(self.outbox)

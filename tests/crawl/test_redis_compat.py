@@ -404,7 +404,7 @@ def test_a_pop_sent_without_waiting_is_read_when_it_comes_and_before_any_other_c
         came = asyncio.Event()
         w1.channel = PopChannel(r, _POP)
         w1.channel.open(lambda: came.set() if w1.channel.answered() else None)
-        assert w1.next_request() is None and w1.has_pending_requests()   # sent, not waited for
+        assert w1.next_request() is None and w1.channel.pending is not None   # sent, not waited for
         await asyncio.wait_for(came.wait(), 5)
         first = w1.next_request()
         assert first.url == "http://127.0.0.1:9/1" and r.hlen(Keys.inflight("w1", "u")) == 1
