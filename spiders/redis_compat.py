@@ -18,13 +18,15 @@ Redis" says the same):
 4. **Idle workers look again soon.** Scrapy's engine polls an idle scheduler every 5 s; a worker whose
    queue was empty while another worker is still producing requests is nudged every
    ``ZWGK_REDIS_POLL`` seconds instead, and an idle one runs its idle check (new seeds, the night's
-   end) every other poll (the engine's private ``_slot.nextcall``: the only private Scrapy name used,
+   end) every poll (the engine's private ``_slot.nextcall``: the only private Scrapy name used,
    and only here).
 
 Requests popped from the shared queue are moved into an in-flight hash in the same Lua call and leave
 it only when Scrapy has finished with them (response parsed), in the same call that queues the requests
 and pushes the items they produced, so a killed worker's requests go back to the queue
-(``crawler.ingest.recover_dead``) and nothing they produced is lost.
+(``crawler.ingest.recover_dead``) and nothing they produced is lost. With a running reactor the pop does
+not block it (spiders/redisio.py ``PopChannel``): its answer is read when it comes, and before any other
+call of the scheduler, so Redis runs them in the order they were made.
 """
 from __future__ import annotations
 
