@@ -22,6 +22,7 @@ from .searchindex import m5_search_by_document, replace_search_row
 from .storefile import StoreError, check_store_file  # noqa: F401 — StoreError is part of this module's API
 
 DEFAULT_DB = Path("var") / "zwgk.db"
+PENDING = "pending"   # links.error of a link found whose target is checked later (crawler/pipelines.py)
 
 
 def default_db_path() -> Path:
