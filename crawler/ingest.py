@@ -260,9 +260,9 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                 quiet_since = None
                 _write_batch(batch, by_id, opened, today, since, result)
                 written = True
-                if follow and len(batch) < BATCH:
-                    # items trickle in (a page's at a time): let them gather, so a turn (a transaction, a
-                    # Redis call) writes many; the wait is short and only while items come
+                if follow and len(batch) < BATCH and _pending(r, list(by_id))[0]:
+                    # items trickle in (a page's at a time) while requests are in flight: let them gather,
+                    # so a turn (a transaction, a Redis call) writes many; never once the crawl is quiet
                     time.sleep(max(0.0, turn + GATHER_SECONDS - time.monotonic()))
                 continue
             if not follow:
@@ -286,14 +286,17 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                     if linking or checked_at - quiet_since >= settle_seconds:
                         # the crawl is done; then the links it found and did not fetch itself are checked
                         if not linking and start_link_checks(r, units, opened, result):
+                            logger.info("crawl done after %.1f s: link checks %s", checked_at - t0, result.link_checks)
                             linking, quiet_since = True, None
                             continue
                         r.hset(Keys.night, "state", "done")
+                        logger.info("night done after %.1f s (%d items)", checked_at - t0, result.items)
                         break
             # wait for the next item (moved to the "being written" list, taken with the next turn)
             r.blmove(Keys.items, Keys.ingesting, CHECK_SECONDS, "LEFT", "RIGHT")
         if follow:
             _wait_for_workers(r, timeout=15.0)
+            logger.info("workers reported after %.1f s", time.monotonic() - t0)
         _finish_runs(r, units, opened, result)
     finally:
         for s in opened.values():
