@@ -244,6 +244,7 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
             result.runs[b] = opened[b].start_run("crawl", as_of=today, stats=me)
     if follow:
         r.hset(Keys.night, "runs", json.dumps(result.runs))
+        logger.info("%s the night: %d store(s) open, writing items", "joined" if joined else "opened", len(opened))
     t0 = time.monotonic()
     quiet_since: float | None = None
     checked_at = recovered_at = 0.0
