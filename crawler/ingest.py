@@ -43,7 +43,8 @@ GATHER_SECONDS = 0.25       # a small batch: the next turn starts this long afte
 CHECK_SECONDS = 0.1         # no items: is the night done? (one atomic Redis call)
 RECOVER_SECONDS = 0.5       # and at most this often: did a worker die? (a scan of the keys)
 
-# take a batch of items into the "being written" list and return it: with ARGV[2] = 1 the previous batch
+# take a batch of items into the "being written" list and return it (as one JSON array: one reply to read,
+# one json.loads for the batch): with ARGV[2] = 1 the previous batch
 # is written and dropped first (in the same call); a batch a killed ingest left there is taken again,
 # topped up with new items. A list short enough for the batch becomes the "being written" list whole
 _TAKE = """
@@ -60,7 +61,7 @@ if n > 0 and room > 0 then
     redis.call('RPUSH', KEYS[2], unpack(more))
   end
 end
-return redis.call('LRANGE', KEYS[2], 0, -1)
+return '[' .. table.concat(redis.call('LRANGE', KEYS[2], 0, -1), ',') .. ']'
 """
 
 # requests queued, seeds not taken, requests in flight on any worker (KEYS: each unit's queue and start
@@ -255,7 +256,7 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
         while True:
             # a batch left half-written by a killed ingest first, then new items
             turn = time.monotonic()
-            batch = r.eval(_TAKE, 2, Keys.items, Keys.ingesting, BATCH, int(written))
+            batch = json.loads(r.eval(_TAKE, 2, Keys.items, Keys.ingesting, BATCH, int(written)))
             written = False
             if batch:
                 quiet_since = None
@@ -359,7 +360,7 @@ def _wait_for_workers(r, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def _write_batch(batch: list[bytes], by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
+def _write_batch(batch: list[dict], by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
                  since: str | None, result: IngestResult) -> None:
     """Write a batch of items, one transaction per store it touches (all of it or none: re-applied after a
     kill). The links a page found (most of the items) go to each store in one call, in their order."""
@@ -377,8 +378,7 @@ def _write_batch(batch: list[bytes], by_id: dict[str, CrawlUnit], stores: dict[s
                 stores[bureau].record_links(rows, results_since=since)
             links.clear()
 
-        for data in batch:
-            msg = json.loads(data)
+        for msg in batch:
             unit = by_id.get(msg.get("unit"))
             if unit is None:
                 result.problems.append(f"item of an unknown crawl unit {msg.get('unit')!r} skipped")
