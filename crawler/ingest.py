@@ -7,11 +7,13 @@ A night on Redis (workers: ``zwgk crawl --redis URL``, spiders/distributed.py):
    ``columns`` — what the incremental walk needs, so workers need no database), and puts one seed per
    unit on its scrapy-redis start list.
 2. Workers pull requests from the shared scrapy-redis queues, push every item to ``zwgk:items``.
-3. The ingest moves each item to ``zwgk:items:ingesting`` (LMOVE), writes it to the store(s) of every
-   bureau the unit belongs to, and only then drops it: a killed ingest re-applies at most that item,
-   and every write is idempotent (documents are keyed by URL, a withdrawal or sync mark is a state).
-4. When every queue, start list, in-flight set and the item list stay empty, the night is done: the
-   ingest records one ``runs`` row per store (kind ``crawl``) and marks the night done; workers exit.
+3. The ingest moves a batch of items to ``zwgk:items:ingesting``, writes it to the store(s) of every
+   bureau its units belong to (one transaction per store), and only then drops it: a killed ingest
+   re-applies at most that batch, and every write is idempotent (documents are keyed by URL, a withdrawal
+   or sync mark is a state).
+4. When every queue, start list, in-flight set and the item list are empty (one atomic look), the crawl
+   is done; after the link phase the ingest records one ``runs`` row per store (kind ``crawl``) and
+   marks the night done; workers exit.
 
 Requests a worker has popped and not finished are in ``zwgk:inflight:<worker>|<unit>`` (payload ->
 score). A worker refreshes ``zwgk:worker:<id>`` every few seconds; when that key expires (the worker
