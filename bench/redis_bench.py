@@ -13,6 +13,15 @@ first request the replica saw (a short night's start-up — imports, crawler set
 it); ``diagnostics`` per night: CPU seconds of each process, Redis calls per request, start-up/crawl/tail
 seconds and the share of the crawl with no request in flight.
 
+Two more figures explain the first one (not goals of their own):
+
+- ``redis_two_worker_ceiling``: the CPU count ÷ the cores one worker's night keeps busy (its worker with
+  the worker's CPU and sandbox children, the ingest, redis-server and the replica: all on this machine).
+  Two workers cannot do better than that on this machine even if a second worker cost nothing;
+- ``redis_two_worker_ratio_one_core_each``: the same ratio with each worker (and its children) on a core of
+  its own (sched_setaffinity) — one worker on one core against two workers on two, as workers on separate
+  one-core machines; the ingest, Redis and the replica are not pinned and share both cores.
+
 `make bench` runs it (bench/run.py, figures in bench/results.json); alone:
 
     .venv/bin/python bench/redis_bench.py [--scale 0.02] [--rounds 3] [--out bench/redis_results.json]
@@ -124,8 +133,16 @@ def redis_calls(r) -> dict:
     return {k.removeprefix("cmdstat_"): v["calls"] for k, v in stats.items()}
 
 
+def pinned(core: int | None):
+    """preexec_fn: the child (and every process it starts) runs on *core* only."""
+    if core is None:
+        return None
+    return lambda: os.sched_setaffinity(0, {core})
+
+
 def run_redis(config: Path, redis_url: str, workers: int, urls: dict, tmp: Path, *, diag: dict | None = None,
-              redis_pid: int | None = None, replica_pid: int | None = None, worker_args: tuple = ()) -> float:
+              redis_pid: int | None = None, replica_pid: int | None = None, worker_args: tuple = (),
+              one_core_each: bool = False) -> float:
     import redis
 
     r = redis.Redis.from_url(redis_url)
@@ -141,7 +158,9 @@ def run_redis(config: Path, redis_url: str, workers: int, urls: dict, tmp: Path,
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs = [subprocess.Popen(ZWGK + ["--config", str(config), "crawl", "--redis", redis_url,
                                       "--log-level", "WARNING", *worker_args], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=pinned(i % (os.cpu_count() or 1) if one_core_each else None))
+             for i in range(workers)]
     ingest_cpu = reap(ingest)
     t_end = time.monotonic()
     seconds = t_end - t0
@@ -150,8 +169,12 @@ def run_redis(config: Path, redis_url: str, workers: int, urls: dict, tmp: Path,
     if diag is not None:
         calls = redis_calls(r)
         evals = calls.get("eval", 0) + calls.get("evalsha", 0)
+        others = [ingest_cpu] + [proc_cpu(p) - cpu0[k] for k, p in (("redis_server", redis_pid),
+                                                                        ("replica", replica_pid)) if p]
         diag.update({
             "requests": served, "seconds": round(seconds, 2),
+            # every process of the night on this machine: the share of the CPUs it kept busy
+            "cores_busy": round((sum(worker_cpu) + sum(others)) / seconds, 2),
             "cpu_s": {"workers": [round(c, 1) for c in worker_cpu], "ingest": round(ingest_cpu, 1),
                       "redis_server": round(proc_cpu(redis_pid) - cpu0["redis_server"], 1) if redis_pid else None,
                       "replica": round(proc_cpu(replica_pid) - cpu0["replica"], 1) if replica_pid else None},
@@ -202,7 +225,9 @@ def bench_redis(workdir: Path, scale: float = 0.02, rounds: int = 1) -> dict:
         redis_url = f"redis://127.0.0.1:{port}/0"
         eight, four = district(tmp / "d8", urls), four_sites(tmp / "d4", urls)
         four_urls = dict(list(urls.items())[:4])
-        runs: dict[str, list] = {"one_worker_8": [], "two_workers_8": [], "plain_4": [], "one_worker_4": []}
+        runs: dict[str, list] = {"one_worker_8": [], "two_workers_8": [], "plain_4": [], "one_worker_4": [],
+                                 "one_worker_8_one_core": [], "two_workers_8_one_core_each": []}
+        can_pin = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
         diags: dict[str, list] = {k: [] for k in runs}
         pids = {"redis_pid": rs.pid, "replica_pid": rep.pid}
         # not counted: the replica renders each page on its first request (≈ 9 CPU s at scale 0.02), which
@@ -211,26 +236,38 @@ def bench_redis(workdir: Path, scale: float = 0.02, rounds: int = 1) -> dict:
         run_redis(eight, redis_url, 1, urls, tmp / "d8", diag=warmup, **pids)
         for _ in range(rounds):   # interleaved A/B
             for kind, workers, config, hosts in (("one_worker_8", 1, eight, urls), ("two_workers_8", 2, eight, urls),
-                                                 ("plain_4", 0, four, four_urls), ("one_worker_4", 1, four, four_urls)):
+                                                 ("plain_4", 0, four, four_urls), ("one_worker_4", 1, four, four_urls),
+                                                 ("one_worker_8_one_core", 1, eight, urls),
+                                                 ("two_workers_8_one_core_each", 2, eight, urls)):
+                if kind.endswith(("_one_core", "_one_core_each")) and not can_pin:
+                    continue
                 diags[kind].append({})
                 if workers:
                     runs[kind].append(run_redis(config, redis_url, workers, hosts, config.parent, diag=diags[kind][-1],
-                                                **pids))
+                                                one_core_each="one_core" in kind, **pids))
                 else:
                     runs[kind].append(run_plain(config, hosts, config.parent, diag=diags[kind][-1]))
         two = [b / a for a, b in zip(runs["one_worker_8"], runs["two_workers_8"])]
         over = [b / a for a, b in zip(runs["plain_4"], runs["one_worker_4"])]
-        med = {k: statistics.median(v) for k, v in runs.items()}
+        pinned_two = [b / a for a, b in zip(runs["one_worker_8_one_core"], runs["two_workers_8_one_core_each"])]
+        busy = [d["cores_busy"] for d in diags["one_worker_8"]]
+        med = {k: statistics.median(v) for k, v in runs.items() if v}
         # the same nights without the processes' start-up (first request the replica saw → data in SQLite):
         # at scale 0.02 a few seconds of Python imports and crawler set-up are a large share of a short night
-        warm = {k: [d["requests"] / max(1e-9, d["seconds"] - d.get("startup_s", 0)) for d in v] for k, v in diags.items()}
+        warm = {k: [d["requests"] / max(1e-9, d["seconds"] - d.get("startup_s", 0)) for d in v] for k, v in diags.items()
+                if v}
         two_warm = [b / a for a, b in zip(warm["one_worker_8"], warm["two_workers_8"])]
         over_warm = [b / a for a, b in zip(warm["plain_4"], warm["one_worker_4"])]
         return {
             "figures": {"redis_two_worker_ratio": round(statistics.median(two), 2),
-                        "redis_overhead_ratio": round(statistics.median(over), 2)},
+                        "redis_overhead_ratio": round(statistics.median(over), 2),
+                        "redis_two_worker_ceiling": round((os.cpu_count() or 1) / statistics.median(busy), 2),
+                        "redis_two_worker_ratio_one_core_each":
+                            round(statistics.median(pinned_two), 2) if pinned_two else None},
             "pages_per_second": {k: round(v, 1) for k, v in med.items()},
-            "per_round": {"two_worker_ratio": [round(x, 2) for x in two], "overhead_ratio": [round(x, 2) for x in over]},
+            "per_round": {"two_worker_ratio": [round(x, 2) for x in two], "overhead_ratio": [round(x, 2) for x in over],
+                          "two_worker_ratio_one_core_each": [round(x, 2) for x in pinned_two],
+                          "one_worker_cores_busy": busy},
             "without_startup": {"two_worker_ratio": round(statistics.median(two_warm), 2),
                                 "overhead_ratio": round(statistics.median(over_warm), 2),
                                 "pages_per_second": {k: round(statistics.median(v), 1) for k, v in warm.items()}},

@@ -11,6 +11,7 @@ import pickle
 import sys
 
 HEADER = 8
+WARM = "ZWGK_CPU_WARM"   # "0": a worker of a crawl that may never segment: jieba's dictionary loads on first use
 
 
 def _read(stream, n: int) -> bytes | None:
@@ -36,7 +37,8 @@ def main() -> None:
     os.dup2(2, 1)   # a stray print must not corrupt the answers
     from . import textseg
 
-    textseg.segment("预热")   # jieba's dictionary loads once, before the first document
+    if os.environ.get(WARM) != "0":
+        textseg.segment("预热")   # jieba's dictionary loads once, before the first document
     while True:
         header = _read(source, HEADER)
         if header is None:

@@ -7,11 +7,13 @@ A night on Redis (workers: ``zwgk crawl --redis URL``, spiders/distributed.py):
    ``columns`` — what the incremental walk needs, so workers need no database), and puts one seed per
    unit on its scrapy-redis start list.
 2. Workers pull requests from the shared scrapy-redis queues, push every item to ``zwgk:items``.
-3. The ingest moves each item to ``zwgk:items:ingesting`` (LMOVE), writes it to the store(s) of every
-   bureau the unit belongs to, and only then drops it: a killed ingest re-applies at most that item,
-   and every write is idempotent (documents are keyed by URL, a withdrawal or sync mark is a state).
-4. When every queue, start list, in-flight set and the item list stay empty, the night is done: the
-   ingest records one ``runs`` row per store (kind ``crawl``) and marks the night done; workers exit.
+3. The ingest moves a batch of items to ``zwgk:items:ingesting``, writes it to the store(s) of every
+   bureau its units belong to (one transaction per store), and only then drops it: a killed ingest
+   re-applies at most that batch, and every write is idempotent (documents are keyed by URL, a withdrawal
+   or sync mark is a state).
+4. When every queue, start list, in-flight set and the item list are empty (one atomic look), the crawl
+   is done; after the link phase the ingest records one ``runs`` row per store (kind ``crawl``) and
+   marks the night done; workers exit.
 
 Requests a worker has popped and not finished are in ``zwgk:inflight:<worker>|<unit>`` (payload ->
 score). A worker refreshes ``zwgk:worker:<id>`` every few seconds; when that key expires (the worker
@@ -33,22 +35,47 @@ from pathlib import Path
 from .bureaus import CrawlUnit, District
 from .configcopy import save_config_copy
 from .rediskeys import PREFIX, SEED, Keys  # noqa: F401 — the keys of a night, used by the workers too
-from .redislinks import record_link, start_link_checks
+from .redislinks import link_row, record_link, start_link_checks
 from .store import Store, now_iso
 
 logger = logging.getLogger(__name__)
 
-BATCH = 200                 # items written in one transaction
+BATCH = 1000                # items written in one transaction, at most
+GATHER_SECONDS = 0.25       # a small batch: the next turn starts this long after the last one
+CHECK_SECONDS = 0.1         # no items: is the night done? (one atomic Redis call)
+RECOVER_SECONDS = 0.5       # and at most this often: did a worker die? (a scan of the keys)
 
-# take a batch of items into the "being written" list (or the batch a killed ingest left there)
+# take a batch of items into the "being written" list and return it (as one JSON array: one reply to read,
+# one json.loads for the batch): with ARGV[2] = 1 the previous batch
+# is written and dropped first (in the same call); a batch a killed ingest left there is taken again,
+# topped up with new items. A list short enough for the batch becomes the "being written" list whole
 _TAKE = """
-local got = redis.call('LRANGE', KEYS[2], 0, -1)
-if #got > 0 then return got end
-got = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-if #got == 0 then return got end
-redis.call('LTRIM', KEYS[1], #got, -1)
-redis.call('RPUSH', KEYS[2], unpack(got))
-return got
+if ARGV[2] == '1' then redis.call('DEL', KEYS[2]) end
+local have = redis.call('LLEN', KEYS[2])
+local room = tonumber(ARGV[1]) - have
+local n = redis.call('LLEN', KEYS[1])
+if n > 0 and room > 0 then
+  if have == 0 and n <= room then
+    redis.call('RENAME', KEYS[1], KEYS[2])
+  else
+    local more = redis.call('LRANGE', KEYS[1], 0, room - 1)
+    redis.call('LTRIM', KEYS[1], #more, -1)
+    redis.call('RPUSH', KEYS[2], unpack(more))
+  end
+end
+return '[' .. table.concat(redis.call('LRANGE', KEYS[2], 0, -1), ',') .. ']'
+"""
+
+# requests queued, seeds not taken, requests in flight on any worker (KEYS: each unit's queue and start
+# list; ARGV[1]: the in-flight hashes' pattern), and items not written: one atomic look, so a request
+# moving from the queue to a worker and back is never missed between two reads
+_PENDING = """
+local n = 0
+for i = 1, #KEYS, 2 do
+  n = n + redis.call('ZCARD', KEYS[i]) + redis.call('LLEN', KEYS[i + 1])
+end
+for _, key in ipairs(redis.call('KEYS', ARGV[1])) do n = n + redis.call('HLEN', key) end
+return {n, redis.call('LLEN', ARGV[2])}
 """
 
 
@@ -83,7 +110,7 @@ def recover_dead(r, me: str = "ingest") -> int:
     moved = 0
     dead: set[tuple[str, str]] = set()
     for kind in ("inflight", "claims"):
-        for key in r.scan_iter(match=f"{PREFIX}{kind}:*", count=200):
+        for key in r.scan_iter(match=f"{PREFIX}{kind}:*", count=1000):
             key = key.decode() if isinstance(key, bytes) else key
             worker, _, unit = key[len(f"{PREFIX}{kind}:"):].partition("|")
             dead.add((worker, unit))
@@ -100,15 +127,14 @@ def recover_dead(r, me: str = "ingest") -> int:
 
 def pending_work(r, units: list[str]) -> int:
     """Requests still queued, seeds not taken, requests in flight anywhere."""
-    n = 0
-    pipe = r.pipeline()
-    for u in units:
-        pipe.zcard(Keys.queue(u))
-        pipe.llen(Keys.start(u))
-    n += sum(pipe.execute())
-    for key in r.scan_iter(match=PREFIX + "inflight:*", count=200):
-        n += r.hlen(key)
-    return n
+    return _pending(r, units)[0]
+
+
+def _pending(r, units: list[str]) -> tuple[int, int]:
+    """(pending_work, items not written yet), read in one atomic step."""
+    keys = [k for u in units for k in (Keys.queue(u), Keys.start(u))]
+    work, items = r.eval(_PENDING, len(keys), *keys, PREFIX + "inflight:*", Keys.items)
+    return int(work), int(items)
 
 
 def night_state(r) -> str | None:
@@ -221,18 +247,27 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
             result.runs[b] = opened[b].start_run("crawl", as_of=today, stats=me)
     if follow:
         r.hset(Keys.night, "runs", json.dumps(result.runs))
+        logger.info("%s the night: %d store(s) open, writing items", "joined" if joined else "opened", len(opened))
     t0 = time.monotonic()
     quiet_since: float | None = None
-    checked_at = 0.0
+    checked_at = recovered_at = 0.0
     since = (r.hget(Keys.night, "since") or b"").decode() or None
+    written = False      # the batch in the "being written" list is stored: the next take drops it
+    linking = r.hget(Keys.night, "phase") == b"links" if follow else False
     try:
         while True:
             # a batch left half-written by a killed ingest first, then new items
-            batch = r.eval(_TAKE, 2, Keys.items, Keys.ingesting, BATCH)
+            turn = time.monotonic()
+            batch = json.loads(r.eval(_TAKE, 2, Keys.items, Keys.ingesting, BATCH, int(written)))
+            written = False
             if batch:
                 quiet_since = None
                 _write_batch(batch, by_id, opened, today, since, result)
-                r.delete(Keys.ingesting)
+                written = True
+                if follow and len(batch) < BATCH and _pending(r, list(by_id))[0]:
+                    # items trickle in (a page's at a time) while requests are in flight: let them gather,
+                    # so a turn (a transaction, a Redis call) writes many; never once the crawl is quiet
+                    time.sleep(max(0.0, turn + GATHER_SECONDS - time.monotonic()))
                 continue
             if not follow:
                 break
@@ -240,25 +275,32 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                 result.status = "failed"
                 result.problems.append(f"the night was not done after {max_seconds:.0f} s")
                 break
-            if r.blmove(Keys.items, Keys.ingesting, 0.2, "LEFT", "RIGHT") is not None:
-                continue   # written with the rest of its batch on the next turn
-            if time.monotonic() - checked_at < 0.5:
-                continue
-            checked_at = time.monotonic()
-            recover_dead(r)
-            if pending_work(r, list(by_id)) == 0:
-                quiet_since = quiet_since or time.monotonic()
-                if time.monotonic() - quiet_since >= settle_seconds and r.llen(Keys.items) == 0:
-                    # the crawl is done; then the links it found and did not fetch itself are checked
-                    if r.hget(Keys.night, "phase") != b"links" and start_link_checks(r, units, opened, result):
-                        quiet_since = None
-                        continue
-                    r.hset(Keys.night, "state", "done")
-                    break
-            else:
-                quiet_since = None
+            if time.monotonic() - checked_at >= CHECK_SECONDS:
+                checked_at = time.monotonic()
+                if checked_at - recovered_at >= RECOVER_SECONDS:
+                    recovered_at = checked_at
+                    recover_dead(r)
+                work, waiting = _pending(r, list(by_id))
+                if work or waiting:
+                    quiet_since = None
+                else:
+                    quiet_since = quiet_since or checked_at
+                    # before the link phase the workers must have published every answer they got (they
+                    # do when idle, every half second); in it, each answer comes with its request's release
+                    if linking or checked_at - quiet_since >= settle_seconds:
+                        # the crawl is done; then the links it found and did not fetch itself are checked
+                        if not linking and start_link_checks(r, units, opened, result):
+                            logger.info("crawl done after %.1f s: link checks %s", checked_at - t0, result.link_checks)
+                            linking, quiet_since = True, None
+                            continue
+                        r.hset(Keys.night, "state", "done")
+                        logger.info("night done after %.1f s (%d items)", checked_at - t0, result.items)
+                        break
+            # wait for the next item (moved to the "being written" list, taken with the next turn)
+            r.blmove(Keys.items, Keys.ingesting, CHECK_SECONDS, "LEFT", "RIGHT")
         if follow:
             _wait_for_workers(r, timeout=15.0)
+            logger.info("workers reported after %.1f s", time.monotonic() - t0)
         _finish_runs(r, units, opened, result)
     finally:
         for s in opened.values():
@@ -320,27 +362,47 @@ def _wait_for_workers(r, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def _write_batch(batch: list[bytes], by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
+def _write_batch(batch: list[dict], by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
                  since: str | None, result: IngestResult) -> None:
-    """Write a batch of items, one transaction per store (all of it or none: re-applied after a kill)."""
+    """Write a batch of items, one transaction per store it touches (all of it or none: re-applied after a
+    kill). The links a page found (most of the items) go to each store in one call, in their order."""
     with contextlib.ExitStack() as stack:
-        for store in stores.values():
-            stack.enter_context(store.batch())
-        for data in batch:
-            msg = json.loads(data)
+        began: set[str] = set()
+        links: dict[str, list[dict]] = {}   # bureau -> link rows not written yet
+
+        def count(bureau: str, site: str, outcome: str | None) -> None:
+            if outcome:
+                counters = result.per_store.setdefault(bureau, {}).setdefault(site, {})
+                counters[outcome] = counters.get(outcome, 0) + 1
+
+        def write_links() -> None:
+            for bureau, rows in links.items():
+                stores[bureau].record_links(rows, results_since=since)
+            links.clear()
+
+        for msg in batch:
             unit = by_id.get(msg.get("unit"))
             if unit is None:
                 result.problems.append(f"item of an unknown crawl unit {msg.get('unit')!r} skipped")
                 continue
             result.items += 1
+            kind, found = msg["kind"], msg["kind"] == "LinkItem" and msg["item"].get("from_url") is not None
+            if not found and links:
+                write_links()   # anything else is written after the links that came before it
             for bureau, site in unit.targets:
+                if bureau not in began:
+                    stack.enter_context(stores[bureau].batch())
+                    began.add(bureau)
                 item = dict(msg["item"])
                 if "site" in item:
                     item["site"] = site
-                outcome = apply_item(stores[bureau], msg["kind"], item, today, since)
-                if outcome:
-                    counters = result.per_store.setdefault(bureau, {}).setdefault(site, {})
-                    counters[outcome] = counters.get(outcome, 0) + 1
+                if found:
+                    row, outcome = link_row(item)
+                    links.setdefault(bureau, []).append(row)
+                else:
+                    outcome = apply_item(stores[bureau], kind, item, today, since)
+                count(bureau, site, outcome)
+        write_links()
 
 
 def _finish_runs(r, units: list[CrawlUnit], stores: dict[str, Store], result: IngestResult) -> None:

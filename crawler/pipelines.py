@@ -19,7 +19,7 @@ from .config import database_path
 from .cpupool import CpuPool
 from .records import document_record
 from .searchindex import indexed_texts, segments
-from .store import Store, now_iso
+from .store import PENDING, Store, now_iso  # noqa: F401 — PENDING is part of this module's API
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ REQUEST_COUNTERS = ("list_requests", "article_requests_new", "article_requests_r
                     "withdrawals_held", "requests_refused", "offsite_entries", "list_caps", "list_repeats",
                     "attachments_over_limits")
 MAX_FAILED_LISTED = 500
-PENDING = "pending"   # LinkItem.error of a link found tonight whose target is checked later
+# PENDING (crawler/store.py): LinkItem.error of a link found tonight whose target is checked later
 # Writes go to the store in batches, one transaction each (all of a batch or none): a killed crawl
 # resumes from the last committed batch (what is not stored is fetched again; a column's sync marker is
 # written after its documents, in the same batch or a later one). Per-document transactions cost a WAL

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import json
 
-from .pipelines import PENDING
 from .rediskeys import Keys, seen_key
-from .store import Store, now_iso
+from .store import PENDING, Store, now_iso
 
 LINK_SEED_SIZE = 100     # link targets per seed: a seed is the unit of work one worker takes
 
@@ -33,9 +32,15 @@ def record_link(store: Store, item: dict, since: str | None) -> str | None:
         store.db.execute("update links set status = ?, error = ?, checked_at = ? where to_url = ? and error = ?",
                          [item.get("status"), item.get("error"), now_iso(), item["to_url"], PENDING])
         return "links"
-    row = {**item, "drop": bool(item.get("drop")), "tentative": item.get("error") == PENDING}
+    row, outcome = link_row(item)
     store.record_links([row], results_since=since)
-    return None if row["drop"] or row["tentative"] else "links"
+    return outcome
+
+
+def link_row(item: dict) -> tuple[dict, str | None]:
+    """A found link (a LinkItem with ``from_url``) as a ``Store.record_links`` row, and the counter it adds to."""
+    row = {**item, "drop": bool(item.get("drop")), "tentative": item.get("error") == PENDING}
+    return row, None if row["drop"] or row["tentative"] else "links"
 
 
 def start_link_checks(r, units, stores: dict[str, Store], result=None) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import json
 import os
 from pathlib import Path
@@ -22,6 +23,7 @@ from .searchindex import m5_search_by_document, replace_search_row
 from .storefile import StoreError, check_store_file  # noqa: F401 — StoreError is part of this module's API
 
 DEFAULT_DB = Path("var") / "zwgk.db"
+PENDING = "pending"   # links.error of a link found whose target is checked later (crawler/pipelines.py)
 
 
 def default_db_path() -> Path:
@@ -308,18 +310,20 @@ class Store(BatchWrites):
         upsert = ("insert into links (from_url, to_url, status, error, checked_at, kind, text) values (?, ?, ?, ?, ?, ?, ?) "
                   "on conflict (from_url, to_url) do update set status = excluded.status, error = excluded.error, "
                   "checked_at = excluded.checked_at, kind = excluded.kind, text = coalesce(excluded.text, links.text)")
+        writes = []   # (statement, arguments) in order; a run of one statement goes in one executemany
+        for r in rows:
+            if r.get("drop"):
+                writes.append(("delete from links where from_url = ? and to_url = ?", (r["from_url"], r["to_url"])))
+                continue
+            args = (r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
+                    r.get("kind"), r.get("text") or None)
+            if r.get("tentative") and results_since:
+                writes.append((upsert + " where links.checked_at < ?", (*args, results_since)))
+            else:
+                writes.append((upsert, args))
         with self._atomic():
-            for r in rows:
-                if r.get("drop"):
-                    self.db.conn.execute("delete from links where from_url = ? and to_url = ?",
-                                         [r["from_url"], r["to_url"]])
-                    continue
-                args = [r["from_url"], r["to_url"], r.get("status"), r.get("error"), r.get("checked_at") or stamp,
-                        r.get("kind"), r.get("text") or None]
-                if r.get("tentative") and results_since:
-                    self.db.conn.execute(upsert + " where links.checked_at < ?", args + [results_since])
-                else:
-                    self.db.conn.execute(upsert, args)
+            for sql, run in itertools.groupby(writes, key=lambda w: w[0]):
+                self.db.conn.executemany(sql, [args for _, args in run])
 
     def mark_column_synced(self, site: str, column_id: str, when: str | None = None) -> None:
         """A full walk of the column stored every listed article (the incremental crawl's resume marker)."""

@@ -3,7 +3,6 @@ extracted into a document, its attachments downloaded and read; a vanished one w
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 from scrapy import signals
 from scrapy.http import TextResponse
@@ -18,7 +17,7 @@ from .attachments import sniff_type
 from .extract import extract
 from .guard import NOT_FETCHED
 from .indexwords import WORDS, article_texts, extract_with_words
-from .sandbox import SandboxedExtractor
+from .sandbox import SharedSandbox
 from .schedule import recheck_due
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -231,16 +230,16 @@ class ArticleFetching:
         yield from self._article_done(walk)
 
     async def _file_text(self, response, declared: str | None) -> tuple[str | None, str | None]:
-        """(text, error) of a downloaded file, from the sandbox (spiders/sandbox.py) in a thread of its own:
-        the reactor downloads on while the sandbox's child reads the file."""
+        """(text, error) of a downloaded file, from the process's sandbox (spiders/sandbox.py), read on a
+        thread of its own: the reactor downloads on while the sandbox's child reads the file."""
         if response.status != 200:
             return None, None
-        sandbox = self._extractor()
-        if getattr(self, "sandbox_thread", None) is None:
-            self.sandbox_thread = ThreadPoolExecutor(1, thread_name_prefix="zwgk-sandbox")
         kind = sniff_type(response.body, declared) or declared
-        reading = self.sandbox_thread.submit(sandbox.text, response.body, kind)
-        return await maybe_deferred_to_future(deferred_from(reading))
+        text, error, over_limits = await maybe_deferred_to_future(
+            deferred_from(self._extractor().read(response.body, kind)))
+        if over_limits:
+            self._count("attachments_over_limits")
+        return text, error
 
     def _attachment_record(self, att: dict, response, read: tuple[str | None, str | None]) -> dict:
         """The attachment's record; *read*: ``await self._file_text(response, att["type"])``."""
@@ -258,21 +257,18 @@ class ArticleFetching:
             rec["error"] = error
         return rec
 
-    def _extractor(self):
-        """Attachment text comes from a child process with memory and CPU limits (spiders/sandbox.py)."""
+    def _extractor(self) -> SharedSandbox:
+        """Attachment text comes from a child process with memory and CPU limits (spiders/sandbox.py),
+        one per process, shared by its spiders."""
         if getattr(self, "sandbox", None) is None:
-            self.sandbox = SandboxedExtractor()
+            self.sandbox = SharedSandbox.acquire()
             self.crawler.signals.connect(self._close_sandbox, signal=signals.spider_closed)
         return self.sandbox
 
     def _close_sandbox(self, spider=None):
-        if getattr(self, "sandbox_thread", None) is not None:
-            self.sandbox_thread.shutdown(wait=True)
-            self.sandbox_thread = None
-        if getattr(self, "sandbox", None) is not None:
-            self._count("attachments_over_limits", self.sandbox.killed)
-            self.sandbox.close()
-            self.sandbox = None
+        sandbox, self.sandbox = getattr(self, "sandbox", None), None
+        if sandbox is not None:
+            sandbox.release()
 
     async def parse_attachment(self, response, doc, pending, done, att, walk):
         rec = self._attachment_record(att, response, await self._file_text(response, att.get("type")))

@@ -11,11 +11,14 @@ from crawler.config import ConfigError
 from crawler.ingest import connect, ingest as run_ingest
 
 from .app import AppContext, pass_app
+from .bureau_context import DistrictContext
 
 
 def _district(app: AppContext):
     if app.config_path is None:
         raise ConfigError("zwgk.yaml", None, "(file)", "no configuration: pass --config PATH or set ZWGK_CONFIG")
+    if isinstance(app, DistrictContext):   # the command line read it already (the whole district)
+        return app.district
     return load_district(app.config_path)
 
 

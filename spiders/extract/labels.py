@@ -189,8 +189,10 @@ def labelled(root, body_el=None) -> dict[str, Labelled]:
             value = squash(value)
             if value_el is not None and not _near(el, value_el):
                 value = ""   # an empty cell: the next text is the page's, not this label's
-            if value[:1] in "|｜" or ANY_LABEL.match(value) or compact(value) in LABELS:
-                value = ""  # the next chunk is another label (or a separator): this one is empty
+            if value[:1] in "|｜" or ANY_LABEL.match(compact(value)) or compact(value) in LABELS:
+                # the next chunk is another label, maybe spaced out (标　　题：), or a separator: this
+                # one is empty
+                value = ""
         value = source_value(value) if key in ("source", "publisher") else clean_value(value.strip("【】[] "))
         if value:
             found[key] = Labelled(value, where, el)

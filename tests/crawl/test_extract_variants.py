@@ -76,6 +76,19 @@ def test_table_layout_labels_and_a_glyph_in_the_navigation():
                          "报名时间：2020年6月20日")
 
 
+
+def test_an_empty_cell_before_a_spaced_out_label_stays_empty():
+    # 有效性 left blank, the next cell the label 标　　题： (full-width spaces inside): neither is a value
+    page = TABLE_PAGE.replace("<td>有 效 性：</td><td></td></tr>\n<tr><td>&#8203;</td><td>发布日期：</td>"
+                              "<td>2020-06-03</td><td></td></tr>",
+                              "<td>有 效 性：</td><td></td></tr>\n<tr><td>发布日期：</td><td>2020-06-03</td></tr>")
+    page = page.replace("<tr><td>标　　题：</td>", "<tr><td>有 效 性：</td><td></td><td>标　　题：</td>")
+    assert "<td>有 效 性：</td><td></td><td>标　　题：</td>" in page
+    r = extract(page.encode("gbk"), "http://jyj.example.gov.cn/art/2020/6/3/art_9_2.html", "gbk")
+    assert r["validity"] is None
+    assert r["title"] == "某市教育局关于印发《中小学课后服务管理办法》的通知"
+    assert r["published"] == "2020-06-03"
+
 # A news CMS without a known container: the body is the densest block; the byline is a bare date under
 # an h1; a sidebar and a share bar hold links and dates that are not the article's.
 DENSITY_PAGE = """<html><head><meta charset="utf-8"><title>全县召开教育工作会议_新闻中心_某县人民政府</title></head>

@@ -357,3 +357,72 @@ def test_ingest_column_chooses_the_nights_columns_for_every_worker(replica, redi
     assert {r[0] for r in conn.execute("select distinct column_id from documents")} == {"3301"}
     assert {r[0] for r in conn.execute("select column_id from columns")} == {"3301"}
     conn.close()
+
+
+def _stored(db: Path) -> dict[str, list]:
+    """What a bureau's store holds for its readers, tonight's clock and ids aside: documents, versions,
+    search rows (by URL), columns and links."""
+    import re
+
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
+    conn = sqlite3.connect(db)
+    url_of = dict(conn.execute("select doc_id, url from documents"))
+    out = {}
+    for table, sql in (("documents", "select * from documents"), ("versions", "select * from versions"),
+                       ("search", "select rowid as doc, url, title, body, attachments from documents_fts"),
+                       ("columns", "select * from columns"), ("links", "select * from links")):
+        cur = conn.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = []
+        for row in cur:
+            r = {n: ("<time>" if isinstance(v, str) and stamp.match(v) else v) for n, v in zip(names, row)}
+            r.pop("doc_id", None)
+            if "doc" in r:
+                r["doc"] = url_of.get(r["doc"])
+            rows.append(json.dumps(r, ensure_ascii=False, sort_keys=True))
+        out[table] = sorted(rows)
+    conn.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def plain(replica, tmp_path_factory) -> dict[str, list]:
+    """The first bureau crawled in one process (`zwgk crawl`) from the same replica night: its store."""
+    tmp = tmp_path_factory.mktemp("plain")
+    key = sorted(replica)[0]
+    config = _district(tmp, {key: replica[key]})
+    _reset(replica)
+    env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
+    done = subprocess.run(ZWGK + ["--config", str(config), "crawl", "--log-level", "warning", "--json"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return _stored(tmp / "var" / key / "zwgk.db")
+
+
+def _same(plain: dict, clean: dict, replica: dict, table: str) -> None:
+    redis_night = _stored(clean["tmp"] / "var" / sorted(replica)[0] / "zwgk.db")
+    assert len(plain[table]) >= len(COLUMNS)     # every configured column, more of the rest
+    assert plain[table] == redis_night[table], (table, sorted(set(plain[table]) ^ set(redis_night[table]))[:4])
+
+
+@pytest.mark.parametrize("table", ["documents", "versions", "search", "columns"])
+def test_the_redis_nights_store_is_the_plain_crawls(plain, clean, replica, table):
+    """What the one writer stores from the workers' items is what one process stores from the same night:
+    every document, version, search row (by URL) and column, field by field (tonight's times and ids aside)."""
+    _same(plain, clean, replica, table)
+
+
+def test_the_redis_nights_links_are_the_plain_crawls(plain, clean, replica):
+    """Every link row, found on any page but the home page (see below), with its check's answer."""
+    home = json.dumps(replica[sorted(replica)[0]] + "/index.html")
+    redis_night = _stored(clean["tmp"] / "var" / sorted(replica)[0] / "zwgk.db")
+    found = {side: [r for r in rows["links"] if f'"from_url": {home}' not in r]
+             for side, rows in (("plain", plain), ("redis", redis_night))}
+    assert len(found["plain"]) > 20 and any('"status": 404' in r for r in found["plain"])
+    assert found["plain"] == found["redis"], sorted(set(found["plain"]) ^ set(found["redis"]))[:4]
+
+
+@pytest.mark.xfail(strict=True, reason="with configured columns a Redis worker records no link of the home page "
+                                       "(one process does: 70 rows here)")
+def test_the_redis_nights_home_page_links_are_the_plain_crawls(plain, clean, replica):
+    _same(plain, clean, replica, "links")

@@ -79,3 +79,80 @@ def test_an_ingest_joining_the_dead_ones_night_carries_its_run_on(r, tmp_path):
     assert result.status == "ok" and result.runs == {key: mine}
     assert [(i, s) for i, s, _ in _rows(db)] == [(mine, "ok")]        # one run row for the night, finished
     assert r.hget(Keys.night, "state") == b"done"
+
+
+def _item(unit: str, item_kind: str, **fields) -> str:
+    return json.dumps({"unit": unit, "kind": item_kind, "item": {"site": "bureau", **fields}}, ensure_ascii=False)
+
+
+def _doc(unit: str, n: int) -> str:
+    return _item(unit, "DocumentItem", url=f"http://127.0.0.1:9/art/{n}.html", column_id="1", title=f"财政预算公开{n}",
+                 published="2020-03-01", body=f"第{n}号文件：部门预算和三公经费。", attachments=[])
+
+
+def test_a_batch_a_killed_ingest_left_half_written_is_written_once_with_the_new_items(r, tmp_path):
+    """The "being written" list a killed ingest left (its transaction never committed) is taken again,
+    topped up with the items that came since: every document stored once, both lists empty."""
+    district = load_district(_config(tmp_path))
+    unit = crawl_units(district)[0].id
+    db = tmp_path / "zwgk.db"
+    r.rpush(Keys.ingesting, *[_doc(unit, n) for n in range(3)])
+    r.rpush(Keys.items, *[_doc(unit, n) for n in range(3, 8)])
+    result = ingest(r, district, crawl_units(district), {k: db for k in district.bureaus}, follow=False)
+    assert result.items == 8 and result.per_store[next(iter(district.bureaus))]["bureau"] == {"new": 8}
+    assert r.llen(Keys.items) == 0 and r.llen(Keys.ingesting) == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*), count(distinct url) from documents").fetchone() == (8, 8)
+    assert conn.execute("select count(*) from documents_fts where documents_fts match '三公'").fetchone() == (8,)
+    # the same items again (a kill after the commit, before the list was dropped): nothing new
+    r.rpush(Keys.items, *[_doc(unit, n) for n in range(8)])
+    again = ingest(r, district, crawl_units(district), {k: db for k in district.bureaus}, follow=False)
+    assert again.per_store[next(iter(district.bureaus))]["bureau"] == {"unchanged": 8}
+    assert conn.execute("select count(*), max(version) from documents").fetchone() == (8, 1)
+    conn.close()
+
+
+def test_links_are_written_in_the_order_they_came_around_a_check_answer(r, tmp_path):
+    """A page's links go to the store together, but never past an item that came after them: a link found
+    pending, then its check's answer (a LinkItem without from_url), then a link of a page found later."""
+    district = load_district(_config(tmp_path))
+    unit = crawl_units(district)[0].id
+    db = tmp_path / "zwgk.db"
+    base = "http://127.0.0.1:9"
+    r.hset(Keys.night, "since", "2020-01-01T00:00:00")
+    r.rpush(Keys.items,
+            _item(unit, "LinkItem", from_url=f"{base}/a.html", to_url=f"{base}/gone.pdf", status=None, error="pending",
+                  kind="attachment"),
+            _item(unit, "LinkItem", from_url=f"{base}/a.html", to_url=f"{base}/b.html", status=200, error=None,
+                  kind="internal"),
+            _item(unit, "LinkItem", from_url=None, to_url=f"{base}/gone.pdf", status=404, error=None),
+            _item(unit, "LinkItem", from_url=f"{base}/c.html", to_url=f"{base}/gone.pdf", status=None,
+                  error="pending", kind="attachment"))
+    result = ingest(r, district, crawl_units(district), {k: db for k in district.bureaus}, follow=False)
+    conn = sqlite3.connect(db)
+    links = dict(((f, t), (s, e)) for f, t, s, e in conn.execute("select from_url, to_url, status, error from links"))
+    conn.close()
+    assert links == {(f"{base}/a.html", f"{base}/gone.pdf"): (404, None), (f"{base}/a.html", f"{base}/b.html"): (200, None),
+                     (f"{base}/c.html", f"{base}/gone.pdf"): (None, "pending")}
+    assert result.per_store[next(iter(district.bureaus))]["bureau"] == {"links": 2}
+
+
+def test_the_nights_end_counts_queued_seeded_in_flight_requests_and_unwritten_items(r):
+    from crawler.ingest import _pending, pending_work
+
+    r.zadd(Keys.queue("u1"), {"req-a": 1, "req-b": 2})
+    r.rpush(Keys.start("u2"), "seed")
+    r.hset(Keys.inflight("w1", "u1"), mapping={"req-c": 1, "req-d": 1, "req-e": 1})
+    r.hset(Keys.inflight("w2", "u2"), "req-f", 1)
+    r.rpush(Keys.items, "{}", "{}")
+    assert _pending(r, ["u1", "u2"]) == (7, 2)
+    assert pending_work(r, ["u1"]) == 6         # u2's seed is not u1's; every worker's in-flight request counts
+    r.delete(Keys.queue("u1"), Keys.start("u2"), Keys.inflight("w1", "u1"), Keys.inflight("w2", "u2"), Keys.items)
+    assert _pending(r, ["u1", "u2"]) == (0, 0)
+
+
+def test_the_ingest_process_does_not_load_scrapy():
+    """`zwgk ingest` writes what the workers crawled: the crawl engine is not loaded in its process."""
+    code = "import sys; from zwgk.cli import main; import zwgk.cmd_redis; print('scrapy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]

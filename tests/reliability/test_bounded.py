@@ -133,6 +133,38 @@ def test_sandbox_memory_and_cpu_limits_end_the_file_not_the_crawl():
         ex.close()
 
 
+def test_the_spiders_of_one_process_share_one_sandbox_and_its_limits_count_per_file():
+    # a Redis worker runs one crawler per site: one child reads every site's files (one import of the
+    # parsers), a file over the limits is counted for the spider that sent it, the last release ends it
+    from faultserver import zip_bomb_docx as bomb
+    from spiders.sandbox import SharedSandbox
+
+    first, second = SharedSandbox.acquire(), SharedSandbox.acquire()
+    assert first is second
+    first.extractor.cpu = 1
+    try:
+        assert first.read(_docx("第一个站点的附件"), "docx").result(60) == ("第一个站点的附件", None, False)
+        child = first.extractor.proc
+        assert second.read(_docx("第二个站点的附件"), "docx").result(60) == ("第二个站点的附件", None, False)
+        assert second.extractor.proc is child and child.poll() is None
+        text, error, over = second.read(bomb(150 << 20, paragraphs=True), "docx").result(120)
+        assert text is None and "resource limit" in error and over is True
+        assert first.read(_docx("限时之后"), "docx").result(60) == ("限时之后", None, False)
+        child = first.extractor.proc
+    finally:
+        first.release()
+    assert child.poll() is None            # still used by the second spider
+    assert SharedSandbox.acquire() is second
+    second.release()
+    second.release()
+    assert child.poll() is not None        # closed with the last user
+    third = SharedSandbox.acquire()
+    try:
+        assert third is not second and third.read(_docx("新的一夜"), "docx").result(60) == ("新的一夜", None, False)
+    finally:
+        third.release()
+
+
 BOMB = """\
 a: &a ["x","x","x","x","x","x","x","x","x"]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
