@@ -27,7 +27,6 @@ import socket
 import threading
 import uuid
 import weakref
-from urllib.parse import urljoin
 
 import scrapy
 
@@ -41,6 +40,7 @@ from scrapy.exceptions import IgnoreRequest
 from .column import ColumnSpider
 from .guard import EXTERNAL
 from .linkcheck import LINK_MAXSIZE
+from .pagelinks import column_url
 from .redis_compat import CLAIM, RedisStartMixin, scripts
 from .walkstate import _CLAIM, _FINISH, _SYNC
 
@@ -103,10 +103,12 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         home = self.site.start_url or f"{self.site.base_url}/index.html"
         if self.site.columns:
             cols = [c for c in self.site.columns if not self.only_columns or c.id in self.only_columns]
-            walks = [self._new_walk(c.id, urljoin(self.site.base_url + "/", c.url) if c.url
-                                    else f"{self.site.base_url}/col/col{c.id}/index.html", c.name, c.cls)
-                     for c in cols]
-            return list(self._start_walks(walks))
+            walks = [self._new_walk(c.id, column_url(self.site.base_url, c.id, c.url), c.name, c.cls) for c in cols]
+            out = list(self._start_walks(walks))
+            if self.check_links and not self.only_columns:   # the home page's links are checked too, as in start()
+                out.append(self._request(home, self.parse_home, self.home_failed, dont_filter=True,
+                                         cb_kwargs={"discover": False}))
+            return out
         return [self._request(home, self.parse_home, self.home_failed,
                               cb_kwargs={"discover": True, "columns": sorted(self.only_columns)})]
 
