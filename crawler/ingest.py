@@ -34,13 +34,16 @@ from pathlib import Path
 
 from .bureaus import CrawlUnit, District
 from .configcopy import save_config_copy
-from .rediskeys import PREFIX, SEED, Keys  # noqa: F401 — the keys of a night, used by the workers too
+from .rediskeys import PREFIX, SEED, Keys, seen_key  # noqa: F401 — the keys of a night, used by the workers too
 from .redislinks import link_row, record_link, start_link_checks
 from .store import Store, now_iso
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000                # items written in one transaction, at most
+# a worker's answer for the link phase (a URL it fetched tonight: [status, error]), sent as an item with the
+# request it answers, so it is in Redis once nothing is in flight and every item is written
+LINK_ANSWER = "LinkAnswer"
 GATHER_SECONDS = 0.25       # a small batch: the next turn starts this long after the last one
 CHECK_SECONDS = 0.1         # no items: is the night done? (one atomic Redis call)
 RECOVER_SECONDS = 0.5       # and at most this often: did a worker die? (a scan of the keys)
@@ -217,7 +220,7 @@ def apply_item(store: Store, kind: str, item: dict, today: str, since: str | Non
 
 
 def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path], *,
-           settle_seconds: float = 0.5, max_seconds: float | None = None, follow: bool = True,
+           settle_seconds: float = 0.0, max_seconds: float | None = None, follow: bool = True,
            columns: list[str] | None = None) -> IngestResult:
     """Open or join the night, write every item until the night is done (``follow``) or the item list
     is empty (not ``follow``), record the runs. The only process that writes the stores."""
@@ -262,7 +265,9 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
             written = False
             if batch:
                 quiet_since = None
-                _write_batch(batch, by_id, opened, today, since, result)
+                answers = _write_batch(batch, by_id, opened, today, since, result)
+                for unit_id, mapping in answers.items():   # before the batch is dropped: a kill re-applies it
+                    r.hset(seen_key(unit_id), mapping=mapping)
                 written = True
                 if follow and len(batch) < BATCH and _pending(r, list(by_id))[0]:
                     # items trickle in (a page's at a time) while requests are in flight: let them gather,
@@ -285,8 +290,8 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
                     quiet_since = None
                 else:
                     quiet_since = quiet_since or checked_at
-                    # before the link phase the workers must have published every answer they got (they
-                    # do when idle, every half second); in it, each answer comes with its request's release
+                    # every answer a worker got came with its request's release (LINK_ANSWER) and is written
+                    # by now: the link phase needs no wait (settle_seconds: a quiet time before it, if wanted)
                     if linking or checked_at - quiet_since >= settle_seconds:
                         # the crawl is done; then the links it found and did not fetch itself are checked
                         if not linking and start_link_checks(r, units, opened, result):
@@ -363,9 +368,11 @@ def _wait_for_workers(r, timeout: float) -> None:
 
 
 def _write_batch(batch: list[dict], by_id: dict[str, CrawlUnit], stores: dict[str, Store], today: str,
-                 since: str | None, result: IngestResult) -> None:
+                 since: str | None, result: IngestResult) -> dict[str, dict[str, str]]:
     """Write a batch of items, one transaction per store it touches (all of it or none: re-applied after a
-    kill). The links a page found (most of the items) go to each store in one call, in their order."""
+    kill). The links a page found (most of the items) go to each store in one call, in their order.
+    Returns the workers' answers for the link phase in the batch ({unit: {url: [status, error]}})."""
+    answers: dict[str, dict[str, str]] = {}
     with contextlib.ExitStack() as stack:
         began: set[str] = set()
         links: dict[str, list[dict]] = {}   # bureau -> link rows not written yet
@@ -385,6 +392,10 @@ def _write_batch(batch: list[dict], by_id: dict[str, CrawlUnit], stores: dict[st
             if unit is None:
                 result.problems.append(f"item of an unknown crawl unit {msg.get('unit')!r} skipped")
                 continue
+            if msg["kind"] == LINK_ANSWER:   # for the link phase, in Redis (written by the caller)
+                item = msg["item"]
+                answers.setdefault(unit.id, {})[item["url"]] = json.dumps(item["answer"])
+                continue
             result.items += 1
             kind, found = msg["kind"], msg["kind"] == "LinkItem" and msg["item"].get("from_url") is not None
             if not found and links:
@@ -403,6 +414,7 @@ def _write_batch(batch: list[dict], by_id: dict[str, CrawlUnit], stores: dict[st
                     outcome = apply_item(stores[bureau], kind, item, today, since)
                 count(bureau, site, outcome)
         write_links()
+    return answers
 
 
 def _finish_runs(r, units: list[CrawlUnit], stores: dict[str, Store], result: IngestResult) -> None:

@@ -31,7 +31,7 @@ import weakref
 import scrapy
 
 from crawler.bureaus import CrawlUnit
-from crawler.ingest import Keys, connect, night_state, recover_dead
+from crawler.ingest import LINK_ANSWER, Keys, connect, night_state, recover_dead
 from crawler.items import ColumnSyncedItem, LinkItem
 from crawler.rediskeys import seen_key
 
@@ -60,7 +60,6 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         self.unit = unit
         self.unit_id = unit.id
         self.redis_server = None
-        self._seen_out: dict[str, str] = {}     # answers not yet published to the link phase
         self._claimed: dict[str, dict[str, int]] = {}   # column -> its finishing walk's claims
         self.redis_key = Keys.start(unit.id)
         self.worker_id = None
@@ -210,19 +209,19 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
     # --- lifetime ----------------------------------------------------------------------------------
     # --- link checks across workers (crawler/redislinks.py) ------------------------------------------
     def _idle(self, spider=None):
-        self._publish_seen()   # links are checked in the night's link phase, not when one worker idles
+        pass   # links are checked in the night's link phase, not when one worker idles
 
     def _saw(self, url: str, status: int | None, error: str | None = None):
         if self.check_links and (status is not None or url not in self.seen_status):
-            self._seen_out[url] = json.dumps([status, error])
-            if len(self._seen_out) >= 100:
-                self._publish_seen()
+            answer = {"unit": self.unit_id, "kind": LINK_ANSWER, "item": {"url": url, "answer": [status, error]}}
+            items = getattr(self.crawler, "zwgk_items", None)
+            if items is not None:
+                # with the items of the request whose answer this is, in the call that releases it: once
+                # nothing is in flight and every item is written, the link phase knows every answer
+                items.waiting.append(json.dumps(answer, ensure_ascii=False))
+            else:   # a spider without the worker's item pipeline
+                self.redis_server.hset(seen_key(self.unit_id), url, json.dumps([status, error]))
         yield from super()._saw(url, status, error)
-
-    def _publish_seen(self) -> None:
-        if self._seen_out:
-            out, self._seen_out = self._seen_out, {}
-            self.redis_server.hset(seen_key(self.unit_id), mapping=out)
 
     def _link_requests(self, urls: list[str]) -> list[scrapy.Request]:
         self._count("link_requests", len(urls))
@@ -253,7 +252,6 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         from scrapy.exceptions import DontCloseSpider
 
         r = self.redis_server
-        self._publish_seen()
         # seeds waiting and the night's state in one round trip (seeds come before a night is "running")
         pipe = r.pipeline(transaction=False)
         pipe.llen(self.redis_key)
@@ -292,7 +290,6 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
         summary = site_stats(stats)
         summary["columns_reached"] = int(stats.get("zwgk/columns_reached") or 0)   # the ingest's unreachable
         try:
-            self._publish_seen()
             self.redis_server.hset(Keys.stats(self.unit_id), self.worker_id, json.dumps(summary, default=str))
         except Exception:   # pragma: no cover - Redis gone at shutdown
             self.logger.exception("could not report the worker's statistics")

@@ -176,6 +176,10 @@ def test_both_workers_worked_and_no_url_was_fetched_twice(clean, replica):
         twice = {k: n for k, n in seen.items() if n > 1 and k[1] != "/robots.txt"}
         assert not twice, (key, list(twice)[:5])
         assert seen[("GET", "/robots.txt", "")] <= 2      # once per worker
+        # the link phase checks only what no worker fetched: every answer reached it with its request
+        fetched = {r["path"] for r in log["requests"] if r["method"] == "GET"}
+        checked = {r["path"] for r in log["requests"] if r["method"] == "HEAD"}
+        assert checked and not checked & fetched, (key, sorted(checked & fetched)[:5])
     workers = clean["night"]["workers"]
     assert len(workers) == 2
     for units in workers:   # each worker opened every host's queue and worked
