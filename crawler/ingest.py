@@ -83,9 +83,9 @@ return {n, redis.call('LLEN', ARGV[2])}
 
 
 def connect(url: str):
-    import redis
+    from .redisconn import connect as connect_waiting   # a short Redis outage is waited for (redisconn.py)
 
-    return redis.Redis.from_url(url)
+    return connect_waiting(url)
 
 
 # everything a dead worker held for one crawl unit, in one atomic step: its claims on article URLs whose

@@ -55,6 +55,10 @@ class Keys:
         return f"{PREFIX}inflight:{worker_id}|{unit}"
 
     @staticmethod
+    def last_pop(worker_id: str, unit: str) -> str:   # hash: a worker's last pop token and its answer
+        return f"{PREFIX}lastpop:{worker_id}|{unit}"
+
+    @staticmethod
     def slots(host: str) -> str:
         return f"{PREFIX}slots:{host}"
 

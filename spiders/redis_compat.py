@@ -38,6 +38,7 @@ from scrapy_redis.scheduler import Scheduler as _RedisScheduler
 
 from crawler.ingest import SEED, Keys
 
+from .walkstate import SYNCED
 from .redisio import PopChannel, request_dict, scripts  # noqa: F401 — request_dict: tests; scripts: distributed, hostslots
 
 logger = logging.getLogger(__name__)
@@ -63,17 +64,32 @@ end
 # One round trip per request taken: queue the requests the worker made since its last call (each through
 # the duplicate filter, clearing its article claim: see below), push the items its finished requests
 # produced, record its finished articles in their columns' walks (and push a column's synced mark when
-# that was its last article: the rule of spiders/walkstate.py _SYNCED), forget the finished requests
+# that was its last article: spiders/walkstate.py SYNCED), forget the finished requests
 # (in-flight hash), free the host slots of finished downloads, then — when ARGV[8] is '1' — lease a
 # slot of the unit's host (expired leases and leases of dead workers dropped first) and pop the best
-# request into the worker's in-flight hash. What a request produced reaches Redis in the same step that
+# request into the worker's in-flight hash. A pop's answer is kept under its token (ARGV[3], KEYS[7]): the
+# same pop sent again after a dropped connection (spiders/redisio.py) gets it back and changes nothing. What a request produced reaches Redis in the same step that
 # forgets it: a worker killed at any point loses nothing and records nothing twice.
 # ARGV: limit, lease, token, worker key prefix, n released, m freed, k queued, pop, s articles done; then
 # the n released payloads, the m lease tokens, k x (fingerprint, score, payload, claim), s x (walk key
 # prefix, article URL, failed 0/1, the synced item's JSON), the items.
 # Returns {flags} (nothing popped: queue empty or no pop asked), {flags, 'busy'} (every slot of the host
 # leased, by any worker) or {flags, payload, score}; flags: one '1' (queued) or '0' (a duplicate) per request.
-_POP = LEASE + """
+_POP = LEASE + SYNCED + """
+if ARGV[3] ~= '' then
+  local last = redis.call('HMGET', KEYS[7], 'token', 'flags', 'payload', 'score')
+  if last[1] == ARGV[3] then     -- this pop again (its answer was lost with its connection): the same answer
+    if last[3] == '' then return {last[2]} elseif last[4] == '' then return {last[2], last[3]} end
+    return {last[2], last[3], last[4]}
+  end
+end
+local function answer(out)
+  if ARGV[3] ~= '' then
+    redis.call('HSET', KEYS[7], 'token', ARGV[3], 'flags', out[1], 'payload', out[2] or '', 'score', out[3] or '')
+    redis.call('PEXPIRE', KEYS[7], 86400000)
+  end
+  return out
+end
 local n, m, k, s = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
 local e0 = 10 + n + m
 local s0 = e0 + 4 * k
@@ -92,21 +108,17 @@ for i = s0, s0 + 4 * s - 1, 4 do
   local walk = ARGV[i]
   redis.call('SADD', walk .. 'done', ARGV[i + 1])
   if ARGV[i + 2] == '1' then redis.call('HSET', walk .. 'state', 'article_failures', 1) end
-  local st = redis.call('HMGET', walk .. 'state', 'finished', 'complete', 'article_failures')
-  if st[1] == '1' and st[2] == '1' and not st[3]
-     and redis.call('SCARD', walk .. 'issued') == redis.call('SCARD', walk .. 'done')
-     and redis.call('HSETNX', walk .. 'state', 'synced', 1) == 1 then
-    redis.call('RPUSH', KEYS[4], ARGV[i + 3])
-  end
+  if synced(walk .. 'state', walk .. 'issued', walk .. 'done') == 1 then redis.call('RPUSH', KEYS[4], ARGV[i + 3]) end
 end
 for i = 10, 9 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
 for i = 10 + n, 9 + n + m do redis.call('ZREM', KEYS[3], ARGV[i]) end
-if ARGV[8] ~= '1' or redis.call('ZCARD', KEYS[1]) == 0 then return {flags} end
-if tonumber(ARGV[1]) > 0 and lease(KEYS[3]) == 0 then return {flags, 'busy'} end
+if ARGV[8] ~= '1' then return {flags} end
+if redis.call('ZCARD', KEYS[1]) == 0 then return answer({flags}) end
+if tonumber(ARGV[1]) > 0 and lease(KEYS[3]) == 0 then return answer({flags, 'busy'}) end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], r[1], r[2])
-return {flags, r[1], r[2]}
+return answer({flags, r[1], r[2]})
 """
 
 
@@ -133,6 +145,7 @@ class InflightPriorityQueue(PriorityQueue):
     and leases a slot of the host (see _POP)."""
 
     inflight_key: str | None = None
+    last_pop_key: str | None = None     # the last pop's token and answer (see _POP)
 
     def _encode_request(self, request):
         return self.serializer.dumps(request_dict(request, self.spider))
@@ -144,7 +157,8 @@ class InflightPriorityQueue(PriorityQueue):
         """The keys and arguments of one _POP call."""
         fields = [f for q in queued for f in q] + [f for d in done for f in d]
         return ([self.key, self.inflight_key, slots_key or self.key + ":noslots", Keys.items,
-                 dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims"],
+                 dupefilter or self.key + ":nodupefilter", claims or self.key + ":noclaims",
+                 self.last_pop_key or self.key + ":lastpop"],
                 [limit, lease, token, Keys.worker(""), len(released), len(freed), len(queued), "1" if pop else "0",
                  len(done), *released, *freed, *fields, *items])
 
@@ -204,6 +218,7 @@ class Scheduler(_RedisScheduler):
     def open(self, spider):
         super().open(spider)
         self.queue.inflight_key = Keys.inflight(self.worker_id, self.unit)
+        self.queue.last_pop_key = Keys.last_pop(self.worker_id, self.unit)
         from twisted.internet import task
         from twisted.internet import reactor
 

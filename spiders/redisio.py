@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import asyncio
 
-from redis.exceptions import NoScriptError
+from redis.exceptions import ConnectionError, NoScriptError
 from scrapy import Request
+
+from crawler.redisconn import ERRORS
 
 
 class PopChannel:
-    """One connection for the scheduler's pops: ``send`` writes one, ``take`` reads its answer."""
+    """One connection for the scheduler's pops: ``send`` writes one, ``take`` reads its answer.
+
+    A dropped connection (Redis restarted, a network blip) is opened again, with the client's retry policy
+    (crawler/redisconn.py: backoff, at most ZWGK_REDIS_OUTAGE seconds), and the pending pop sent again. That
+    is safe whether or not Redis ran it the first time: a pop carries its token, and Redis answers a token
+    it has seen with the answer it gave (spiders/redis_compat.py _POP), so no request is popped twice."""
 
     def __init__(self, server, source: str):
         self.server, self.source = server, source
@@ -24,39 +31,84 @@ class PopChannel:
         self.sha = None
         self.pending = None      # (keys, args, context) of the pop whose answer is not read yet
         self._loop = None
+        self._on_answer = None
+        self._fd = None          # the descriptor the loop watches (None: the connection dropped)
 
     def open(self, on_answer) -> None:
+        self._loop = asyncio.get_event_loop()
+        self._on_answer = on_answer
         self.conn = self.server.connection_pool.make_connection()
-        self.conn.connect()
+        self._connect()
+
+    def _connect(self) -> None:
+        self.conn.connect()          # retried by the connection's policy; raises once Redis stays away
         self.conn.send_command("SCRIPT", "LOAD", self.source)
         self.sha = self.conn.read_response()
-        self._loop = asyncio.get_event_loop()
-        self._loop.add_reader(self._fd(), on_answer)
+        # redis-py 8 has no public accessor for a connection's socket (only _sock / _get_socket()); the
+        # loop needs its descriptor to read the answer when it comes
+        self._fd = self.conn._sock.fileno()
+        self._loop.add_reader(self._fd, self._on_answer)
 
-    def _fd(self) -> int:
-        return self.conn._sock.fileno()      # redis-py keeps the socket private; the reactor needs its fd
+    def _drop(self, error=None) -> None:
+        if self._fd is not None:
+            self._loop.remove_reader(self._fd)
+            self._fd = None
+        self.conn.disconnect()
 
     def send(self, keys: list, args: list, context) -> None:
-        self.conn.send_command("EVALSHA", self.sha, len(keys), *keys, *args)
         self.pending = (keys, args, context)
+        try:
+            if self._fd is None:
+                self._connect()
+            self.conn.send_command("EVALSHA", self.sha, len(keys), *keys, *args)
+        except ERRORS as error:      # read (and sent again) by take, soon
+            self._drop(error)
+            self._loop.call_soon(self._on_answer)
 
     def answered(self) -> bool:
-        return self.pending is not None and self.conn.can_read(timeout=0)
+        """The pending pop's answer can be read now (or its connection dropped: take sends it again)."""
+        if self._fd is None:
+            return self.pending is not None
+        try:
+            readable = self.conn.can_read(timeout=0)
+        except ERRORS as error:
+            readable = True
+            self._drop(error)
+        if readable and self.pending is None:   # Redis says nothing unasked: the connection closed
+            self._drop()
+            return False
+        return readable and self.pending is not None
 
     def take(self):
         """The pending pop's answer (waits for it if need be) and its context."""
         keys, args, context = self.pending
         self.pending = None
         try:
-            got = self.conn.read_response()
-        except NoScriptError:    # the server lost its scripts: nothing ran, run it again in full
-            got = self.server.eval(self.source, len(keys), *keys, *args)
+            if self._fd is None:
+                raise ConnectionError("the pop's connection dropped")
+            got = self._read(keys, args)
+        except ERRORS as error:
+            self._drop(error)
+            got = self.conn.retry.call_with_retry(lambda: self._again(keys, args), self._drop)
         return got, context
+
+    def _read(self, keys, args):
+        try:
+            return self.conn.read_response()
+        except NoScriptError:    # the server lost its scripts: nothing ran, run it again in full
+            return self.server.eval(self.source, len(keys), *keys, *args)
+
+    def _again(self, keys, args):
+        if self._fd is None:
+            self._connect()
+        self.conn.send_command("EVALSHA", self.sha, len(keys), *keys, *args)
+        return self._read(keys, args)
 
     def close(self) -> None:
         if self.conn is not None:
-            if self._loop is not None:
-                self._loop.remove_reader(self._fd())
+            if self._fd is not None:
+                self._loop.remove_reader(self._fd)
+                self._fd = None
             self.conn.disconnect()
             self.conn = None
 

@@ -1,0 +1,103 @@
+"""How every zwgk process connects to Redis (`zwgk crawl --redis`, `zwgk ingest --redis`): a short outage — a
+restart, a failover, a network blip — costs nothing, a long one ends the process with one line.
+
+Each connection retries a failed call with redis-py's own Retry and exponential backoff until Redis has been
+unreachable for ``OUTAGE_SECONDS`` (counted from that connection's first failure; any success resets it),
+then raises the last error. redis-py bounds retries by a count, and nests a reconnect's retries inside a
+command's, so a count bounds nothing in seconds; here the one clock is shared by both loops.
+
+Once one connection of a process has given up, every other call of that process fails at once (``gone``):
+the process is ending, and a close path must not wait the whole bound again for each call it makes.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
+from redis.retry import Retry
+
+# Seconds a worker or the ingest waits for an unreachable Redis before it ends (exit 1, one line). A worker
+# must come back before its heartbeat key expires (spiders/distributed.py HEARTBEAT_TTL, 10 s; the key was
+# set at most a quarter of that before the outage), else its requests in flight are given to the others.
+OUTAGE_SECONDS = 5.0
+ERRORS = (ConnectionError, TimeoutError, socket.timeout)
+
+_gone = threading.Event()     # a connection of this process gave up: the others fail at once
+_gave_up: list = []           # callables told once, with the error (a worker stops its reactor)
+
+
+class OutageRetry(Retry):
+    """redis-py's Retry with its exponential backoff (50 ms doubling, at most 0.5 s between tries), bounded
+    by seconds of outage rather than by a number of tries (see module doc)."""
+
+    def __init__(self, seconds: float = OUTAGE_SECONDS):
+        super().__init__(ExponentialBackoff(cap=0.5, base=0.05), retries=-1, supported_errors=ERRORS)
+        self.seconds = float(seconds)
+        self.down_since: float | None = None
+
+    def call_with_retry(self, do, fail, is_retryable=None, with_failure_count=False):
+        failures = 0
+        while True:
+            try:
+                got = do()
+                self.down_since = None
+                return got
+            except self._supported_errors as error:
+                if is_retryable and not is_retryable(error):
+                    raise
+                failures += 1
+                fail(error, failures) if with_failure_count else fail(error)
+                now = time.monotonic()
+                if self.down_since is None:
+                    self.down_since = now
+                if _gone.is_set() or now - self.down_since >= self.seconds:
+                    raise give_up(error, now - self.down_since, self.seconds) from error
+                time.sleep(min(self._backoff.compute(failures), max(0.0, self.down_since + self.seconds - now)))
+
+
+class RedisGone(ConnectionError):
+    """Redis stayed unreachable longer than the process waits for it."""
+
+
+def give_up(error: Exception, waited: float, limit: float = OUTAGE_SECONDS) -> RedisGone:
+    """The error a call raises when it stops waiting; the first one of a process tells the listeners."""
+    if isinstance(error, RedisGone):
+        return error
+    gone = RedisGone(f"unreachable for {waited:.1f} s (waits at most {limit:g} s: ZWGK_REDIS_OUTAGE): {error}")
+    if not _gone.is_set():
+        _gone.set()
+        for listener in list(_gave_up):
+            listener(gone)
+    return gone
+
+
+def gone() -> bool:
+    """A connection of this process gave up on Redis (its callers are ending)."""
+    return _gone.is_set()
+
+
+def on_give_up(listener) -> None:
+    """Call *listener(error)* (from whichever thread gave up) the first time a connection gives up."""
+    _gave_up.append(listener)
+
+
+def reset() -> None:
+    """Forget an earlier give-up and its listeners (a new worker in the same process: tests)."""
+    _gone.clear()
+    _gave_up.clear()
+
+
+def client_options(seconds: float = OUTAGE_SECONDS) -> dict:
+    """The redis-py client options of every zwgk connection (also Scrapy's REDIS_PARAMS for scrapy-redis)."""
+    return {"retry": OutageRetry(seconds), "retry_on_error": list(ERRORS), "retry_on_timeout": False,
+            # a silent network drop is noticed after this long, then waited for like a refused connection
+            "socket_timeout": max(seconds, 5.0), "socket_connect_timeout": max(seconds, 1.0)}
+
+
+def connect(url: str, seconds: float = OUTAGE_SECONDS):
+    import redis
+
+    return redis.Redis.from_url(url, **client_options(seconds))
