@@ -58,15 +58,13 @@ class OutageRetry(Retry):
                 time.sleep(min(self._backoff.compute(failures), max(0.0, self.down_since + self.seconds - now)))
 
 
-class RedisGone(ConnectionError):
-    """Redis stayed unreachable longer than the process waits for it."""
-
-
-def give_up(error: Exception, waited: float, limit: float = OUTAGE_SECONDS) -> RedisGone:
-    """The error a call raises when it stops waiting; the first one of a process tells the listeners."""
-    if isinstance(error, RedisGone):
+def give_up(error: Exception, waited: float, limit: float = OUTAGE_SECONDS) -> ConnectionError:
+    """The error a call raises when it stops waiting (redis-py's ConnectionError: the commands print it as
+    their one-line Redis error); the first one of a process tells the listeners."""
+    if getattr(error, "gave_up", False):    # an inner retry loop (a reconnect) gave up already
         return error
-    gone = RedisGone(f"unreachable for {waited:.1f} s (waits at most {limit:g} s: ZWGK_REDIS_OUTAGE): {error}")
+    gone = ConnectionError(f"unreachable for {waited:.1f} s (waits at most {limit:g} s): {error}")
+    gone.gave_up = True
     if not _gone.is_set():
         _gone.set()
         for listener in list(_gave_up):
@@ -88,6 +86,21 @@ def reset() -> None:
     """Forget an earlier give-up and its listeners (a new worker in the same process: tests)."""
     _gone.clear()
     _gave_up.clear()
+
+
+class QuietAfterGivingUp:
+    """A logging filter: once the process gave up on Redis, the errors that follow from it (every call
+    failing at once while the process ends) are not logged — the command says it in one line."""
+
+    def filter(self, record) -> bool:
+        if not _gone.is_set() or not record.exc_info:
+            return True
+        error = record.exc_info[1]
+        while error is not None:
+            if isinstance(error, ERRORS):
+                return False
+            error = error.__cause__ or error.__context__
+        return True
 
 
 def client_options(seconds: float = OUTAGE_SECONDS) -> dict:

@@ -31,7 +31,8 @@ import weakref
 import scrapy
 
 from crawler.bureaus import CrawlUnit
-from crawler.ingest import LINK_ANSWER, Keys, connect, night_state, recover_dead
+from crawler import redisconn
+from crawler.ingest import LINK_ANSWER, Keys, night_state, recover_dead
 from crawler.items import ColumnSyncedItem, LinkItem
 from crawler.rediskeys import seen_key
 
@@ -42,6 +43,7 @@ from .guard import EXTERNAL
 from .linkcheck import LINK_MAXSIZE
 from .pagelinks import column_url
 from .redis_compat import CLAIM, RedisStartMixin, scripts
+from .redisio import stop_on_give_up, worker_connect
 from .walkstate import _CLAIM, _FINISH, _SYNC
 
 logger = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.redis_server = connect(crawler.settings.get("REDIS_URL"))
+        spider.redis_server = worker_connect(crawler.settings)
         spider.worker_id = crawler.settings.get("ZWGK_WORKER_ID")
         # a worker started between two nights waits for the next one instead of ending with the last
         spider._night_at_start = spider.redis_server.hget(Keys.night, "id")
@@ -285,6 +287,8 @@ class DistributedColumnSpider(RedisStartMixin, ColumnSpider):
     def _report_stats(self, spider=None, reason=None):
         from crawler.pipelines import site_stats
 
+        if redisconn.gone():
+            return
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
         summary = site_stats(stats)
@@ -318,7 +322,7 @@ class RedisItemPipeline:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.server = connect(crawler.settings.get("REDIS_URL"))
+        self.server = worker_connect(crawler.settings)
         self.unit = crawler.settings.get("ZWGK_UNIT")
         self.waiting: list[str] = []
         crawler.zwgk_items = self
@@ -338,7 +342,7 @@ class RedisItemPipeline:
         return out
 
     def close_spider(self, spider=None):
-        if self.waiting:
+        if self.waiting and not redisconn.gone():
             self.server.rpush(Keys.items, *self.take())
 
 
@@ -400,9 +404,13 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     from crawler.pipelines import site_stats
 
     wid = worker_id()
-    r = connect(redis_url)
-    r.ping()
     ttl = float((overrides or {}).get("ZWGK_REDIS_HEARTBEAT_TTL") or HEARTBEAT_TTL)
+    # an outage is waited out only while the worker's heartbeat key (set at most ttl/4 before) still lives
+    outage = float((overrides or {}).get("ZWGK_REDIS_OUTAGE") or min(redisconn.OUTAGE_SECONDS, ttl / 2))
+    overrides = {**(overrides or {}), "ZWGK_REDIS_OUTAGE": outage, "REDIS_PARAMS": redisconn.client_options(outage)}
+    gave_up = stop_on_give_up()
+    r = redisconn.connect(redis_url, outage)
+    r.ping()
     # the heartbeat key names the worker's units: the ingest knows when it has reported all of them
     alive = json.dumps([u.id for u in units])
     r.set(Keys.worker(wid), alive, px=int(ttl * 1000))
@@ -431,12 +439,12 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     stop = threading.Event()
 
     def beat():
-        hb = connect(redis_url)
+        hb = redisconn.connect(redis_url, outage)
         while not stop.wait(ttl / 4):
             try:
-                hb.set(Keys.worker(wid), alive, px=int(ttl * 1000))
-            except Exception:   # pragma: no cover - Redis briefly away: the next beat tries again
-                logger.warning("heartbeat to Redis failed", exc_info=True)
+                hb.set(Keys.worker(wid), alive, px=int(ttl * 1000))   # waits out a short outage
+            except Exception:   # Redis stayed away: the worker is stopping (stop_on_give_up)
+                return
 
     heart = threading.Thread(target=beat, name="zwgk-heartbeat", daemon=True)
     heart.start()
@@ -446,6 +454,9 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     finally:
         stop.set()
         heart.join(5)
-        r.delete(Keys.worker(wid))
+        if not redisconn.gone():
+            r.delete(Keys.worker(wid))
+    if gave_up:
+        raise gave_up[0]
     return {uid: site_stats(c.stats.get_stats()) if getattr(c, "_stats", None) is not None else {}
             for uid, c in crawlers.items()}

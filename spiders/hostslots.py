@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
-from crawler.ingest import Keys, connect
+from crawler.ingest import Keys
 
 from .redis_compat import LEASE, SLOT, scripts
+from .redisio import worker_connect
 
 
 # lease a slot of a host (redis_compat.LEASE: expired leases and dead workers' dropped first)
@@ -24,7 +25,7 @@ class HostSlotMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.server = connect(crawler.settings.get("REDIS_URL"))
+        self.server = worker_connect(crawler.settings)
         self.worker = crawler.settings.get("ZWGK_WORKER_ID")
         self.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 15
         self.held: dict[int, tuple[str, str]] = {}

@@ -36,6 +36,7 @@ import logging
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as _RedisScheduler
 
+from crawler import redisconn
 from crawler.ingest import SEED, Keys
 
 from .walkstate import SYNCED
@@ -231,6 +232,10 @@ class Scheduler(_RedisScheduler):
     def close(self, reason):
         if self._poll is not None and self._poll.running:
             self._poll.stop()
+        if redisconn.gone():    # Redis stayed away: nothing can be given back (the dead-worker rule will)
+            if self.channel is not None:
+                self.channel.close()
+            return super().close(reason)
         self._read_pop()
         if self.ready:    # popped, never handed to the engine: back on the queue, their slots freed
             pipe = self.server.pipeline(transaction=True)
@@ -291,6 +296,8 @@ class Scheduler(_RedisScheduler):
         return self._release_finished()
 
     def next_request(self):
+        if redisconn.gone():
+            return None
         if self.ready or (self.channel is not None and self.channel.pending is not None):
             if self.channel is not None and self.channel.answered():
                 self._read_pop()
@@ -344,7 +351,7 @@ class Scheduler(_RedisScheduler):
     def _answered(self) -> None:
         """The pending pop's answer came: a request popped goes to the engine now (a dry answer waits for
         the next poll or for something new to send, as in next_request)."""
-        if self.channel is not None and self.channel.answered():
+        if not redisconn.gone() and self.channel is not None and self.channel.answered():
             self._read_pop()
             self._wake()
 
@@ -356,6 +363,8 @@ class Scheduler(_RedisScheduler):
     def has_pending_requests(self):
         # asked only when this crawler has nothing else to do: a pop on its way is waited for (a retry
         # after a dry answer would otherwise keep the idle check — new seeds, the night's end — away)
+        if redisconn.gone():
+            return bool(self.ready)
         if self.channel is not None and self.channel.pending is not None:
             self._read_pop()
             self._wake()
@@ -445,6 +454,8 @@ class Scheduler(_RedisScheduler):
         return out
 
     def _tick(self) -> None:
+        if redisconn.gone():     # the worker is stopping (spiders/redisio.py stop_on_give_up)
+            return
         self._release_finished(items_alone=False)
         dry, self._dry = self._dry, False      # a pop that found nothing: look again now
         slot = getattr(self.crawler.engine, "_slot", None)

@@ -10,11 +10,13 @@ Lua call on, whether or not its answer has been read."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from redis.exceptions import ConnectionError, NoScriptError
 from scrapy import Request
 
-from crawler.redisconn import ERRORS
+from crawler import redisconn
+from crawler.redisconn import ERRORS, OUTAGE_SECONDS, connect
 
 
 class PopChannel:
@@ -163,3 +165,30 @@ def scripts(server) -> Scripts:
     if got is None:
         got = server._zwgk_scripts = Scripts(server)
     return got
+
+
+def worker_connect(settings):
+    """A worker's Redis client: waits out an outage of up to ZWGK_REDIS_OUTAGE seconds (crawler/redisconn.py)."""
+    return connect(settings.get("REDIS_URL"), settings.getfloat("ZWGK_REDIS_OUTAGE", OUTAGE_SECONDS))
+
+
+def stop_on_give_up() -> list:
+    """When a connection of this worker stops waiting for Redis (crawler/redisconn.py), the reactor stops at
+    once, without closing the crawlers: nothing can reach Redis to close them, and what the worker held in
+    flight goes back to the queue by the dead-worker rule when its heartbeat key expires, as after a SIGKILL.
+    Returns the list the error goes to (run_worker raises it: one line and exit 1 from the command)."""
+    errors: list = []
+
+    def gave_up(error) -> None:
+        from twisted.internet import reactor   # (installed by then: Scrapy chooses it)
+
+        errors.append(error)
+        quiet = redisconn.QuietAfterGivingUp()    # the handlers as Scrapy left them: add it now
+        for lg in [logging.root, *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]:
+            for handler in lg.handlers:
+                handler.addFilter(quiet)
+        reactor.callFromThread(lambda: reactor.running and reactor.stop())
+
+    redisconn.reset()
+    redisconn.on_give_up(gave_up)
+    return errors
