@@ -11,6 +11,7 @@ the process is ending, and a close path must not wait the whole bound again for 
 """
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -18,6 +19,8 @@ import time
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
 
 # Seconds a worker or the ingest waits for an unreachable Redis before it ends (exit 1, one line). A worker
 # must come back before its heartbeat key expires (spiders/distributed.py HEARTBEAT_TTL, 10 s; the key was
@@ -43,7 +46,9 @@ class OutageRetry(Retry):
         while True:
             try:
                 got = do()
-                self.down_since = None
+                if self.down_since is not None:
+                    self.down_since = None
+                    _outage(False)
                 return got
             except self._supported_errors as error:
                 if is_retryable and not is_retryable(error):
@@ -53,9 +58,29 @@ class OutageRetry(Retry):
                 now = time.monotonic()
                 if self.down_since is None:
                     self.down_since = now
+                    _outage(True, error, self.seconds)
                 if _gone.is_set() or now - self.down_since >= self.seconds:
                     raise give_up(error, now - self.down_since, self.seconds) from error
                 time.sleep(min(self._backoff.compute(failures), max(0.0, self.down_since + self.seconds - now)))
+
+
+_process_down = [None, 0]     # when this process's first failing connection began to wait; how many wait
+_lock = threading.Lock()
+
+
+def _outage(down: bool, error=None, seconds: float = 0.0) -> None:
+    """One log line when the process begins to wait for Redis, one when the last waiting connection is back."""
+    with _lock:
+        if down:
+            _process_down[1] += 1
+            if _process_down[1] == 1:
+                _process_down[0] = time.monotonic()
+                logger.warning("Redis unreachable (%s): waiting up to %g s", error, seconds)
+        else:
+            _process_down[1] = max(0, _process_down[1] - 1)
+            if _process_down[1] == 0 and _process_down[0] is not None:
+                logger.warning("Redis back after %.1f s", time.monotonic() - _process_down[0])
+                _process_down[0] = None
 
 
 def give_up(error: Exception, waited: float, limit: float = OUTAGE_SECONDS) -> ConnectionError:

@@ -129,6 +129,9 @@ def test_a_redis_restart_mid_crawl_changes_nothing(clean, replica, aof_redis, tm
         assert len(units) == len(replica)
         assert all(s["finish_reason"] == "finished" for s in units.values()), units
     assert "is gone" not in logs["ingest.log"]
+    for name in ("w1.log", "w2.log"):     # each worker waited for Redis, and said so
+        text = (tmp / name).read_text()
+        assert "Redis unreachable" in text and "Redis back after" in text, logs[name]
 
 
 ONE_LINE = re.compile(r"^zwgk: Redis: ConnectionError: unreachable for (\d+\.\d) s \(waits at most (\S+) s\)")
