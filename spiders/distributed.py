@@ -408,6 +408,9 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     # an outage is waited out only while the worker's heartbeat key (set at most ttl/4 before) still lives
     outage = float((overrides or {}).get("ZWGK_REDIS_OUTAGE") or min(redisconn.OUTAGE_SECONDS, ttl / 2))
     overrides = {**(overrides or {}), "ZWGK_REDIS_OUTAGE": outage, "REDIS_PARAMS": redisconn.client_options(outage)}
+    if outage > 0.75 * ttl:
+        logger.warning("ZWGK_REDIS_OUTAGE %g s outlives the heartbeat key (%g s TTL): after an outage that long "
+                       "the worker's requests in flight may be fetched again by another worker", outage, ttl)
     gave_up = stop_on_give_up()
     r = redisconn.connect(redis_url, outage)
     r.ping()

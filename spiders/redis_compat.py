@@ -40,7 +40,7 @@ from crawler import redisconn
 from crawler.ingest import SEED, Keys
 
 from .walkstate import SYNCED
-from .redisio import PopChannel, request_dict, scripts  # noqa: F401 — request_dict: tests; scripts: distributed, hostslots
+from .redisio import POP_AGAIN, PopChannel, request_dict, scripts  # noqa: F401 — request_dict: tests; scripts: distributed, hostslots
 
 logger = logging.getLogger(__name__)
 
@@ -76,21 +76,7 @@ end
 # prefix, article URL, failed 0/1, the synced item's JSON), the items.
 # Returns {flags} (nothing popped: queue empty or no pop asked), {flags, 'busy'} (every slot of the host
 # leased, by any worker) or {flags, payload, score}; flags: one '1' (queued) or '0' (a duplicate) per request.
-_POP = LEASE + SYNCED + """
-if ARGV[3] ~= '' then
-  local last = redis.call('HMGET', KEYS[7], 'token', 'flags', 'payload', 'score')
-  if last[1] == ARGV[3] then     -- this pop again (its answer was lost with its connection): the same answer
-    if last[3] == '' then return {last[2]} elseif last[4] == '' then return {last[2], last[3]} end
-    return {last[2], last[3], last[4]}
-  end
-end
-local function answer(out)
-  if ARGV[3] ~= '' then
-    redis.call('HSET', KEYS[7], 'token', ARGV[3], 'flags', out[1], 'payload', out[2] or '', 'score', out[3] or '')
-    redis.call('PEXPIRE', KEYS[7], 86400000)
-  end
-  return out
-end
+_POP = LEASE + SYNCED + POP_AGAIN + """
 local n, m, k, s = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
 local e0 = 10 + n + m
 local s0 = e0 + 4 * k

@@ -19,6 +19,27 @@ from crawler import redisconn
 from crawler.redisconn import ERRORS, OUTAGE_SECONDS, connect
 
 
+# The start of the scheduler's pop (spiders/redis_compat.py _POP; ARGV[3] the pop's token, KEYS[7] where its
+# answer is kept): a token already answered gets that answer again and nothing runs twice — the pop sent
+# again after its connection dropped, whether or not Redis ran it the first time. answer(out) keeps an answer.
+POP_AGAIN = """
+if ARGV[3] ~= '' then
+  local last = redis.call('HMGET', KEYS[7], 'token', 'flags', 'payload', 'score')
+  if last[1] == ARGV[3] then
+    if last[3] == '' then return {last[2]} elseif last[4] == '' then return {last[2], last[3]} end
+    return {last[2], last[3], last[4]}
+  end
+end
+local function answer(out)
+  if ARGV[3] ~= '' then
+    redis.call('HSET', KEYS[7], 'token', ARGV[3], 'flags', out[1], 'payload', out[2] or '', 'score', out[3] or '')
+    redis.call('PEXPIRE', KEYS[7], 86400000)
+  end
+  return out
+end
+"""
+
+
 class PopChannel:
     """One connection for the scheduler's pops: ``send`` writes one, ``take`` reads its answer.
 
