@@ -46,10 +46,6 @@ class OutageRetry(Retry):
         while True:
             try:
                 got = do()
-                if self.down_since is not None:
-                    self.down_since = None
-                    _outage(False)
-                return got
             except self._supported_errors as error:
                 if is_retryable and not is_retryable(error):
                     raise
@@ -62,6 +58,17 @@ class OutageRetry(Retry):
                 if _gone.is_set() or now - self.down_since >= self.seconds:
                     raise give_up(error, now - self.down_since, self.seconds) from error
                 time.sleep(min(self._backoff.compute(failures), max(0.0, self.down_since + self.seconds - now)))
+            except BaseException:    # Redis answered (an error of the command, e.g. NOSCRIPT after a restart)
+                self._back()
+                raise
+            else:
+                self._back()
+                return got
+
+    def _back(self) -> None:
+        if self.down_since is not None:
+            self.down_since = None
+            _outage(False)
 
 
 _process_down = [None, 0]     # when this process's first failing connection began to wait; how many wait

@@ -136,3 +136,17 @@ def test_a_client_gives_up_once_redis_stayed_away_longer_than_its_limit_and_ever
         assert len(told) == 1
     finally:
         redisconn.reset()
+
+
+def test_a_connection_redis_answered_with_an_error_is_waiting_no_more():
+    # after a restart the first EVALSHA is answered NOSCRIPT: Redis is back, and the next failure, hours
+    # later, waits its whole bound again instead of giving up at once
+    retry = redisconn.OutageRetry(60)
+    errors = iter([redislib.ConnectionError("refused"), redislib.exceptions.NoScriptError("NOSCRIPT")])
+
+    def call():
+        raise next(errors)
+
+    with pytest.raises(redislib.exceptions.NoScriptError):
+        retry.call_with_retry(call, lambda error: None)
+    assert retry.down_since is None and not redisconn.gone()
