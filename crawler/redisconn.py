@@ -17,7 +17,7 @@ import threading
 import time
 
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.exceptions import ConnectionError, ResponseError, TimeoutError
 from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class OutageRetry(Retry):
                 if _gone.is_set() or now - self.down_since >= self.seconds:
                     raise give_up(error, now - self.down_since, self.seconds) from error
                 time.sleep(min(self._backoff.compute(failures), max(0.0, self.down_since + self.seconds - now)))
-            except BaseException:    # Redis answered (an error of the command, e.g. NOSCRIPT after a restart)
+            except ResponseError:    # Redis answered, with an error of the command (NOSCRIPT after a restart)
                 self._back()
                 raise
             else:

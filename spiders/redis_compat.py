@@ -40,7 +40,7 @@ from crawler import redisconn
 from crawler.ingest import SEED, Keys
 
 from .walkstate import SYNCED
-from .redisio import POP_AGAIN, PopChannel, request_dict, scripts  # noqa: F401 — request_dict: tests; scripts: distributed, hostslots
+from .redisio import POP_AGAIN, PopChannel, quiet_after_giving_up, request_dict, scripts  # noqa: F401 — request_dict: tests; scripts: distributed, hostslots
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ class Scheduler(_RedisScheduler):
             from twisted.internet import reactor
 
             if reactor.running:
-                self._flush_call = reactor.callLater(FLUSH_AFTER, self.flush)
+                self._flush_call = reactor.callLater(FLUSH_AFTER, self._flush_later)
         return True
 
     def _take_outbox(self) -> list:
@@ -280,6 +280,8 @@ class Scheduler(_RedisScheduler):
         for each, whether it went on the queue (False: the duplicate filter had seen it)."""
         self._flush_call = None
         return self._release_finished()
+
+    _flush_later = quiet_after_giving_up(flush)     # the FLUSH_AFTER timer's
 
     def next_request(self):
         if redisconn.gone():
@@ -334,10 +336,11 @@ class Scheduler(_RedisScheduler):
             got, (outbox, token) = self.channel.take()
             self._popped(self.queue.pop_answer(got), outbox, token)
 
+    @quiet_after_giving_up
     def _answered(self) -> None:
         """The pending pop's answer came: a request popped goes to the engine now (a dry answer waits for
         the next poll or for something new to send, as in next_request)."""
-        if not redisconn.gone() and self.channel is not None and self.channel.answered():
+        if self.channel is not None and self.channel.answered():
             self._read_pop()
             self._wake()
 
@@ -439,9 +442,8 @@ class Scheduler(_RedisScheduler):
         out, self.articles_done = self.articles_done, []
         return out
 
+    @quiet_after_giving_up
     def _tick(self) -> None:
-        if redisconn.gone():     # the worker is stopping (spiders/redisio.py stop_on_give_up)
-            return
         self._release_finished(items_alone=False)
         dry, self._dry = self._dry, False      # a pop that found nothing: look again now
         slot = getattr(self.crawler.engine, "_slot", None)

@@ -10,6 +10,7 @@ Lua call on, whether or not its answer has been read."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from redis.exceptions import ConnectionError, NoScriptError
@@ -213,3 +214,20 @@ def stop_on_give_up() -> list:
     redisconn.reset()
     redisconn.on_give_up(gave_up)
     return errors
+
+
+def quiet_after_giving_up(method):
+    """For a call the reactor or the loop makes on its own (a timer, a socket callback): once the worker gave
+    up on Redis, the error is not raised into Twisted or asyncio, which would print it with its traceback
+    while the worker stops; the command says it in one line."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if redisconn.gone():
+            return None
+        try:
+            return method(self, *args, **kwargs)
+        except ERRORS:
+            if redisconn.gone():
+                return None
+            raise
+    return call

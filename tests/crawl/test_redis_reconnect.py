@@ -150,3 +150,25 @@ def test_a_connection_redis_answered_with_an_error_is_waiting_no_more():
     with pytest.raises(redislib.exceptions.NoScriptError):
         retry.call_with_retry(call, lambda error: None)
     assert retry.down_since is None and not redisconn.gone()
+
+
+def test_a_refused_reconnect_inside_a_call_does_not_restart_its_clock():
+    # redis-py reconnects inside a command's retry loop, with the same retry object; a refused socket there
+    # (an OSError, converted by redis-py afterwards) must not count as Redis having answered
+    retry = redisconn.OutageRetry(0.2)
+    redisconn.reset()
+
+    def connect():
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def command():
+        try:
+            retry.call_with_retry(connect, lambda error: None)
+        except OSError as e:
+            raise redislib.ConnectionError(str(e)) from e
+
+    try:
+        with pytest.raises(redislib.ConnectionError, match=r"^unreachable for 0\.2 s"):
+            retry.call_with_retry(command, lambda error: None)
+    finally:
+        redisconn.reset()
