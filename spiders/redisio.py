@@ -6,7 +6,11 @@ busy machine (bench/README.md, part w). Here the pop is written to a connection 
 is read when its socket becomes readable; every other call of the scheduler reads a pending answer first,
 so Redis still runs the scheduler's calls in the order they were made (nothing a request produced can
 overtake its release) and a killed worker loses nothing: a popped request is in the in-flight hash from the
-Lua call on, whether or not its answer has been read."""
+Lua call on, whether or not its answer has been read.
+
+A Redis outage (crawler/redisconn.py): every client of the worker waits up to ZWGK_REDIS_OUTAGE seconds; the
+pop's connection is opened again and its pop sent again (POP_AGAIN makes that safe); past the bound the
+reactor stops at once (``stop_on_give_up``) and the command prints one line."""
 from __future__ import annotations
 
 import asyncio
