@@ -142,3 +142,18 @@ def test_a_package_that_is_not_a_word_document_is_refused_as_before():
                                                       "relationships/officeDocument' in collection\"")
     assert attachment_text(b"<html>404</html>", "docx") == (
         None, "docx text extraction failed: BadZipFile: File is not a zip file")
+
+
+def test_reading_a_docx_imports_no_other_parser():
+    """The sandbox's child imports a parser when a file of its type comes (a night of docx only never pays
+    for pdfplumber or openpyxl)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys; from spiders.attachments import attachment_text; "
+              "print(attachment_text(sys.stdin.buffer.read(), 'docx')[0].splitlines()[0]); "
+              "print(sorted(m for m in ('pdfplumber', 'pdfminer', 'openpyxl', 'pkg_resources') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], input=_rich_docx(), capture_output=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2], timeout=60).stdout.decode().splitlines()
+    assert out == ["2020年部门预算公开说明", "[]"]
