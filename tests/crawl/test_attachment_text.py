@@ -111,6 +111,17 @@ def test_a_docx_gives_the_text_python_docx_gives_for_the_whole_package(make):
     assert "页眉" not in text and "第 1 页" not in text   # headers and footers were never read
 
 
+def test_a_real_word_file_gives_the_text_python_docx_gives():
+    """A plan as its organ published it (池州市信访局, written by Word, in tests/fixtures/rules/realplans)."""
+    from pathlib import Path
+
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "realplans" / "chizhou_xfj.docx").read_bytes()
+    text, error = attachment_text(data, "docx")
+    assert error is None
+    assert text == re.sub(r"\n\s*\n+", "\n", re.sub(r"[ \t\u3000]+", " ", _word_text(data))).strip()
+    assert "信访" in text and text.count("\n") > 20
+
+
 def test_a_docx_with_a_missing_picture_is_read_where_python_docx_refused_it():
     data = _rezip(_rich_docx(), lambda name, blob: None if name.startswith("word/media/") else (name, blob))
     with pytest.raises(KeyError):
