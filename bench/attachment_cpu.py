@@ -13,7 +13,6 @@ import collections
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,22 +25,12 @@ FILE = re.compile(r"\.(pdf|docx|xlsx|doc|xls|csv|zip)(\?|$)")
 
 def collect(out: Path, scale: float) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import redis_bench as rb
+    from store_compare import replica_and_redis
 
     (out / "files").mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp())
-    rep = subprocess.Popen([sys.executable, "-m", "replica.bureaus", "--count", "8", "--scale", str(scale),
-                            "--ports-file", str(tmp / "ports.json"), "--parent-pid", str(os.getpid())],
-                           cwd=rb.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = rb.free_port()
-    rs = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                           "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL)
-    try:
-        while not (tmp / "ports.json").exists():
-            time.sleep(0.05)
-        urls = json.loads((tmp / "ports.json").read_text())
-        time.sleep(0.3)
-        rb.run_redis(rb.district(tmp / "d8", urls), f"redis://127.0.0.1:{port}/0", 1, urls, tmp / "d8")
+    with replica_and_redis(scale) as (rb, urls, redis_url):
+        night = Path(tempfile.mkdtemp())
+        rb.run_redis(rb.district(night, urls), redis_url, 1, urls, night)
         index = []
         for key, base in urls.items():
             for q in json.load(urllib.request.urlopen(base + "/__replica__/requests.json"))["requests"]:
@@ -56,9 +45,6 @@ def collect(out: Path, scale: float) -> None:
                 index.append({"file": name, "type": FILE.search(q["path"]).group(1), "size": len(data)})
         (out / "index.json").write_text(json.dumps(index, indent=1))
         print(len(index), "files", dict(collections.Counter(i["type"] for i in index)))
-    finally:
-        rep.terminate()
-        rs.terminate()
 
 
 def measure(out: Path) -> None:

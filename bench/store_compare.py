@@ -10,6 +10,7 @@ links, columns and the search index, times and row ids aside, and exits 1 when a
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -24,7 +25,9 @@ TABLES = {"documents": "url", "versions": "url, version", "links": "from_url, to
 TIMES = {"first_seen", "last_seen", "seen", "checked_at", "full_walk_at", "doc_id"}
 
 
-def run(out: Path, scale: float, mode: str, trees: list[str]) -> None:
+@contextlib.contextmanager
+def replica_and_redis(scale: float):
+    """The 8-host replica at *scale* and a redis-server, on 127.0.0.1: yields (redis_bench, urls, redis URL)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import redis_bench as rb
 
@@ -40,18 +43,22 @@ def run(out: Path, scale: float, mode: str, trees: list[str]) -> None:
             time.sleep(0.05)
         urls = json.loads((tmp / "ports.json").read_text())
         time.sleep(0.3)
+        yield rb, urls, f"redis://127.0.0.1:{port}/0"
+    finally:
+        rep.terminate()
+        rs.terminate()
+
+
+def run(out: Path, scale: float, mode: str, trees: list[str]) -> None:
+    with replica_and_redis(scale) as (rb, urls, redis_url):
         for i, tree in enumerate(trees):
             rb.ROOT = Path(tree).resolve()     # the night's processes import this tree (their cwd)
             diag: dict = {}
             if mode == "redis":
-                rb.run_redis(rb.district(out / str(i), urls), f"redis://127.0.0.1:{port}/0", 1, urls, out / str(i),
-                             diag=diag)
+                rb.run_redis(rb.district(out / str(i), urls), redis_url, 1, urls, out / str(i), diag=diag)
             else:
                 rb.run_plain(rb.four_sites(out / str(i), urls), urls, out / str(i), diag=diag)
             print(i, tree, diag.get("requests"), "requests, CPU s", diag.get("cpu_s"))
-    finally:
-        rep.terminate()
-        rs.terminate()
 
 
 def rows(db: Path) -> dict[str, list[tuple]]:

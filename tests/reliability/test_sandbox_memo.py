@@ -3,19 +3,8 @@ file under another URL (a document reposted on each bureau's site with its attac
 child gave, without the child; a file that hit a limit is read again, never remembered."""
 from __future__ import annotations
 
-import io
-
 from faultserver import zip_bomb_docx
-
-
-def _docx(text: str) -> bytes:
-    import docx
-
-    d = docx.Document()
-    d.add_paragraph(text)
-    b = io.BytesIO()
-    d.save(b)
-    return b.getvalue()
+from test_bounded import _docx
 
 
 def test_the_same_bytes_are_read_by_the_child_once_and_a_file_over_the_limits_every_time():
