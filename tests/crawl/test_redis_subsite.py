@@ -4,97 +4,36 @@ site): `zwgk crawl --redis` + `zwgk ingest --redis` store what a plain `zwgk cra
 (documents, versions, search rows, columns, links), and no request left the sub-path.
 
 The replica's ``subsite`` serves the bureau under /jtj/ and answers 404 on the unprefixed paths, as a real
-portal does. A recording front on 127.0.0.1 sits before it, so the test reads every request the site got.
+portal does. A recording front on 127.0.0.1 (sitefront.py) sits before it, so the test reads every request
+the site got.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from replica import ReplicaServer
+from sitefront import SiteFront
 
 ROOT = Path(__file__).resolve().parents[2]
 ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
 PREFIX = "/jtj"
 pytestmark = pytest.mark.timeout(400)
-_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "upgrade"}
-
-
-class RecordingFront:
-    """A pass-through HTTP front for one upstream site: every request is recorded as (method, path) and
-    forwarded unchanged (its Host header too, so the site's own absolute links point at the front)."""
-
-    def __init__(self, upstream: str):
-        self.upstream = upstream.split("://", 1)[1]
-        self.log: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-        front = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _forward(self):
-                with front.lock:
-                    front.log.append((self.command, self.path))
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection(front.upstream, timeout=60)
-                try:
-                    conn.request(self.command, self.path, body=body,
-                                 headers={k: v for k, v in self.headers.items() if k.lower() not in _HOP})
-                    resp = conn.getresponse()
-                    data = resp.read()
-                finally:
-                    conn.close()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in _HOP and k.lower() != "content-length":
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_HEAD = do_POST = _forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def take(self) -> list[tuple[str, str]]:
-        with self.lock:
-            out, self.log = self.log, []
-        return out
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
 def portal():
     with ReplicaServer(seed=1, scale=0.03, extra_sites=("subsite",)) as r:
-        front = RecordingFront(r.extra_urls["subsite"])
-        try:
+        with SiteFront(r.extra_urls["subsite"]) as front:
             yield {"url": front.url, "front": front, "columns": r.manifest["sites"]["bureau"]["columns"],
                    "docs": [d for d in r.manifest["documents"] if d["site"] == "bureau"]}
-        finally:
-            front.close()
 
 
 def _config(tmp: Path, portal) -> Path:
