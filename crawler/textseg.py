@@ -14,9 +14,29 @@ USERDICT = Path(__file__).with_name("userdict.txt")
 _PUNCT = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
 
 
+def _import_jieba():
+    """jieba, imported without pkg_resources. jieba 0.42's ``_compat`` imports pkg_resources (0.1 CPU s,
+    four times jieba's own import, in every process that segments: the ingest, a crawl's CPU worker, each
+    ``db import`` worker) only to open files of its own package, and opens the same files with ``open()``
+    when that import fails: so it fails, for the time of jieba's import only."""
+    import sys
+
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    hide = "pkg_resources" not in sys.modules
+    if hide:
+        sys.modules["pkg_resources"] = None   # an import of it raises ImportError
+    try:
+        import jieba
+    finally:
+        if hide and "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
 @lru_cache(maxsize=1)
 def _jieba():
-    import jieba
+    jieba = _import_jieba()
 
     from .segmenter import load_cached_dictionary
 
@@ -28,12 +48,13 @@ def _jieba():
 
 def new_segmenter(block_cache: int | None = None):
     """A Segmenter (crawler/segmenter.py) on jieba's dictionary with ours; *block_cache*: blocks it remembers."""
+    tokenizer = _jieba().dt   # first: it imports jieba
     from jieba import finalseg, re_han_default, re_skip_default
 
     from .hmmcut import HmmCut
     from .segmenter import BLOCK_CACHE, Segmenter
 
-    return Segmenter(_jieba().dt, HmmCut(finalseg), re_han_default, re_skip_default,
+    return Segmenter(tokenizer, HmmCut(finalseg), re_han_default, re_skip_default,
                      BLOCK_CACHE if block_cache is None else block_cache)
 
 

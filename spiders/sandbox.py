@@ -9,6 +9,7 @@ on. Frames on the pipes: a JSON header line, then the raw bytes; the answer is o
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,8 @@ logger = logging.getLogger(__name__)
 MEMORY_LIMIT = 1536 * 1024 * 1024   # bytes of address space for the child
 CPU_SECONDS = 20                    # per file
 WALL_SECONDS = 40                   # per file, including the child's start
+MEMO_FILES = 256                    # answers a process remembers by the file's bytes …
+MEMO_CHARS = 2_000_000              # … and their text at most
 
 
 class SandboxedExtractor:
@@ -32,6 +36,7 @@ class SandboxedExtractor:
         self.memory, self.cpu, self.wall = memory, cpu, wall
         self.proc: subprocess.Popen | None = None
         self.killed = 0   # files that hit a limit
+        self.unstarted = 0   # files no child could be started for
 
     def _start(self) -> subprocess.Popen:
         # the child caps its own address space first thing (no preexec_fn in a threaded parent)
@@ -84,6 +89,7 @@ class SandboxedExtractor:
                 self._kill()
                 if attempt == 1:
                     continue
+                self.unstarted += 1
                 return None, f"{kind} text extraction failed: the extractor could not start"
             answer = self._read_answer()
             if answer is not None:
@@ -91,6 +97,7 @@ class SandboxedExtractor:
             self.killed += 1
             return None, (f"{kind} text extraction stopped: resource limit (memory {self.memory // 2**20} MiB, "
                           f"CPU {self.cpu} s, {self.wall:.0f} s)")
+        self.unstarted += 1
         return None, f"{kind} text extraction failed"
 
     def _read_answer(self) -> dict | None:
@@ -133,6 +140,18 @@ class SharedSandbox:
         self.extractor = SandboxedExtractor()
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="zwgk-sandbox")
         self.users = 0
+        self.memo: OrderedDict = OrderedDict()   # (sha256, declared type) -> (text, error); the thread's only
+        self.memo_chars = 0
+
+    def _remember(self, key, text: str | None, error: str | None) -> None:
+        size = len(text or "") + len(error or "")
+        if size > MEMO_CHARS:
+            return
+        self.memo[key] = (text, error)
+        self.memo_chars += size
+        while len(self.memo) > MEMO_FILES or self.memo_chars > MEMO_CHARS:
+            old_text, old_error = self.memo.popitem(last=False)[1]
+            self.memo_chars -= len(old_text or "") + len(old_error or "")
 
     @classmethod
     def acquire(cls) -> "SharedSandbox":
@@ -153,11 +172,23 @@ class SharedSandbox:
         self.extractor.close()
 
     def read(self, data: bytes, declared: str | None) -> Future:
-        """A future of (text, error, over_limits): *over_limits* tells whether this file hit a limit."""
+        """A future of (text, error, over_limits): *over_limits* tells whether this file hit a limit.
+
+        The same bytes with the same declared type were read before in this process (the same file under
+        another URL: a document reposted on each bureau's site with its attachment): the answer it gave,
+        which is a function of the bytes and the type alone; a file that hit a limit is read again."""
         def work():
-            before = self.extractor.killed
+            key = (hashlib.sha256(data).digest(), declared)
+            known = self.memo.get(key)
+            if known is not None:
+                self.memo.move_to_end(key)
+                return known[0], known[1], False
+            before, unstarted = self.extractor.killed, self.extractor.unstarted
             text, error = self.extractor.text(data, declared)
-            return text, error, self.extractor.killed > before
+            over_limits = self.extractor.killed > before
+            if not over_limits and self.extractor.unstarted == unstarted and "stopped:" not in (error or ""):
+                self._remember(key, text, error)   # the child's answer (or the zip check's), not a limit's
+            return text, error, over_limits
         return self.thread.submit(work)
 
 
