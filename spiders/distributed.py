@@ -32,6 +32,7 @@ import scrapy
 
 from crawler.bureaus import CrawlUnit
 from crawler import redisconn
+from crawler.heap import settle_for_crawl
 from crawler.ingest import LINK_ANSWER, Keys, night_state, recover_dead
 from crawler.items import ColumnSyncedItem, LinkItem
 from crawler.rediskeys import seen_key
@@ -452,6 +453,7 @@ def run_worker(units: list[CrawlUnit], redis_url: str, *, log_level: str | None 
     heart = threading.Thread(target=beat, name="zwgk-heartbeat", daemon=True)
     heart.start()
     logger.info("worker %s: %d crawl unit(s) on %s", wid, len(units), redis_url)
+    settle_for_crawl()
     try:
         process.start()
     finally:

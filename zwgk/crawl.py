@@ -19,6 +19,7 @@ from crawler.config import Config, SITE_KEYS
 from crawler.pipelines import site_stats
 from crawler.configcopy import save_config_copy
 from crawler.store import Store, now_iso
+from crawler.heap import settle_for_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def run_crawl(config: Config, db_path: Path, *, sites: list[str] | None = None,
                       if getattr(c, "_stats", None) is not None})
         loop = task.LoopingCall(tick)
         loop.start(1.0, now=False)
+    settle_for_crawl()
     try:
         process.start()
     except Exception as e:  # the reactor itself failed: nothing sensible was crawled
