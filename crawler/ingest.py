@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 import os
@@ -49,11 +50,15 @@ CHECK_SECONDS = 0.1         # no items: is the night done? (one atomic Redis cal
 RECOVER_SECONDS = 0.5       # and at most this often: did a worker die? (a scan of the keys)
 
 # take a batch of items into the "being written" list and return it (as one JSON array: one reply to read,
-# one json.loads for the batch): with ARGV[2] = 1 the previous batch
-# is written and dropped first (in the same call); a batch a killed ingest left there is taken again,
-# topped up with new items. A list short enough for the batch becomes the "being written" list whole
+# one json.loads for the batch). ARGV[2]: the token of the batch this ingest has written, dropped first in
+# the same call — only while that batch is still the one there (KEYS[3] holds the token of the batch in
+# it, ARGV[3] the new batch's): a take that Redis ran but whose answer was lost (a restart closing the
+# connection) and that is sent again returns the same batch, topped up, instead of dropping it unwritten.
+# A batch a killed ingest left there is taken again, topped up with new items. A list short enough for the
+# batch becomes the "being written" list whole
 _TAKE = """
-if ARGV[2] == '1' then redis.call('DEL', KEYS[2]) end
+if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+redis.call('SET', KEYS[3], ARGV[3])
 local have = redis.call('LLEN', KEYS[2])
 local room = tonumber(ARGV[1]) - have
 local n = redis.call('LLEN', KEYS[1])
@@ -255,20 +260,24 @@ def ingest(r, district: District, units: list[CrawlUnit], stores: dict[str, Path
     quiet_since: float | None = None
     checked_at = recovered_at = 0.0
     since = (r.hget(Keys.night, "since") or b"").decode() or None
-    written = False      # the batch in the "being written" list is stored: the next take drops it
+    written = ""         # the token of the batch stored from the "being written" list: the next take drops it
+    turns = itertools.count(1)
+    taker = f"{socket.gethostname()}|{os.getpid()}|{time.time_ns()}|"   # this ingest's batch tokens
     linking = r.hget(Keys.night, "phase") == b"links" if follow else False
     try:
         while True:
             # a batch left half-written by a killed ingest first, then new items
             turn = time.monotonic()
-            batch = json.loads(r.eval(_TAKE, 2, Keys.items, Keys.ingesting, BATCH, int(written)))
-            written = False
+            token = taker + str(next(turns))
+            batch = json.loads(r.eval(_TAKE, 3, Keys.items, Keys.ingesting, Keys.ingesting_turn, BATCH, written,
+                                      token))
+            written = ""
             if batch:
                 quiet_since = None
                 answers = _write_batch(batch, by_id, opened, today, since, result)
                 for unit_id, mapping in answers.items():   # before the batch is dropped: a kill re-applies it
                     r.hset(seen_key(unit_id), mapping=mapping)
-                written = True
+                written = token
                 if follow and len(batch) < BATCH and _pending(r, list(by_id))[0]:
                     # items trickle in (a page's at a time) while requests are in flight: let them gather,
                     # so a turn (a transaction, a Redis call) writes many; never once the crawl is quiet

@@ -9,6 +9,7 @@ class Keys:
     night = PREFIX + "night"                   # hash: state (running|done), phase, id, started, since, units, runs
     items = PREFIX + "items"                   # list of JSON items from the workers
     ingesting = PREFIX + "items:ingesting"     # the batch being written (crash safety)
+    ingesting_turn = PREFIX + "items:ingesting:turn"   # the token of the batch in it (a take sent again)
 
     @staticmethod
     def queue(unit: str) -> str:

@@ -112,6 +112,43 @@ def test_a_batch_a_killed_ingest_left_half_written_is_written_once_with_the_new_
     conn.close()
 
 
+class _AnswersLost:
+    """The Redis client, but every take that drops a written batch runs twice, as redis-py's retry sends it
+    again when Redis ran it and closed the connection before answering (a restart)."""
+
+    def __init__(self, client):
+        self.client, self.replayed = client, 0
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def eval(self, script, numkeys, *args):
+        from crawler.ingest import _TAKE
+
+        answer = self.client.eval(script, numkeys, *args)
+        if script == _TAKE and args[numkeys + 1] not in ("", 0, b""):
+            self.replayed += 1
+            answer = self.client.eval(script, numkeys, *args)
+        return answer
+
+
+def test_a_take_sent_again_after_its_answer_was_lost_drops_no_batch_unwritten(r, tmp_path):
+    """2,500 items, batches of 1,000: the take that drops batch 1 and takes batch 2 runs twice (the first
+    answer lost); the second run must give batch 2 again, not drop it unwritten and take batch 3."""
+    district = load_district(_config(tmp_path))
+    unit = crawl_units(district)[0].id
+    db = tmp_path / "zwgk.db"
+    r.rpush(Keys.items, *[_doc(unit, n) for n in range(2500)])
+    lossy = _AnswersLost(r)
+    result = ingest(lossy, district, crawl_units(district), {k: db for k in district.bureaus}, follow=False)
+    assert lossy.replayed == 3      # the take after each written batch ran twice
+    assert result.per_store[next(iter(district.bureaus))]["bureau"] == {"new": 2500}
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*), count(distinct url) from documents").fetchone() == (2500, 2500)
+    conn.close()
+    assert r.llen(Keys.items) == 0
+
+
 def test_links_are_written_in_the_order_they_came_around_a_check_answer(r, tmp_path):
     """A page's links go to the store together, but never past an item that came after them: a link found
     pending, then its check's answer (a LinkItem without from_url), then a link of a page found later."""
