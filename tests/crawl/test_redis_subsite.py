@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from replica import ReplicaServer
 from sitefront import SiteFront
+from test_redis_crawl import _stored  # noqa: E402 — what a store holds for its readers, as compared there
 
 ROOT = Path(__file__).resolve().parents[2]
 ZWGK = [sys.executable, "-c", "from zwgk.cli import main; main()"]
@@ -56,31 +56,6 @@ def _config(tmp: Path, portal) -> Path:
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if k not in ("ZWGK_DB", "ZWGK_CONFIG")}
-
-
-def _stored(db: Path) -> dict[str, list[str]]:
-    """What the store holds for its readers, tonight's clock and row ids aside (as test_redis_crawl._stored)."""
-    import re
-
-    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
-    conn = sqlite3.connect(db)
-    url_of = dict(conn.execute("select doc_id, url from documents"))
-    out = {}
-    for table, sql in (("documents", "select * from documents"), ("versions", "select * from versions"),
-                       ("search", "select rowid as doc, url, title, body, attachments from documents_fts"),
-                       ("columns", "select * from columns"), ("links", "select * from links")):
-        cur = conn.execute(sql)
-        names = [d[0] for d in cur.description]
-        rows = []
-        for row in cur:
-            r = {n: ("<time>" if isinstance(v, str) and stamp.match(v) else v) for n, v in zip(names, row)}
-            r.pop("doc_id", None)
-            if "doc" in r:
-                r["doc"] = url_of.get(r["doc"])
-            rows.append(json.dumps(r, ensure_ascii=False, sort_keys=True))
-        out[table] = sorted(rows)
-    conn.close()
-    return out
 
 
 @pytest.fixture(scope="module")
