@@ -87,12 +87,6 @@ return {n, redis.call('LLEN', ARGV[2])}
 """
 
 
-def connect(url: str):
-    from .redisconn import connect as connect_waiting   # a short Redis outage is waited for (redisconn.py)
-
-    return connect_waiting(url)
-
-
 # everything a dead worker held for one crawl unit, in one atomic step: its claims on article URLs whose
 # requests never reached the queue are dropped (so the re-fetched list page claims them again), then its
 # in-flight requests go back to the queue and its seed back to the start list

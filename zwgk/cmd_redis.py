@@ -8,7 +8,8 @@ import click
 
 from crawler.bureaus import crawl_units, load_district
 from crawler.config import ConfigError
-from crawler.ingest import connect, ingest as run_ingest
+from crawler.ingest import ingest as run_ingest
+from crawler.redisconn import connect   # a short Redis outage is waited for
 
 from .app import AppContext, pass_app
 from .bureau_context import DistrictContext
